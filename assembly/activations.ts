@@ -1,0 +1,67 @@
+// Activations: each forward sits beside its backward. Backward passes read the
+// forward *output* y (never the input), so a layer keeps one buffer per layer.
+// Every backward computes dx = dy * f'(x) and may run in place (dx == dy).
+
+import {
+  activate_scalar, activate_v128, derivative_scalar, derivative_v128,
+} from "./activation_math";
+
+/** y = act(x) elementwise over n floats; y may equal x. */
+export function activation_forward(act: i32, x: usize, y: usize, n: i32, alpha: f32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, activate_v128(v128.load(x + o), act, alpha));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, activate_scalar(load<f32>(x + o), act, alpha));
+  }
+}
+
+/** dx = dy * act'(x), from the forward output y; dx may equal dy. */
+export function activation_backward(act: i32, y: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), derivative_v128(v128.load(y + o), act, alpha)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(dy + o) * derivative_scalar(load<f32>(y + o), act, alpha));
+  }
+}
+
+/** Row-wise softmax of a rows×cols matrix, max-subtracted; y may equal x. */
+export function softmax_forward(x: usize, y: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>r * <usize>cols << 2);
+    const yr = y + (<usize>r * <usize>cols << 2);
+    let m = load<f32>(xr);
+    for (let j = 1; j < cols; j++) m = Mathf.max(m, load<f32>(xr + (<usize>j << 2)));
+    let s: f32 = 0;
+    for (let j = 0; j < cols; j++) {
+      const e = Mathf.exp(load<f32>(xr + (<usize>j << 2)) - m);
+      store<f32>(yr + (<usize>j << 2), e);
+      s += e;
+    }
+    const inv: f32 = 1.0 / s;
+    for (let j = 0; j < cols; j++) store<f32>(yr + (<usize>j << 2), load<f32>(yr + (<usize>j << 2)) * inv);
+  }
+}
+
+/** Softmax Jacobian-vector product: dx = y ⊙ (dy − Σ dy·y), row-wise; dx may equal dy. */
+export function softmax_backward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const base = <usize>r * <usize>cols << 2;
+    let dot: f32 = 0;
+    for (let j = 0; j < cols; j++) {
+      const o = base + (<usize>j << 2);
+      dot += load<f32>(dy + o) * load<f32>(y + o);
+    }
+    for (let j = 0; j < cols; j++) {
+      const o = base + (<usize>j << 2);
+      store<f32>(dx + o, load<f32>(y + o) * (load<f32>(dy + o) - dot));
+    }
+  }
+}

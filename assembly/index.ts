@@ -1,0 +1,15 @@
+// The core's exports: every kernel is a pure function of pointers and sizes,
+// allocates nothing and never throws. TypeScript owns the memory map.
+export * from "./gemm";
+export * from "./activations";
+export * from "./maxout";
+export * from "./losses";
+export * from "./metrics";
+export * from "./reduce";
+export * from "./random";
+export * from "./optimizers";
+
+/** First free byte after the module's static data; TypeScript's allocator starts here. */
+export function heap_base(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,22 @@
+// Every error wasmlp throws on purpose is a WasmlpError subclass, so callers
+// can tell a misuse (fix the call) from a bug (report it).
+
+/** Base class of all errors thrown by wasmlp. */
+export class WasmlpError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument has the wrong shape, type, range or value. */
+export class InputError extends WasmlpError {}
+
+/** A model, layer or option configuration is invalid or unknown. */
+export class ConfigError extends WasmlpError {}
+
+/** A model was used in a state that does not allow the call (disposed, not compiled, busy). */
+export class StateError extends WasmlpError {}
+
+/** The WebAssembly core could not be loaded or ran out of memory. */
+export class CoreError extends WasmlpError {}

@@ -1,0 +1,65 @@
+// The core's exported kernels, as TypeScript sees them. Pointers are byte
+// addresses into the shared linear memory; sizes are element counts.
+// Activation codes: 0 linear, 1 ReLU, 2 Leaky ReLU, 3 sigmoid, 4 tanh.
+
+/** Signatures of every function exported by build/wasmlp.wasm. */
+export interface Kernels {
+  heap_base(): number;
+
+  // gemm.ts — C[M×N] (+)= op(A)·op(B); leading dimensions in elements; `work` is scratch of gemm_work_bytes.
+  gemm_work_bytes(M: number, N: number, K: number): number;
+  gemm_nn(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    c: number, ldc: number, accumulate: number, work: number): void;
+  gemm_nt(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    c: number, ldc: number, accumulate: number, work: number): void;
+  gemm_tn(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    c: number, ldc: number, accumulate: number, work: number): void;
+  gemm_nn_bias_act(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    bias: number, c: number, ldc: number, act: number, alpha: number, work: number): void;
+
+  // activations.ts
+  activation_forward(act: number, x: number, y: number, n: number, alpha: number): void;
+  activation_backward(act: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
+  softmax_forward(x: number, y: number, rows: number, cols: number): void;
+  softmax_backward(y: number, dy: number, dx: number, rows: number, cols: number): void;
+
+  // maxout.ts — z is rows×(units·pieces), the pieces of unit j at columns j·pieces … j·pieces+pieces−1.
+  maxout_forward(z: number, y: number, argmax: number, rows: number, units: number, pieces: number): void;
+  maxout_backward(dy: number, argmax: number, dz: number, rows: number, units: number, pieces: number): void;
+
+  // losses.ts — return the mean loss over the batch; write d(mean loss)/d(input) to grad unless grad is 0.
+  softmax_cross_entropy_index(z: number, labels: number, grad: number, rows: number, cols: number): number;
+  softmax_cross_entropy_onehot(z: number, targets: number, grad: number, rows: number, cols: number): number;
+  sigmoid_binary_cross_entropy(z: number, targets: number, grad: number, rows: number, cols: number): number;
+  mean_squared_error(y: number, targets: number, grad: number, rows: number, cols: number): number;
+
+  // metrics.ts
+  argmax_rows(y: number, out: number, rows: number, cols: number): void;
+  count_correct_index(y: number, labels: number, rows: number, cols: number): number;
+  count_correct_onehot(y: number, targets: number, rows: number, cols: number): number;
+  count_correct_binary(y: number, targets: number, n: number, threshold: number): number;
+
+  // reduce.ts
+  column_sums(x: number, out: number, rows: number, cols: number, accumulate: number): void;
+  sum_squares(x: number, n: number): number;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  scale(x: number, n: number, s: number): void;
+  count_nonfinite(x: number, n: number): number;
+  first_label_out_of_range(labels: number, n: number, classes: number): number;
+  gather_rows(src: number, index: number, dst: number, rows: number, cols: number): void;
+  gather_i32(src: number, index: number, dst: number, n: number): void;
+
+  // random.ts — xoshiro128** with its 16-byte state in linear memory.
+  rng_seed(state: number, seed: number): void;
+  rng_uniform(state: number, x: number, n: number, lo: number, hi: number): void;
+  rng_normal(state: number, x: number, n: number, mean: number, std: number): void;
+  rng_shuffle(state: number, index: number, n: number): void;
+  dropout_forward(state: number, x: number, y: number, mask: number, n: number, rate: number): void;
+  dropout_backward(dy: number, mask: number, dx: number, n: number): void;
+
+  // optimizers.ts — one pass over parameters, gradients and state.
+  momentum_update(p: number, g: number, v: number, n: number, lr: number, mu: number, nesterov: number): void;
+  adam_update(p: number, g: number, m: number, v: number, n: number, stepSize: number,
+    beta1: number, beta2: number, sqrtBiasCorrection2: number, eps: number, decay: number): void;
+  rmsprop_update(p: number, g: number, s: number, n: number, lr: number, rho: number, eps: number): void;
+}

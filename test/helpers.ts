@@ -1,0 +1,58 @@
+// Shared test utilities: load the core, move arrays in and out of linear memory,
+// seeded data, and float64 comparisons.
+import { init, type Core } from "../src/core.js";
+
+/** Loads the core once for a test file. */
+export async function loadCore(): Promise<Core> {
+  return init();
+}
+
+/** Copies a Float32Array (or numbers) into freshly allocated core memory. */
+export function putF32(core: Core, data: ArrayLike<number>): number {
+  const ptr = core.allocator.alloc(Math.max(1, data.length) * 4);
+  core.f32(ptr, data.length).set(data);
+  return ptr;
+}
+
+/** Copies integers into freshly allocated core memory as int32. */
+export function putI32(core: Core, data: ArrayLike<number>): number {
+  const ptr = core.allocator.alloc(Math.max(1, data.length) * 4);
+  core.i32(ptr, data.length).set(data);
+  return ptr;
+}
+
+/** Copies `n` floats out of core memory. */
+export function getF32(core: Core, ptr: number, n: number): Float32Array {
+  return core.f32(ptr, n).slice();
+}
+
+/** A small seeded generator (mulberry32) for test data, independent of the core's RNG. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n uniform floats in [lo, hi). */
+export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+/** Largest |a−b| / max(1, |b|) over two arrays; b is the float64 reference. */
+export function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
+  }
+  return worst;
+}
