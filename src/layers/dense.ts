@@ -1,0 +1,94 @@
+// Fully-connected layer: y = act(x·W + b), each unit a weighted sum plus activation.
+import { activationCode, activationName, type ActivationName } from "../activations.js";
+import { defaultInitializer, initializerName, type InitializerName } from "../initializers.js";
+import { checkKeys, integerOption, numberOption } from "../options.js";
+import { Affine } from "./affine.js";
+import { BatchBuffers, type Layer, type LayerConfig, type ParamSlot, type ParamSpec, type Runtime } from "./layer.js";
+
+/** Options of a dense layer. */
+export interface DenseOptions {
+  /** Number of units (outputs). */
+  units: number;
+  /** Activation applied to each unit; default 'linear'. */
+  activation?: ActivationName;
+  /** Slope for negative inputs of 'leakyRelu'; default 0.01. */
+  alpha?: number;
+  /** Weight initialiser; default He for ReLU-like activations, Glorot otherwise. */
+  initializer?: InitializerName;
+  /** Whether the layer has a bias; default true. */
+  useBias?: boolean;
+}
+
+const KEYS = ["type", "units", "activation", "alpha", "initializer", "useBias"];
+
+/** Dense layer implementing the layer protocol. */
+export class Dense implements Layer {
+  readonly type = "dense";
+  readonly outputSize: number;
+  readonly activation: ActivationName;
+  readonly alpha: number;
+  private readonly affine: Affine;
+  private readonly initializer: InitializerName;
+  private readonly buffers: BatchBuffers;
+  private out = 0;
+  private dx = 0;
+  private input = 0;
+
+  constructor(private readonly rt: Runtime, readonly inputSize: number, options: DenseOptions, where = "dense layer") {
+    checkKeys(options, KEYS, where);
+    this.outputSize = integerOption(options.units, `${where}: units`);
+    this.activation = activationName(options.activation ?? "linear", where);
+    this.alpha = numberOption(options.alpha ?? 0.01, `${where}: alpha`, 0, 1, true);
+    this.initializer = initializerName(options.initializer ?? defaultInitializer(this.activation), where);
+    const useBias = options.useBias ?? true;
+    this.affine = new Affine(rt, inputSize, this.outputSize, this.initializer, this.outputSize, useBias);
+    this.buffers = new BatchBuffers(rt.core);
+  }
+
+  /** @inheritdoc */
+  params(): ParamSpec[] { return this.affine.params(); }
+  /** @inheritdoc */
+  bind(slots: ParamSlot[]): void { this.affine.bind(slots); }
+  /** @inheritdoc */
+  workBytes(rows: number): number { return this.affine.workBytes(rows); }
+
+  /** @inheritdoc */
+  allocate(rows: number): void {
+    this.buffers.free();
+    this.out = this.buffers.take(rows * this.outputSize);
+    this.dx = this.buffers.take(rows * this.inputSize);
+  }
+
+  /** @inheritdoc */
+  forward(input: number, rows: number, _training: boolean, logits: boolean): number {
+    this.input = input;
+    const act = logits ? 0 : activationCode(this.activation);
+    this.affine.forward(input, this.out, rows, act, this.alpha);
+    if (this.activation === "softmax" && !logits) this.rt.core.kernels.softmax_forward(this.out, this.out, rows, this.outputSize);
+    return this.out;
+  }
+
+  /** @inheritdoc */
+  backward(dOutput: number, rows: number, needInput: boolean, logits: boolean): number {
+    const k = this.rt.core.kernels;
+    if (!logits) {
+      if (this.activation === "softmax") k.softmax_backward(this.out, dOutput, dOutput, rows, this.outputSize);
+      else if (this.activation !== "linear") {
+        k.activation_backward(activationCode(this.activation), this.out, dOutput, dOutput, rows * this.outputSize, this.alpha);
+      }
+    }
+    this.affine.backward(this.input, dOutput, needInput ? this.dx : 0, rows);
+    return needInput ? this.dx : 0;
+  }
+
+  /** @inheritdoc */
+  toConfig(): LayerConfig {
+    const c: LayerConfig = { type: this.type, units: this.outputSize, activation: this.activation, initializer: this.initializer };
+    if (this.activation === "leakyRelu") c.alpha = this.alpha;
+    if (!this.affine.useBias) c.useBias = false;
+    return c;
+  }
+
+  /** @inheritdoc */
+  free(): void { this.buffers.free(); }
+}

@@ -1,0 +1,395 @@
+// The public model: a stack of layers with compile / fit / evaluate / predict.
+// It validates every argument, resolves pointers and calls the core; the
+// training loop itself lives in training.ts.
+import type { ActivationName } from "./activations.js";
+import { getCore, init, type Core, type InitOptions } from "./core.js";
+import { checkFinite, DeviceData } from "./dataset.js";
+import { ConfigError, InputError, StateError } from "./errors.js";
+import { toMatrix, toTargets, type InputBatch, type Matrix, type TargetBatch } from "./input.js";
+import type { LayerConfig } from "./layers/layer.js";
+import { createLoss, defaultLoss, type DeviceTargets, type Loss, type LossName } from "./losses.js";
+import { Network } from "./network.js";
+import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerName } from "./optimizers.js";
+import { checkKeys, describe, integerOption, numberOption } from "./options.js";
+import { train, type FitOptions, type History } from "./training.js";
+
+/** Architecture of a model: input width, layers, and the seed that makes it repeatable. */
+export interface ModelConfig {
+  inputs: number;
+  layers: LayerConfig[];
+  /** Seeds initialisation, shuffling and dropout; the same seed and data give bit-identical weights. */
+  seed?: number;
+}
+
+/** Options of compile(). */
+export interface CompileOptions {
+  /** Default: from the output activation (softmax → categoricalCrossentropy, sigmoid → binaryCrossentropy, else meanSquaredError). */
+  loss?: LossName | string;
+  /** Default: Adam with learning rate 0.001. */
+  optimizer?: OptimizerName | OptimizerConfig;
+  /** ['accuracy'] to report accuracy beside the loss. */
+  metrics?: "accuracy"[];
+  /** L2 penalty λ: adds λ/2·Σw² over all weights (not biases) to the loss. */
+  l2?: number;
+}
+
+/** Loss and metrics over a data set. */
+export interface Evaluation {
+  loss: number;
+  accuracy?: number;
+}
+
+/** A named parameter tensor with its shape, e.g. 'layers.0.weight' of shape [inputs, units]. */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Rows processed per call into the core by predict and evaluate; bounds their memory. */
+const CHUNK = 1024;
+
+/** A feed-forward network of dense, maxout and dropout layers. */
+export class Sequential {
+  /** Set to true (e.g. from a callback) to end fit() after the current epoch. */
+  stopTraining = false;
+  readonly seed: number;
+  private readonly core: Core;
+  private net: Network | undefined;
+  private lossFn: Loss | undefined;
+  private optimizer: Optimizer | undefined;
+  private compiled: Required<Pick<CompileOptions, "l2">> & { metrics: boolean; loss: LossName; optimizer: Optimizer["config"] } | undefined;
+  private busy = false;
+  private lossBuffers = { grad: 0, targets: 0, rows: 0 };
+
+  /** Builds the layers and initialises weights; the core must be loaded (see init()). */
+  constructor(config: ModelConfig) {
+    checkKeys(config, ["inputs", "layers", "seed"], "model config");
+    const inputs = integerOption(config?.inputs, "model config: inputs");
+    if (!Array.isArray(config.layers) || config.layers.length === 0) {
+      throw new ConfigError(`model config: layers must be a non-empty array of layer configs, got ${describe(config.layers)}`);
+    }
+    this.seed = config.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : integerOption(config.seed, "model config: seed", 0);
+    this.core = getCore();
+    this.net = new Network(this.core, inputs, config.layers, this.seed);
+  }
+
+  /** Width of each input row. */
+  get inputs(): number { return this.network.inputs; }
+  /** Width of each output row. */
+  get outputs(): number { return this.network.outputs; }
+  /** Number of trainable parameters. */
+  get parameterCount(): number { return this.network.parameterCount; }
+  /** Whether dispose() has been called. */
+  get disposed(): boolean { return this.net === undefined; }
+
+  /** The architecture, enough to rebuild the model with new Sequential(config). */
+  toConfig(): ModelConfig {
+    return { inputs: this.inputs, layers: this.network.layers.map((l) => l.toConfig()), seed: this.seed };
+  }
+
+  /** Chooses the loss, optimizer, metrics and L2 penalty; may be called again to change them. */
+  compile(options: CompileOptions = {}): this {
+    checkKeys(options, ["loss", "optimizer", "metrics", "l2"], "compile");
+    this.ensureIdle("compile");
+    const net = this.network;
+    const last = net.layers[net.layers.length - 1];
+    const activation = (last.toConfig().activation ?? last.type) as ActivationName | "maxout";
+    const loss = createLoss(options.loss ?? defaultLoss(activation), activation, net.outputs);
+    const metrics = options.metrics ?? [];
+    if (!Array.isArray(metrics) || metrics.some((m) => m !== "accuracy")) {
+      throw new ConfigError(`compile: metrics must be an array of 'accuracy', got ${JSON.stringify(metrics)}`);
+    }
+    const l2 = numberOption(options.l2 ?? 0, "compile: l2", 0);
+    const optimizer = createOptimizer(this.core, options.optimizer ?? "adam", net.size);
+    this.optimizer?.dispose();
+    this.optimizer = optimizer;
+    this.lossFn = loss;
+    this.compiled = { l2, metrics: metrics.length > 0, loss: loss.name, optimizer: optimizer.config };
+    return this;
+  }
+
+  /** Trains on (x, y) and resolves to the per-epoch history. */
+  async fit(x: InputBatch, y: TargetBatch, options: FitOptions = {}): Promise<History> {
+    this.ensureIdle("fit");
+    const { loss } = this.requireCompiled("fit");
+    const data = this.upload(x, y);
+    let validation: DeviceData | undefined;
+    this.busy = true;
+    try {
+      if (options?.validationData !== undefined) validation = this.uploadValidation(options.validationData);
+      this.stopTraining = false;
+      return await train(this.trainer(loss), data, validation, options);
+    } finally {
+      this.busy = false;
+      data.free();
+      validation?.free();
+    }
+  }
+
+  /** Mean loss (and accuracy, if compiled with it) over (x, y), without training. */
+  evaluate(x: InputBatch, y: TargetBatch): Evaluation {
+    this.ensureIdle("evaluate", true);
+    this.requireCompiled("evaluate");
+    const data = this.upload(x, y);
+    try {
+      return this.evaluateDevice(data, 0, data.rows);
+    } finally {
+      data.free();
+    }
+  }
+
+  /** Outputs for a batch: Float32Array in → Float32Array out (row-major), rows in → rows out, one row (number[]) → one row. */
+  predict(x: Float32Array): Float32Array;
+  predict(x: Matrix): Matrix;
+  predict(x: number[][]): number[][];
+  predict(x: number[]): number[];
+  predict(x: InputBatch | number[]): Float32Array | Matrix | number[][] | number[] {
+    this.ensureIdle("predict", true);
+    const single = Array.isArray(x) && x.length > 0 && !Array.isArray(x[0]) && !ArrayBuffer.isView(x[0]);
+    const m = toMatrix(single ? [x] : x, this.inputs, "x");
+    const out = this.run(m);
+    if (x instanceof Float32Array) return out;
+    if (!Array.isArray(x)) return { data: out, rows: m.rows, cols: this.outputs };
+    const rows = Array.from({ length: m.rows }, (_, r) => Array.from(out.subarray(r * this.outputs, (r + 1) * this.outputs)));
+    return single ? rows[0] : rows;
+  }
+
+  /** The index of the largest output for each row (the predicted class). */
+  predictClasses(x: InputBatch): Int32Array {
+    this.ensureIdle("predictClasses", true);
+    const m = toMatrix(x, this.inputs, "x");
+    const out = this.run(m);
+    const core = this.core;
+    const n = out.length;
+    const p = core.allocF32(n);
+    const q = core.allocator.alloc(m.rows * 4);
+    try {
+      core.f32(p, n).set(out);
+      core.kernels.argmax_rows(p, q, m.rows, this.outputs);
+      return core.i32(q, m.rows).slice();
+    } finally {
+      core.free(p);
+      core.free(q);
+    }
+  }
+
+  /** Loss and gradient of the loss w.r.t. every parameter on (x, y), dropout off; weights unchanged. */
+  computeGradients(x: InputBatch, y: TargetBatch): { loss: number; gradients: NamedTensor[] } {
+    this.ensureIdle("computeGradients", true);
+    const { loss } = this.requireCompiled("computeGradients");
+    const data = this.upload(x, y);
+    try {
+      const t = this.trainer(loss);
+      t.reserve(data.rows);
+      const value = t.lossAndGradient(data.x, data.targets, data.rows, false);
+      return { loss: value.loss, gradients: this.tensors(this.network.grads) };
+    } finally {
+      data.free();
+    }
+  }
+
+  /** Copies of all parameter tensors with their names and shapes. */
+  getWeights(): NamedTensor[] {
+    this.ensureIdle("getWeights", true);
+    return this.tensors(this.network.params);
+  }
+
+  /** Replaces parameters by name; every tensor must match a parameter's name and shape and be finite. */
+  setWeights(weights: NamedTensor[]): void {
+    this.ensureIdle("setWeights");
+    if (!Array.isArray(weights)) throw new InputError(`setWeights: expected an array of {name, shape, data}, got ${describe(weights)}`);
+    const net = this.network;
+    const byName = new Map(net.info.map((p) => [p.name, p]));
+    for (const w of weights) {
+      const p = byName.get(w?.name);
+      if (!p) throw new InputError(`setWeights: unknown tensor ${JSON.stringify(w?.name)}; known: ${[...byName.keys()].join(", ")}`);
+      if (!(w.data instanceof Float32Array)) throw new InputError(`setWeights: ${p.name} data must be a Float32Array, got ${describe(w.data)}`);
+      if (!Array.isArray(w.shape) || w.shape.join() !== p.shape.join() || w.data.length !== p.length) {
+        throw new InputError(`setWeights: ${p.name} has shape [${p.shape}] (${p.length} values), got shape [${w.shape}] with ${w.data.length} values`);
+      }
+      const bad = w.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new InputError(`setWeights: ${p.name} contains ${w.data[bad]} at index ${bad}; weights must be finite`);
+    }
+    for (const w of weights) {
+      const p = byName.get(w.name)!;
+      this.core.f32(net.params + p.offset * 4, p.length).set(w.data);
+    }
+  }
+
+  /** A text table of the layers, their output widths and parameter counts. */
+  summary(): string {
+    const net = this.network;
+    const lines = [`input: ${net.inputs}`];
+    net.layers.forEach((l, i) => {
+      const params = net.info.filter((p) => p.name.startsWith(`layers.${i}.`)).reduce((a, p) => a + p.length, 0);
+      const c = l.toConfig();
+      const extra = c.activation ? ` ${c.activation}` : c.pieces ? ` ×${c.pieces} pieces` : c.rate !== undefined ? ` rate ${c.rate}` : "";
+      lines.push(`layers.${i}: ${l.type}${extra} → ${l.outputSize} (${params} parameters)`);
+    });
+    lines.push(`total: ${net.parameterCount} parameters`);
+    return lines.join("\n");
+  }
+
+  /** Frees the model's memory in the core; any later call throws a StateError. */
+  dispose(): void {
+    if (!this.net) return;
+    if (this.busy) throw new StateError("dispose: the model is training; stop fit() first");
+    this.optimizer?.dispose();
+    this.freeLossBuffers();
+    this.net.dispose();
+    this.net = undefined;
+    this.optimizer = undefined;
+  }
+
+  // ---- internals ----
+
+  private get network(): Network {
+    if (!this.net) throw new StateError("this model has been disposed; create or load a new one");
+    return this.net;
+  }
+
+  private ensureIdle(what: string, readOnly = false): void {
+    this.network;
+    if (this.busy && !readOnly) throw new StateError(`${what}: the model is already training; wait for fit() to finish`);
+  }
+
+  private requireCompiled(what: string): { loss: Loss; optimizer: Optimizer } {
+    if (!this.lossFn || !this.optimizer) throw new StateError(`${what}: call compile() first`);
+    return { loss: this.lossFn, optimizer: this.optimizer };
+  }
+
+  private upload(x: InputBatch, y: TargetBatch, xName = "x", yName = "y"): DeviceData {
+    const m = toMatrix(x, this.inputs, xName);
+    const loss = this.lossFn!;
+    const classes = loss.classification ? this.outputs : 0;
+    const t = toTargets(y, m.rows, this.outputs, classes, yName);
+    return DeviceData.upload(this.core, m, t, classes, xName, yName);
+  }
+
+  private uploadValidation(v: unknown): DeviceData {
+    if (!Array.isArray(v) || v.length !== 2) {
+      throw new InputError(`validationData must be [x, y], got ${describe(v)}`);
+    }
+    return this.upload(v[0] as InputBatch, v[1] as TargetBatch, "validationData[0]", "validationData[1]");
+  }
+
+  /** Runs the network on a validated matrix in chunks; returns outputs (with the output activation). */
+  private run(m: Matrix): Float32Array {
+    const net = this.network;
+    const core = this.core;
+    const out = new Float32Array(m.rows * net.outputs);
+    net.reserve(Math.min(m.rows, CHUNK));
+    for (let r = 0; r < m.rows; r += CHUNK) {
+      const rows = Math.min(CHUNK, m.rows - r);
+      const n = rows * m.cols;
+      core.f32(net.inputBuffer, n).set(m.data.subarray(r * m.cols, r * m.cols + n));
+      try {
+        checkFinite(core, net.inputBuffer, n, m.cols, "x");
+      } catch (e) {
+        throw offsetRow(e, r);
+      }
+      const y = net.forward(rows, false, false);
+      out.set(core.f32(y, rows * net.outputs), r * net.outputs);
+    }
+    return out;
+  }
+
+  private evaluateDevice(data: DeviceData, start: number, count: number): Evaluation {
+    const t = this.trainer(this.lossFn!);
+    t.reserve(Math.min(count, CHUNK));
+    let loss = 0;
+    let acc = 0;
+    for (let r = start; r < start + count; r += CHUNK) {
+      const rows = Math.min(CHUNK, start + count - r);
+      const s = t.score(data.rowX(r), data.targetsFrom(r), rows);
+      loss += s.loss * rows;
+      acc += s.accuracy * rows;
+    }
+    const result: Evaluation = { loss: loss / count + t.penalty() };
+    if (this.compiled!.metrics) result.accuracy = acc / count;
+    return result;
+  }
+
+  private tensors(base: number): NamedTensor[] {
+    return this.network.info.map((p) => ({ name: p.name, shape: [...p.shape], data: this.core.f32(base + p.offset * 4, p.length).slice() }));
+  }
+
+  private freeLossBuffers(): void {
+    const b = this.lossBuffers;
+    if (b.grad) this.core.free(b.grad);
+    if (b.targets) this.core.free(b.targets);
+    this.lossBuffers = { grad: 0, targets: 0, rows: 0 };
+  }
+
+  /** The operations the training loop needs, bound to this model. */
+  private trainer(loss: Loss): Trainer {
+    const net = this.network;
+    const core = this.core;
+    const compiled = this.compiled!;
+    const optimizer = this.optimizer!;
+    const outputs = net.outputs;
+    const model = this;
+    const reserve = (rows: number): void => {
+      net.reserve(rows);
+      if (rows <= this.lossBuffers.rows) return;
+      this.freeLossBuffers();
+      this.lossBuffers = { grad: core.allocF32(rows * outputs), targets: core.allocF32(rows * outputs), rows };
+    };
+    const penalty = (): number => compiled.l2 ? 0.5 * compiled.l2 * core.kernels.sum_squares(net.params, net.decaySize) : 0;
+    const lossAndGradient = (x: number, targets: DeviceTargets, rows: number, training: boolean) => {
+      const out = net.forward(rows, training, loss.fused, x);
+      const value = loss.compute(core, out, targets, this.lossBuffers.grad, rows, outputs);
+      const accuracy = compiled.metrics ? loss.accuracy(core, out, targets, rows, outputs) : NaN;
+      net.backward(this.lossBuffers.grad, rows, loss.fused);
+      if (compiled.l2) core.kernels.axpy(compiled.l2, net.params, net.grads, net.decaySize);
+      return { loss: value + penalty(), accuracy };
+    };
+    return {
+      core, net, reserve, penalty, lossAndGradient,
+      get stop() { return model.stopTraining; },
+      metrics: compiled.metrics,
+      score(x, targets, rows) {
+        const out = net.forward(rows, false, loss.fused, x);
+        return {
+          loss: loss.compute(core, out, targets, 0, rows, outputs),
+          accuracy: compiled.metrics ? loss.accuracy(core, out, targets, rows, outputs) : NaN,
+        };
+      },
+      step(data, index, rows) {
+        data.gather(index, rows, net.inputBuffer, this.targetsBuffer);
+        const r = lossAndGradient(net.inputBuffer, { kind: data.targets.kind, ptr: this.targetsBuffer }, rows, true);
+        optimizer.step(net.params, net.grads, net.size);
+        return r;
+      },
+      get targetsBuffer() { return model.lossBuffers.targets; },
+      evaluate: (data, start, count) => this.evaluateDevice(data, start, count),
+    };
+  }
+}
+
+/** What training.ts needs from a model. */
+export interface Trainer {
+  core: Core;
+  net: Network;
+  metrics: boolean;
+  readonly stop: boolean;
+  readonly targetsBuffer: number;
+  reserve(rows: number): void;
+  penalty(): number;
+  lossAndGradient(x: number, targets: DeviceTargets, rows: number, training: boolean): { loss: number; accuracy: number };
+  score(x: number, targets: DeviceTargets, rows: number): { loss: number; accuracy: number };
+  step(data: DeviceData, index: number, rows: number): { loss: number; accuracy: number };
+  evaluate(data: DeviceData, start: number, count: number): Evaluation;
+}
+
+function offsetRow(e: unknown, offset: number): unknown {
+  if (!(e instanceof InputError) || offset === 0) return e;
+  return new InputError(e.message.replace(/row (\d+)/, (_, r) => `row ${Number(r) + offset}`));
+}
+
+/** Loads the core if needed and builds a model from a config. */
+export async function sequential(config: ModelConfig, options?: InitOptions): Promise<Sequential> {
+  await init(options);
+  return new Sequential(config);
+}

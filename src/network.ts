@@ -1,0 +1,136 @@
+// The layer stack on linear memory: one flat parameter buffer (weights first,
+// then biases, so L2 and optimizer steps are single calls), one flat gradient
+// buffer of the same layout, and per-batch buffers sized to the largest batch.
+import type { Core } from "./core.js";
+import { initialize } from "./initializers.js";
+import { createLayer } from "./layers/registry.js";
+import type { Layer, LayerConfig, ParamSlot, ParamSpec, Runtime } from "./layers/layer.js";
+
+/** Floats between tensor starts are padded to this many, keeping every tensor 64-byte aligned. */
+const PAD = 16;
+
+/** A named parameter tensor and where it sits in the flat buffers. */
+export interface ParamInfo {
+  name: string;
+  shape: number[];
+  /** Offset in floats from the start of the flat buffer. */
+  offset: number;
+  length: number;
+  decay: boolean;
+}
+
+/** Layers, their parameters and gradients, and the batch buffers they run on. */
+export class Network {
+  readonly layers: Layer[] = [];
+  readonly info: ParamInfo[] = [];
+  readonly rt: Runtime;
+  /** Total floats in the flat parameter buffer, padding included. */
+  readonly size: number;
+  /** Floats at the start of the flat buffer that L2 applies to (the weights). */
+  readonly decaySize: number;
+  readonly params: number;
+  readonly grads: number;
+  private capacity = 0;
+  private input = 0;
+  private workPtr = 0;
+
+  constructor(readonly core: Core, readonly inputs: number, configs: LayerConfig[], seed: number) {
+    this.rt = { core, rng: core.allocator.alloc(16), work: 0 };
+    core.kernels.rng_seed(this.rt.rng, seed);
+    let width = inputs;
+    const specs: { layer: number; spec: ParamSpec }[] = [];
+    try {
+      configs.forEach((config, i) => {
+        const layer = createLayer(this.rt, width, config, `layers[${i}]`);
+        this.layers.push(layer);
+        for (const spec of layer.params()) specs.push({ layer: i, spec });
+        width = layer.outputSize;
+      });
+    } catch (e) {
+      core.free(this.rt.rng);
+      throw e;
+    }
+    // Weights first: the L2 penalty then covers one contiguous prefix.
+    const ordered = [...specs.filter((s) => s.spec.decay), ...specs.filter((s) => !s.spec.decay)];
+    let offset = 0;
+    let decaySize = 0;
+    for (const { layer, spec } of ordered) {
+      const length = spec.shape.reduce((a, b) => a * b, 1);
+      this.info.push({ name: `layers.${layer}.${spec.name}`, shape: spec.shape, offset, length, decay: spec.decay });
+      offset += Math.ceil(length / PAD) * PAD;
+      if (spec.decay) decaySize = offset;
+    }
+    this.size = Math.max(offset, PAD);
+    this.decaySize = decaySize;
+    this.params = core.allocF32(this.size);
+    this.grads = core.allocF32(this.size);
+    core.f32(this.params, this.size).fill(0);
+    core.f32(this.grads, this.size).fill(0);
+    this.layers.forEach((layer, i) => {
+      const mine = ordered.map((o, j) => ({ o, slot: this.slot(this.info[j]) })).filter(({ o }) => o.layer === i);
+      layer.bind(layer.params().map((spec) => mine.find(({ o }) => o.spec.name === spec.name)!.slot));
+    });
+    ordered.forEach(({ spec }, j) => {
+      const p = this.info[j];
+      initialize(core, spec.init, this.params + p.offset * 4, p.length, spec.fanIn, spec.fanOut, this.rt.rng);
+    });
+  }
+
+  /** Width of the last layer's output. */
+  get outputs(): number {
+    return this.layers.length ? this.layers[this.layers.length - 1].outputSize : this.inputs;
+  }
+
+  /** Number of trainable parameters (padding excluded). */
+  get parameterCount(): number {
+    return this.info.reduce((a, p) => a + p.length, 0);
+  }
+
+  /** Address of the input buffer (capacity × inputs floats). */
+  get inputBuffer(): number {
+    return this.input;
+  }
+
+  /** Makes every batch buffer hold at least `rows` rows; returns the capacity. */
+  reserve(rows: number): number {
+    if (rows <= this.capacity) return this.capacity;
+    const core = this.core;
+    if (this.input) core.free(this.input);
+    if (this.workPtr) core.free(this.workPtr);
+    this.input = core.allocF32(rows * this.inputs);
+    for (const layer of this.layers) layer.allocate(rows);
+    const work = Math.max(64, ...this.layers.map((l) => l.workBytes(rows)));
+    this.workPtr = core.allocator.alloc(work);
+    this.rt.work = this.workPtr;
+    this.capacity = rows;
+    return rows;
+  }
+
+  /** Runs the stack on `rows` rows at `input` (default: the input buffer); returns the output address. */
+  forward(rows: number, training: boolean, logits: boolean, input = this.input): number {
+    let x = input;
+    const last = this.layers.length - 1;
+    this.layers.forEach((layer, i) => { x = layer.forward(x, rows, training, logits && i === last); });
+    return x;
+  }
+
+  /** Back-propagates d(loss)/d(output) at `dOut` (overwritten), filling the gradient buffer. */
+  backward(dOut: number, rows: number, logits: boolean): void {
+    let d = dOut;
+    const last = this.layers.length - 1;
+    for (let i = last; i >= 0; i--) d = this.layers[i].backward(d, rows, i > 0, logits && i === last);
+  }
+
+  /** Frees parameters, gradients and batch buffers. */
+  dispose(): void {
+    const core = this.core;
+    for (const layer of this.layers) layer.free();
+    for (const p of [this.input, this.workPtr, this.params, this.grads, this.rt.rng]) if (p) core.free(p);
+    this.capacity = 0;
+    this.input = this.workPtr = 0;
+  }
+
+  private slot(p: ParamInfo): ParamSlot {
+    return { value: this.params + p.offset * 4, grad: this.grads + p.offset * 4 };
+  }
+}

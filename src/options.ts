@@ -1,0 +1,69 @@
+// Option objects are checked against the keys they may have, so a misspelt
+// option (`epoch` for `epochs`) is an error instead of a silently ignored value.
+import { ConfigError, InputError } from "./errors.js";
+
+/** Throws a ConfigError naming any key of `options` that is not in `allowed`. */
+export function checkKeys(options: object | undefined, allowed: readonly string[], where: string): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new ConfigError(`${where}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      const near = allowed.find((a) => a.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)));
+      throw new ConfigError(
+        `${where}: unknown option '${key}'` + (near ? ` (did you mean '${near}'?)` : "") +
+        `; known options: ${allowed.join(", ")}`);
+    }
+  }
+}
+
+/** A positive integer (≥ min), or a ConfigError naming `name`. */
+export function integerOption(value: unknown, name: string, min = 1): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A finite number in [lo, hi) (or [lo, hi] when `closed`), or a ConfigError naming `name`. */
+export function numberOption(value: unknown, name: string, lo = -Infinity, hi = Infinity, closed = false): number {
+  const ok = typeof value === "number" && Number.isFinite(value) && value >= lo && (closed ? value <= hi : value < hi);
+  if (!ok) {
+    const range = `${Number.isFinite(lo) ? `≥ ${lo}` : ""}${Number.isFinite(lo) && Number.isFinite(hi) ? " and " : ""}` +
+      `${Number.isFinite(hi) ? `${closed ? "≤" : "<"} ${hi}` : ""}`;
+    throw new ConfigError(`${name} must be a finite number${range ? " " + range : ""}, got ${describe(value)}`);
+  }
+  return value as number;
+}
+
+/** A number > 0 and finite (learning rates, epsilons), or a ConfigError naming `name`. */
+export function positiveOption(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${name} must be a finite number > 0, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** One of `choices` (case-sensitive), or a ConfigError listing them. */
+export function choiceOption<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
+  if (typeof value !== "string" || !choices.includes(value as T)) {
+    throw new ConfigError(`${name} must be one of ${choices.map((c) => `'${c}'`).join(", ")}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as Float32Array).length}`;
+  if (typeof value === "string") return `'${value}'`;
+  if (typeof value === "object") return `an object`;
+  return String(value);
+}
+
+/** Throws an InputError for `name` unless `cond`. */
+export function ensure(cond: boolean, message: string): asserts cond {
+  if (!cond) throw new InputError(message);
+}

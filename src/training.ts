@@ -1,0 +1,216 @@
+// The training loop: epochs of shuffled mini-batches, validation, early
+// stopping, callbacks and the returned history. Every batch is one gather,
+// one forward, one backward and one optimizer call into the core.
+import type { DeviceData } from "./dataset.js";
+import { ConfigError } from "./errors.js";
+import type { Evaluation, Trainer } from "./model.js";
+import { checkKeys, choiceOption, integerOption, numberOption } from "./options.js";
+
+/** Metrics of one epoch, as passed to callbacks and recorded in the history. */
+export interface EpochLogs {
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+/** Hooks called during fit(); set model.stopTraining = true to end after the current epoch. */
+export interface Callbacks {
+  onTrainBegin?(): void;
+  onEpochBegin?(epoch: number): void;
+  /** After each mini-batch, with that batch's loss (and accuracy). */
+  onBatchEnd?(batch: number, logs: { loss: number; accuracy?: number; size: number }): void;
+  onEpochEnd?(epoch: number, logs: EpochLogs): void | Promise<void>;
+  onTrainEnd?(history: History): void;
+}
+
+/** Stop when a monitored metric stops improving. */
+export interface EarlyStoppingOptions {
+  /** Metric to watch; default 'valLoss' when there is validation data, else 'loss'. */
+  monitor?: "loss" | "accuracy" | "valLoss" | "valAccuracy";
+  /** Epochs without improvement before stopping; default 5. */
+  patience?: number;
+  /** Smallest change that counts as an improvement; default 0. */
+  minDelta?: number;
+  /** Put back the weights of the best epoch when training ends; default true. */
+  restoreBestWeights?: boolean;
+}
+
+/** Options of fit(). */
+export interface FitOptions {
+  /** Passes over the training data; default 10. */
+  epochs?: number;
+  /** Rows per mini-batch; default 32. */
+  batchSize?: number;
+  /** Reshuffle the training rows every epoch; default true. */
+  shuffle?: boolean;
+  /** Fraction of rows, taken from the end before shuffling, held out for validation. */
+  validationSplit?: number;
+  /** Separate validation data [x, y]; takes precedence over validationSplit. */
+  validationData?: [unknown, unknown];
+  /** Early stopping; `true` uses the defaults. */
+  earlyStopping?: EarlyStoppingOptions | boolean;
+  callbacks?: Callbacks;
+  /** Print one line per epoch with console.log; default false. */
+  verbose?: boolean;
+}
+
+/** What fit() returns: one entry per completed epoch. */
+export interface History {
+  epochs: number;
+  loss: number[];
+  accuracy?: number[];
+  valLoss?: number[];
+  valAccuracy?: number[];
+  /** Epoch (0-based) whose weights the model holds when early stopping restored the best ones. */
+  bestEpoch?: number;
+  /** True when early stopping or stopTraining ended training before `epochs`. */
+  stoppedEarly: boolean;
+}
+
+const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose"];
+/** Yield to the event loop at least this often (ms) so pages and progress bars stay live. */
+const YIELD_MS = 50;
+
+/** Runs fit() on resident data; `validation` is separate validation data, if any. */
+export async function train(t: Trainer, data: DeviceData, validation: DeviceData | undefined, options: FitOptions): Promise<History> {
+  checkKeys(options, FIT_KEYS, "fit");
+  const epochs = integerOption(options.epochs ?? 10, "fit: epochs");
+  const batchSize = integerOption(options.batchSize ?? 32, "fit: batchSize");
+  const shuffle = options.shuffle ?? true;
+  if (typeof shuffle !== "boolean") throw new ConfigError(`fit: shuffle must be true or false`);
+  const split = numberOption(options.validationSplit ?? 0, "fit: validationSplit", 0, 1);
+  const valRows = validation ? 0 : Math.floor(data.rows * split);
+  const trainRows = data.rows - valRows;
+  if (split > 0 && !validation && (valRows < 1 || trainRows < 1)) {
+    throw new ConfigError(`fit: validationSplit ${split} of ${data.rows} rows leaves ${valRows} validation and ${trainRows} training rows; both need at least 1`);
+  }
+  const hasValidation = !!validation || valRows > 0;
+  const stopper = earlyStopper(options.earlyStopping, hasValidation);
+  const cb = options.callbacks ?? {};
+  checkKeys(cb, ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"], "fit: callbacks");
+
+  const core = t.core;
+  const rows = Math.min(batchSize, trainRows);
+  t.reserve(rows);
+  const index = core.allocator.alloc(trainRows * 4);
+  const history: History = { epochs: 0, loss: [], stoppedEarly: false };
+  if (t.metrics) history.accuracy = [];
+  if (hasValidation) {
+    history.valLoss = [];
+    if (t.metrics) history.valAccuracy = [];
+  }
+  let best: Float32Array | undefined;
+  try {
+    core.i32(index, trainRows).set(Int32Array.from({ length: trainRows }, (_, i) => i));
+    cb.onTrainBegin?.();
+    let lastYield = Date.now();
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      cb.onEpochBegin?.(epoch);
+      if (shuffle) core.kernels.rng_shuffle(t.net.rt.rng, index, trainRows);
+      let loss = 0;
+      let acc = 0;
+      for (let start = 0, batch = 0; start < trainRows; start += batchSize, batch++) {
+        const n = Math.min(batchSize, trainRows - start);
+        const r = t.step(data, index + start * 4, n);
+        loss += r.loss * n;
+        acc += r.accuracy * n;
+        cb.onBatchEnd?.(batch, t.metrics ? { loss: r.loss, accuracy: r.accuracy, size: n } : { loss: r.loss, size: n });
+        if (Date.now() - lastYield > YIELD_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = Date.now();
+        }
+      }
+      const logs: EpochLogs = { loss: loss / trainRows };
+      if (t.metrics) logs.accuracy = acc / trainRows;
+      if (hasValidation) {
+        const v: Evaluation = validation ? t.evaluate(validation, 0, validation.rows) : t.evaluate(data, trainRows, valRows);
+        logs.valLoss = v.loss;
+        if (t.metrics) logs.valAccuracy = v.accuracy;
+      }
+      record(history, logs);
+      if (options.verbose) console.log(formatEpoch(epoch, epochs, logs));
+      await cb.onEpochEnd?.(epoch, logs);
+      if (stopper) {
+        const verdict = stopper.update(epoch, logs);
+        if (verdict === "best" && stopper.restore) best = core.f32(t.net.params, t.net.size).slice();
+        if (verdict === "stop") {
+          history.stoppedEarly = true;
+          break;
+        }
+      }
+      if (t.stop) {
+        history.stoppedEarly = epoch + 1 < epochs;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = Date.now();
+    }
+    if (stopper?.restore && best) {
+      core.f32(t.net.params, t.net.size).set(best);
+      history.bestEpoch = stopper.bestEpoch;
+    }
+  } finally {
+    core.free(index);
+  }
+  cb.onTrainEnd?.(history);
+  return history;
+}
+
+function record(h: History, logs: EpochLogs): void {
+  h.epochs++;
+  h.loss.push(logs.loss);
+  if (logs.accuracy !== undefined) h.accuracy?.push(logs.accuracy);
+  if (logs.valLoss !== undefined) h.valLoss?.push(logs.valLoss);
+  if (logs.valAccuracy !== undefined) h.valAccuracy?.push(logs.valAccuracy);
+}
+
+/** One line per epoch, as verbose training prints it. */
+export function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): string {
+  const parts = [`epoch ${epoch + 1}/${epochs}`, `loss ${logs.loss.toFixed(4)}`];
+  if (logs.accuracy !== undefined) parts.push(`accuracy ${(100 * logs.accuracy).toFixed(2)}%`);
+  if (logs.valLoss !== undefined) parts.push(`val loss ${logs.valLoss.toFixed(4)}`);
+  if (logs.valAccuracy !== undefined) parts.push(`val accuracy ${(100 * logs.valAccuracy).toFixed(2)}%`);
+  return parts.join("  ");
+}
+
+interface Stopper {
+  restore: boolean;
+  bestEpoch: number;
+  update(epoch: number, logs: EpochLogs): "best" | "wait" | "stop";
+}
+
+function earlyStopper(spec: EarlyStoppingOptions | boolean | undefined, hasValidation: boolean): Stopper | undefined {
+  if (spec === undefined || spec === false) return undefined;
+  const o: EarlyStoppingOptions = spec === true ? {} : spec;
+  checkKeys(o, ["monitor", "patience", "minDelta", "restoreBestWeights"], "fit: earlyStopping");
+  const monitor = choiceOption(o.monitor ?? (hasValidation ? "valLoss" : "loss"), "fit: earlyStopping.monitor",
+    ["loss", "accuracy", "valLoss", "valAccuracy"] as const);
+  if (monitor.startsWith("val") && !hasValidation) {
+    throw new ConfigError(`fit: earlyStopping monitors '${monitor}' but there is no validation data (set validationSplit or validationData)`);
+  }
+  const patience = integerOption(o.patience ?? 5, "fit: earlyStopping.patience", 0);
+  const minDelta = numberOption(o.minDelta ?? 0, "fit: earlyStopping.minDelta", 0);
+  const higherIsBetter = monitor === "accuracy" || monitor === "valAccuracy";
+  let best = higherIsBetter ? -Infinity : Infinity;
+  let wait = 0;
+  const stopper: Stopper = {
+    restore: o.restoreBestWeights ?? true,
+    bestEpoch: -1,
+    update(epoch, logs) {
+      const value = logs[monitor];
+      if (value === undefined) {
+        throw new ConfigError(`fit: earlyStopping monitors '${monitor}', which is not computed; add metrics: ['accuracy'] to compile()`);
+      }
+      const improved = higherIsBetter ? value > best + minDelta : value < best - minDelta;
+      if (improved) {
+        best = value;
+        wait = 0;
+        stopper.bestEpoch = epoch;
+        return "best";
+      }
+      return ++wait > patience ? "stop" : "wait";
+    },
+  };
+  return stopper;
+}
