@@ -1,0 +1,216 @@
+// Small synthetic data sets for demos and tests. Deterministic for a given seed through a
+// local mulberry32, so they need neither the WebAssembly core nor Math.random.
+// Rows come grouped by class (as in the classic recipes); shuffle before mini-batching.
+import { InputError } from "../errors.js";
+
+/** A toy data set: `rows` × `cols` inputs, row-major, with class labels or regression targets. */
+export interface ToyDataset {
+  x: Float32Array;
+  rows: number;
+  cols: number;
+  labels?: Int32Array;
+  targets?: Float32Array;
+  classes?: number;
+}
+
+/** Options of {@link spiral}. */
+export interface SpiralOptions {
+  /** Points on each arm (default 100). */
+  pointsPerClass?: number;
+  /** Number of arms, one class each (default 3). */
+  classes?: number;
+  /** Standard deviation of the Gaussian noise added to the angle, in radians (default 0.2). */
+  noise?: number;
+  /** Seed of the generator, an integer in [0, 2^32) (default 0). */
+  seed?: number;
+}
+
+/** Options of {@link circles}. */
+export interface CirclesOptions {
+  /** Total points, at least 2: ⌊n/2⌋ on the outer circle, the rest on the inner (default 100). */
+  n?: number;
+  /** Standard deviation of the Gaussian noise added to each coordinate (default 0.1). */
+  noise?: number;
+  /** Inner radius relative to the outer radius 1, in (0, 1) (default 0.5). */
+  factor?: number;
+  /** Seed of the generator, an integer in [0, 2^32) (default 0). */
+  seed?: number;
+}
+
+/** Options of {@link moons}. */
+export interface MoonsOptions {
+  /** Total points, at least 2: ⌊n/2⌋ on the upper moon, the rest on the lower (default 100). */
+  n?: number;
+  /** Standard deviation of the Gaussian noise added to each coordinate (default 0.1). */
+  noise?: number;
+  /** Seed of the generator, an integer in [0, 2^32) (default 0). */
+  seed?: number;
+}
+
+/** Options of {@link sine}. */
+export interface SineOptions {
+  /** Number of points (default 100). */
+  n?: number;
+  /** Seed of the generator, an integer in [0, 2^32) (default 0). */
+  seed?: number;
+}
+
+/** The CS231n spiral: class k's arm has r = i/N, θ = 4k + 4i/N + noise·N(0,1); x = (r sin θ, r cos θ). */
+export function spiral(options: SpiralOptions = {}): ToyDataset {
+  checkKeys("spiral", options, ["pointsPerClass", "classes", "noise", "seed"]);
+  const { pointsPerClass = 100, classes = 3, noise = 0.2, seed = 0 } = options;
+  count("spiral", "pointsPerClass", pointsPerClass, 1);
+  count("spiral", "classes", classes, 1);
+  nonNegative("spiral", "noise", noise);
+  const rows = pointsPerClass * classes;
+  if (rows > MAX_ROWS) {
+    throw new InputError(`spiral: pointsPerClass × classes = ${rows} exceeds ${MAX_ROWS} rows`);
+  }
+  const randn = gaussian(seedOf("spiral", seed));
+  const x = new Float32Array(rows * 2);
+  const labels = new Int32Array(rows);
+  for (let k = 0, row = 0; k < classes; k++) {
+    for (let i = 0; i < pointsPerClass; i++, row++) {
+      const r = i / pointsPerClass;
+      const t = 4 * k + (4 * i) / pointsPerClass + noise * randn();
+      x[2 * row] = r * Math.sin(t);
+      x[2 * row + 1] = r * Math.cos(t);
+      labels[row] = k;
+    }
+  }
+  return { x, rows, cols: 2, labels, classes };
+}
+
+/** The four corners of the unit square with XOR targets (also as labels). */
+export function xor(): ToyDataset {
+  const labels = Int32Array.of(0, 1, 1, 0);
+  return {
+    x: Float32Array.of(0, 0, 0, 1, 1, 0, 1, 1),
+    rows: 4,
+    cols: 2,
+    labels,
+    targets: Float32Array.from(labels),
+    classes: 2,
+  };
+}
+
+/** Two concentric circles (radii 1 and `factor`), label 0 outer, 1 inner, with Gaussian noise. */
+export function circles(options: CirclesOptions = {}): ToyDataset {
+  checkKeys("circles", options, ["n", "noise", "factor", "seed"]);
+  const { n = 100, noise = 0.1, factor = 0.5, seed = 0 } = options;
+  count("circles", "n", n, 2);
+  nonNegative("circles", "noise", noise);
+  if (typeof factor !== "number" || !(factor > 0 && factor < 1)) {
+    throw new InputError(`circles: factor must be a number in (0, 1), got ${String(factor)}`);
+  }
+  const randn = gaussian(seedOf("circles", seed));
+  const outer = Math.floor(n / 2);
+  const x = new Float32Array(n * 2);
+  const labels = new Int32Array(n);
+  for (let row = 0; row < n; row++) {
+    const inner = row >= outer;
+    const m = inner ? n - outer : outer;
+    const i = inner ? row - outer : row;
+    const t = (2 * Math.PI * i) / m; // endpoint excluded: 0 and 2π are the same point
+    const r = inner ? factor : 1;
+    x[2 * row] = r * Math.cos(t) + noise * randn();
+    x[2 * row + 1] = r * Math.sin(t) + noise * randn();
+    labels[row] = inner ? 1 : 0;
+  }
+  return { x, rows: n, cols: 2, labels, classes: 2 };
+}
+
+/** Two interleaving half circles (scikit-learn's make_moons layout), label 0 upper, 1 lower, with Gaussian noise. */
+export function moons(options: MoonsOptions = {}): ToyDataset {
+  checkKeys("moons", options, ["n", "noise", "seed"]);
+  const { n = 100, noise = 0.1, seed = 0 } = options;
+  count("moons", "n", n, 2);
+  nonNegative("moons", "noise", noise);
+  const randn = gaussian(seedOf("moons", seed));
+  const upper = Math.floor(n / 2);
+  const x = new Float32Array(n * 2);
+  const labels = new Int32Array(n);
+  for (let row = 0; row < n; row++) {
+    const lower = row >= upper;
+    const m = lower ? n - upper : upper;
+    const i = lower ? row - upper : row;
+    const t = m > 1 ? (Math.PI * i) / (m - 1) : 0; // endpoints included, as np.linspace(0, π, m)
+    const px = lower ? 1 - Math.cos(t) : Math.cos(t);
+    const py = lower ? 0.5 - Math.sin(t) : Math.sin(t);
+    x[2 * row] = px + noise * randn();
+    x[2 * row + 1] = py + noise * randn();
+    labels[row] = lower ? 1 : 0;
+  }
+  return { x, rows: n, cols: 2, labels, classes: 2 };
+}
+
+/** Regression toy: x uniform in [−π, π], target sin x. */
+export function sine(options: SineOptions = {}): ToyDataset {
+  checkKeys("sine", options, ["n", "seed"]);
+  const { n = 100, seed = 0 } = options;
+  count("sine", "n", n, 1);
+  const rand = mulberry32(seedOf("sine", seed));
+  const x = new Float32Array(n);
+  const targets = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = Math.PI * (2 * rand() - 1);
+    x[i] = v;
+    targets[i] = Math.sin(v);
+  }
+  return { x, rows: n, cols: 1, targets };
+}
+
+// Sizes past this are a typo, not a toy; the check keeps the error an InputError, not a RangeError.
+const MAX_ROWS = 1 << 24;
+
+function count(fn: string, name: string, v: unknown, min: number): void {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > MAX_ROWS) {
+    throw new InputError(`${fn}: ${name} must be an integer in [${min}, ${MAX_ROWS}], got ${String(v)}`);
+  }
+}
+
+function nonNegative(fn: string, name: string, v: unknown): void {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw new InputError(`${fn}: ${name} must be a finite number ≥ 0, got ${String(v)}`);
+  }
+}
+
+function seedOf(fn: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new InputError(`${fn}: seed must be an integer in [0, 2^32), got ${String(v)}`);
+  }
+  return v;
+}
+
+// Misspelt options would otherwise be silently replaced by their defaults.
+function checkKeys(fn: string, options: unknown, known: string[]): void {
+  if (typeof options !== "object" || options === null) {
+    throw new InputError(`${fn}: options must be an object, got ${options === null ? "null" : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new InputError(`${fn}: unknown option "${key}" (known: ${known.join(", ")})`);
+    }
+  }
+}
+
+/** mulberry32: a 32-bit seeded generator of uniform floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal samples by Box–Muller on mulberry32 (one of each pair is used; toy sizes don't care). */
+function gaussian(seed: number): () => number {
+  const rand = mulberry32(seed);
+  return () => {
+    const u = 1 - rand(); // (0, 1]: log(0) never happens
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+  };
+}

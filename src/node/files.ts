@@ -1,0 +1,54 @@
+// Node-only file helpers. Nothing outside src/node/ may import this folder, so the rest of
+// the library stays loadable in browsers.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { InputError } from "../errors.js";
+import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
+
+/** Reads a whole file as a plain Uint8Array; a missing file is an InputError naming the path. */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputError(`file not found: ${path}`);
+    if (code === "EISDIR") throw new InputError(`expected a file, got a directory: ${path}`);
+    throw e;
+  }
+}
+
+/** Loads Fashion-MNIST's four IDX files (each `.gz` or uncompressed) from a folder. */
+export async function loadFashionMnist(dir: string): Promise<{ train: FashionMnistSplit; test: FashionMnistSplit }> {
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"].map(
+      (name) => readIdxFile(dir, name),
+    ),
+  );
+  return {
+    train: await fromFiles(trainImages, trainLabels),
+    test: await fromFiles(testImages, testLabels),
+  };
+}
+
+interface NamedBytes {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** Reads `name.gz`, or else `name`, from `dir`. */
+async function readIdxFile(dir: string, name: string): Promise<NamedBytes> {
+  for (const path of [join(dir, name + ".gz"), join(dir, name)]) {
+    try {
+      return { path, bytes: await readFileBytes(path) };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+    }
+  }
+  throw new InputError(`Fashion-MNIST file missing in ${dir}: neither ${name}.gz nor ${name} exists`);
+}
+
+/** Parses one split, naming the files in any error. */
+function fromFiles(images: NamedBytes, labels: NamedBytes): Promise<FashionMnistSplit> {
+  return fashionMnistFromIdx(images.bytes, labels.bytes, { images: images.path, labels: labels.path });
+}
