@@ -143,8 +143,10 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
         history.stoppedEarly = epoch + 1 < epochs;
         break;
       }
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      lastYield = Date.now();
+      if (Date.now() - lastYield > YIELD_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = Date.now();
+      }
     }
     if (stopper?.restore && best) {
       core.f32(t.net.params, t.net.size).set(best);
@@ -209,7 +211,7 @@ function earlyStopper(spec: EarlyStoppingOptions | boolean | undefined, hasValid
         stopper.bestEpoch = epoch;
         return "best";
       }
-      return ++wait > patience ? "stop" : "wait";
+      return ++wait >= patience ? "stop" : "wait";
     },
   };
   return stopper;

@@ -18,6 +18,8 @@ export class Dropout implements Layer {
   private out = 0;
   private mask = 0;
   private dx = 0;
+  /** Whether the last forward pass dropped units (only while training). */
+  private active = false;
 
   constructor(private readonly rt: Runtime, readonly inputSize: number, options: DropoutOptions, where = "dropout layer") {
     checkKeys(options, ["type", "rate"], where);
@@ -43,7 +45,8 @@ export class Dropout implements Layer {
 
   /** @inheritdoc */
   forward(input: number, rows: number, training: boolean): number {
-    if (!training || this.rate === 0) return input;
+    this.active = training && this.rate > 0;
+    if (!this.active) return input;
     this.rt.core.kernels.dropout_forward(this.rt.rng, input, this.out, this.mask, rows * this.inputSize, this.rate);
     return this.out;
   }
@@ -51,7 +54,7 @@ export class Dropout implements Layer {
   /** @inheritdoc */
   backward(dOutput: number, rows: number, needInput: boolean): number {
     if (!needInput) return 0;
-    if (this.rate === 0) return dOutput;
+    if (!this.active) return dOutput;
     this.rt.core.kernels.dropout_backward(dOutput, this.mask, this.dx, rows * this.inputSize);
     return this.dx;
   }
