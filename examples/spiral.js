@@ -1,7 +1,7 @@
 // The main demo: a three-class spiral that no straight line can separate,
 // solved by one hidden layer of ReLU units. Run with `npm start`.
-import { mlp } from "../dist/index.js";
-import { spiral } from "../dist/data/toy.js";
+
+import { mlp, spiral } from "../dist/index.js";
 
 const data = spiral({ pointsPerClass: 100, classes: 3, noise: 0.2, seed: 1 });
 console.log(`spiral: ${data.rows} points in ${data.classes} classes`);
@@ -20,5 +20,27 @@ for (const [label, sizes] of [["no hidden layer (linear classifier)", [2, 3]], [
   });
   const { accuracy } = model.evaluate(data.x, data.labels);
   console.log(`  final training accuracy: ${(100 * accuracy).toFixed(1)}% after ${history.epochs} epochs`);
+  console.log(decisionMap(model, data));
   model.dispose();
+}
+
+/** The plane as text: each cell shows the predicted class, data points in capitals. */
+function decisionMap(model, data, width = 64, height = 24) {
+  const grid = new Float32Array(width * height * 2);
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      grid[2 * (r * width + c)] = -1 + (2 * c + 1) / width;
+      grid[2 * (r * width + c) + 1] = 1 - (2 * r + 1) / height;
+    }
+  }
+  const classes = model.predictClasses(grid);
+  const cells = Array.from(classes, (k) => ".-:"[k]);
+  for (let i = 0; i < data.rows; i++) {
+    const c = Math.floor(((data.x[2 * i] + 1) / 2) * width);
+    const r = Math.floor(((1 - data.x[2 * i + 1]) / 2) * height);
+    if (c >= 0 && c < width && r >= 0 && r < height) cells[r * width + c] = "ABC"[data.labels[i]];
+  }
+  const lines = [];
+  for (let r = 0; r < height; r++) lines.push("  " + cells.slice(r * width, (r + 1) * width).join(""));
+  return lines.join("\n");
 }

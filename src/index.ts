@@ -13,3 +13,6 @@ export type { LayerConfig } from "./layers/layer.js";
 export type { DenseOptions } from "./layers/dense.js";
 export type { MaxoutOptions } from "./layers/maxout.js";
 export type { DropoutOptions } from "./layers/dropout.js";
+export { spiral, xor, circles, moons, sine, type ToyDataset } from "./data/toy.js";
+export { parseIdx, type IdxArray } from "./data/idx.js";
+export { fashionMnistFromIdx, FASHION_MNIST_CLASSES, type FashionMnistSplit } from "./data/fashion-mnist.js";
