@@ -102,7 +102,14 @@ async function readWasm(source: URL | string | ArrayBuffer | Uint8Array): Promis
   }
 }
 
+/** A URL for a string that is a URL, a file path (Node) or a relative address (browsers). */
 function toUrl(s: string): URL {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s)) return new URL(s);
-  return new URL(`file://${s.startsWith("/") ? "" : "/"}${s.replace(/\\/g, "/")}`);
+  const isWindowsPath = /^[a-z]:[\\/]/i.test(s);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !isWindowsPath) return new URL(s);
+  const cwd = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.();
+  if (cwd !== undefined) {
+    const path = (s.startsWith("/") || isWindowsPath ? s : `${cwd}/${s}`).replace(/\\/g, "/");
+    return new URL(`file://${path.startsWith("/") ? "" : "/"}${path}`);
+  }
+  return new URL(s, (globalThis as { location?: { href: string } }).location?.href);
 }
