@@ -88,28 +88,24 @@ function defaultWasmUrl(): URL {
 
 async function readWasm(source: URL | string | ArrayBuffer | Uint8Array): Promise<ArrayBuffer | Uint8Array> {
   if (typeof source !== "string" && !(source instanceof URL)) return source;
-  const url = typeof source === "string" ? toUrl(source) : source;
+  const href = String(source);
   try {
-    if (url.protocol === "file:") {
+    if (isFilePath(source)) {
       const { readFile } = await import("node:fs/promises");
-      return new Uint8Array(await readFile(url));
+      return new Uint8Array(await readFile(href.startsWith("file:") ? new URL(href) : href));
     }
-    const response = await fetch(url);
+    const response = await fetch(source);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
   } catch (e) {
-    throw new CoreError(`cannot read the WebAssembly core from ${url.href}: ${(e as Error).message}`);
+    throw new CoreError(`cannot read the WebAssembly core from ${href}: ${(e as Error).message}`);
   }
 }
 
-/** A URL for a string that is a URL, a file path (Node) or a relative address (browsers). */
-function toUrl(s: string): URL {
-  const isWindowsPath = /^[a-z]:[\\/]/i.test(s);
-  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !isWindowsPath) return new URL(s);
-  const cwd = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.();
-  if (cwd !== undefined) {
-    const path = (s.startsWith("/") || isWindowsPath ? s : `${cwd}/${s}`).replace(/\\/g, "/");
-    return new URL(`file://${path.startsWith("/") ? "" : "/"}${path}`);
-  }
-  return new URL(s, (globalThis as { location?: { href: string } }).location?.href);
+/** file: URLs, and in Node plain paths, are read from disk; everything else is fetched. */
+function isFilePath(source: URL | string): boolean {
+  const href = String(source);
+  if (href.startsWith("file:")) return true;
+  const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+  return inNode && typeof source === "string" && !/^(https?|data|blob):/i.test(href);
 }
