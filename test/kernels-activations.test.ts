@@ -1,0 +1,161 @@
+// activations.ts against float64 scalar references on awkward sizes (SIMD tails).
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Core } from "../src/core.js";
+import { getF32, loadCore, maxRelError, putF32, randomF32 } from "./helpers.js";
+
+const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];
+const LINEAR = 0, RELU = 1, LEAKY = 2, SIGMOID = 3, TANH = 4;
+
+let core: Core;
+let ptrs: number[] = [];
+beforeAll(async () => { core = await loadCore(); });
+afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
+
+function put(data: ArrayLike<number>): number {
+  const p = putF32(core, data);
+  ptrs.push(p);
+  return p;
+}
+
+function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+const cases: { name: string; act: number; alpha: number; f: (x: number) => number; df: (x: number) => number; tol: number }[] = [
+  // Linear ops: f32 rounding of one multiply at most, so ~1e-6 relative.
+  { name: "linear", act: LINEAR, alpha: 0, f: (x) => x, df: () => 1, tol: 1e-6 },
+  { name: "relu", act: RELU, alpha: 0, f: (x) => Math.max(x, 0), df: (x) => (x > 0 ? 1 : 0), tol: 1e-6 },
+  { name: "leaky relu 0.1", act: LEAKY, alpha: 0.1, f: (x) => (x > 0 ? x : 0.1 * x), df: (x) => (x > 0 ? 1 : 0.1), tol: 1e-6 },
+  { name: "leaky relu 0.3", act: LEAKY, alpha: 0.3, f: (x) => (x > 0 ? x : 0.3 * x), df: (x) => (x > 0 ? 1 : 0.3), tol: 1e-6 },
+  // exp-based: f32 exp and a division, ~1e-5 absolute on values bounded by 1.
+  { name: "sigmoid", act: SIGMOID, alpha: 0, f: sigmoid, df: (x) => sigmoid(x) * (1 - sigmoid(x)), tol: 1e-5 },
+  { name: "tanh", act: TANH, alpha: 0, f: Math.tanh, df: (x) => 1 - Math.tanh(x) ** 2, tol: 1e-5 },
+];
+
+/** Inputs away from the ReLU kink, with extremes mixed in to exercise the stable forms. */
+function inputs(n: number, seed: number): Float32Array {
+  const x = randomF32(n, seed, -6, 6);
+  const extremes = [1e4, -1e4, 88, -88, 30, -30, 1e-3, -1e-3];
+  for (let i = 0; i < n; i++) {
+    if (Math.abs(x[i]) < 1e-3) x[i] = 0.5;
+    if (i % 5 === 4) x[i] = extremes[i % extremes.length];
+  }
+  return x;
+}
+
+describe("activation_forward / activation_backward", () => {
+  for (const c of cases) {
+    it(`${c.name} matches float64 on every size`, () => {
+      for (const n of SIZES) {
+        const x = inputs(n, n);
+        const dy = randomF32(n, 1000 + n, -2, 2);
+        const px = put(x), py = put(new Float32Array(n)), pdy = put(dy), pdx = put(new Float32Array(n));
+        core.kernels.activation_forward(c.act, px, py, n, c.alpha);
+        const y = getF32(core, py, n);
+        const yRef = Array.from(x, c.f);
+        expect(y.every(Number.isFinite)).toBe(true);
+        expect(maxRelError(y, yRef), `${c.name} forward n=${n}`).toBeLessThan(c.tol);
+
+        core.kernels.activation_backward(c.act, py, pdy, pdx, n, c.alpha);
+        const dxRef = Array.from(x, (v, i) => dy[i] * c.df(v));
+        expect(maxRelError(getF32(core, pdx, n), dxRef), `${c.name} backward n=${n}`).toBeLessThan(c.tol);
+
+        // In place: forward with y == x, backward with dx == dy.
+        core.kernels.activation_forward(c.act, px, px, n, c.alpha);
+        expect(maxRelError(getF32(core, px, n), yRef)).toBeLessThan(c.tol);
+        core.kernels.activation_backward(c.act, py, pdy, pdy, n, c.alpha);
+        expect(maxRelError(getF32(core, pdy, n), dxRef)).toBeLessThan(c.tol);
+      }
+    });
+  }
+
+  it("at x = 0 the (Leaky) ReLU derivative is the left slope: 0 for ReLU, alpha for Leaky ReLU", () => {
+    const n = 5; // four SIMD lanes and a scalar tail, all at the kink
+    const px = put(new Float32Array(n)), py = put(new Float32Array(n)), pdy = put(new Float32Array(n).fill(1));
+    const pdx = put(new Float32Array(n));
+    for (const [act, alpha, slope] of [[RELU, 0, 0], [LEAKY, 0.1, Math.fround(0.1)], [LEAKY, 0.3, Math.fround(0.3)]]) {
+      core.kernels.activation_forward(act, px, py, n, alpha);
+      core.kernels.activation_backward(act, py, pdy, pdx, n, alpha);
+      expect(Array.from(getF32(core, pdx, n)), `act ${act} alpha ${alpha}`).toEqual(new Array(n).fill(slope));
+    }
+  });
+
+  it("sigmoid and tanh saturate exactly and stay finite at ±1e4", () => {
+    const x = [1e4, -1e4, 1e4, -1e4, 0];
+    const px = put(x), py = put(new Float32Array(5));
+    core.kernels.activation_forward(SIGMOID, px, py, 5, 0);
+    expect(Array.from(getF32(core, py, 5))).toEqual([1, 0, 1, 0, 0.5]);
+    core.kernels.activation_forward(TANH, px, py, 5, 0);
+    expect(Array.from(getF32(core, py, 5))).toEqual([1, -1, 1, -1, 0]);
+  });
+});
+
+function softmaxRef(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const y = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) m = Math.max(m, x[r * cols + j]);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += Math.exp(x[r * cols + j] - m);
+    for (let j = 0; j < cols; j++) y[r * cols + j] = Math.exp(x[r * cols + j] - m) / s;
+  }
+  return y;
+}
+
+describe("softmax_forward / softmax_backward", () => {
+  it("forward matches a float64 max-subtracted softmax", () => {
+    for (const rows of [1, 3, 7, 17]) {
+      for (const cols of SIZES) {
+        const x = randomF32(rows * cols, rows * 1000 + cols, -8, 8);
+        const px = put(x), py = put(new Float32Array(rows * cols));
+        core.kernels.softmax_forward(px, py, rows, cols);
+        // Probabilities are ≤ 1, so maxRelError is an absolute error here: 1e-6 for f32 exp and one division.
+        expect(maxRelError(getF32(core, py, rows * cols), softmaxRef(x, rows, cols)), `${rows}x${cols}`).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it("forward is finite and exact for logits ±1e4 and all-equal rows", () => {
+    const cols = 5;
+    const x = [
+      1e4, -1e4, 0, 1e4, -1e4, // two tied winners far apart from the rest
+      -1e4, -1e4, -1e4, -1e4, -1e4,
+      1e4, 1e4, 1e4, 1e4, 1e4,
+      3, 3, 3, 3, 3,
+    ];
+    const px = put(x), py = put(new Float32Array(20));
+    core.kernels.softmax_forward(px, py, 4, cols);
+    const y = getF32(core, py, 20);
+    expect(y.every(Number.isFinite)).toBe(true);
+    expect(maxRelError(y, softmaxRef(x, 4, cols))).toBeLessThan(1e-7);
+    expect(Array.from(y.slice(0, 5))).toEqual([0.5, 0, 0, 0.5, 0]);
+  });
+
+  it("backward matches an explicit Jacobian-vector product in float64", () => {
+    for (const rows of [1, 2, 5]) {
+      for (const cols of SIZES) {
+        const x = randomF32(rows * cols, 7 * rows + cols, -4, 4);
+        const dy = randomF32(rows * cols, 99 + cols, -1, 1);
+        const px = put(x), py = put(new Float32Array(rows * cols)), pdy = put(dy), pdx = put(new Float32Array(rows * cols));
+        core.kernels.softmax_forward(px, py, rows, cols);
+        core.kernels.softmax_backward(py, pdy, pdx, rows, cols);
+        const s = softmaxRef(x, rows, cols);
+        const ref = new Float64Array(rows * cols);
+        for (let r = 0; r < rows; r++) {
+          for (let i = 0; i < cols; i++) {
+            let acc = 0;
+            for (let j = 0; j < cols; j++) {
+              const jac = (i === j ? s[r * cols + i] : 0) - s[r * cols + i] * s[r * cols + j];
+              acc += jac * dy[r * cols + j];
+            }
+            ref[r * cols + i] = acc;
+          }
+        }
+        // Sums of cols f32 products of magnitude ≤ 1: 1e-6 absolute.
+        expect(maxRelError(getF32(core, pdx, rows * cols), ref), `${rows}x${cols}`).toBeLessThan(1e-6);
+        core.kernels.softmax_backward(py, pdy, pdy, rows, cols);
+        expect(maxRelError(getF32(core, pdy, rows * cols), ref), `in place ${rows}x${cols}`).toBeLessThan(1e-6);
+      }
+    }
+  });
+});
