@@ -20,3 +20,6 @@ export class StateError extends WasmlpError {}
 
 /** The WebAssembly core could not be loaded or ran out of memory. */
 export class CoreError extends WasmlpError {}
+
+/** A model file is corrupt, hostile, of an unknown version, or does not match its own architecture. */
+export class ModelFileError extends WasmlpError {}

@@ -1,9 +1,14 @@
 // wasmlp: multilayer perceptrons on a SIMD WebAssembly core.
 export { init, getCore, type InitOptions, type WasmSource } from "./core.js";
-export { WasmlpError, InputError, ConfigError, StateError, CoreError } from "./errors.js";
-export { Sequential, sequential, type ModelConfig, type CompileOptions, type Evaluation, type NamedTensor } from "./model.js";
+export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError } from "./errors.js";
+export {
+  Sequential, sequential, type ModelConfig, type CompileOptions, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
+} from "./model.js";
+export { load, decodeModel, FORMAT_VERSION, type LoadOptions, type SaveOptions, type ModelSource } from "./io/model-file.js";
+export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
+export { ONNX_OPSET } from "./io/onnx.js";
 export { mlp, dense, maxout, dropout, type MlpOptions } from "./builders.js";
-export type { FitOptions, History, Callbacks, EarlyStoppingOptions, EpochLogs } from "./training.js";
+export type { FitOptions, History, Callbacks, EarlyStoppingOptions, EpochLogs, CheckpointOptions } from "./training.js";
 export type { Matrix, InputBatch, TargetBatch } from "./input.js";
 export type { ActivationName } from "./activations.js";
 export type { InitializerName } from "./initializers.js";

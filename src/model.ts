@@ -6,12 +6,14 @@ import { getCore, init, type Core, type InitOptions } from "./core.js";
 import { checkFinite, DeviceData } from "./dataset.js";
 import { ConfigError, InputError, StateError } from "./errors.js";
 import { toMatrix, toTargets, type InputBatch, type Matrix, type TargetBatch } from "./input.js";
+import { encodeModel, type ModelInternals, type SaveOptions, type TrainingRecord } from "./io/model-file.js";
+import { encodeOnnx } from "./io/onnx.js";
 import type { LayerConfig } from "./layers/layer.js";
 import { createLoss, defaultLoss, type DeviceTargets, type Loss, type LossName } from "./losses.js";
 import { Network } from "./network.js";
 import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerName } from "./optimizers.js";
 import { checkKeys, describe, integerOption, numberOption } from "./options.js";
-import { train, type FitOptions, type History } from "./training.js";
+import { train, type EpochLogs, type FitOptions, type History } from "./training.js";
 
 /** Architecture of a model: input width, layers, and the seed that makes it repeatable. */
 export interface ModelConfig {
@@ -46,6 +48,18 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/** A tensor's shape and values. */
+export interface Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** One layer's parameters: weight [inputs, units·pieces] and bias [units·pieces]; absent when the layer has none. */
+export interface LayerWeights {
+  weight?: Tensor;
+  bias?: Tensor;
+}
+
 /** Rows processed per call into the core by predict and evaluate; bounds their memory. */
 const CHUNK = 1024;
 
@@ -61,6 +75,7 @@ export class Sequential {
   private compiled: Required<Pick<CompileOptions, "l2">> & { metrics: boolean; loss: LossName; optimizer: Optimizer["config"] } | undefined;
   private busy = false;
   private lossBuffers = { grad: 0, targets: 0, rows: 0 };
+  private readonly training: TrainingRecord = { epochs: 0 };
 
   /** Builds the layers and initialises weights; the core must be loaded (see init()). */
   constructor(config: ModelConfig) {
@@ -217,6 +232,50 @@ export class Sequential {
     }
   }
 
+  /** Copies of layer `index`'s weight and bias with their shapes; {} for a layer without parameters (dropout). */
+  layerWeights(index: number): LayerWeights {
+    this.ensureIdle("layerWeights", true);
+    const prefix = this.layerPrefix(index, "layerWeights");
+    const out: LayerWeights = {};
+    for (const t of this.getWeights()) if (t.name.startsWith(prefix)) out[t.name.slice(prefix.length) as keyof LayerWeights] = { shape: t.shape, data: t.data };
+    return out;
+  }
+
+  /** Replaces layer `index`'s weight and/or bias; a bare Float32Array takes the layer's own shape. */
+  setLayerWeights(index: number, weights: { weight?: Float32Array | Tensor; bias?: Float32Array | Tensor }): void {
+    this.ensureIdle("setLayerWeights");
+    const prefix = this.layerPrefix(index, "setLayerWeights");
+    if (typeof weights !== "object" || weights === null) throw new InputError(`setLayerWeights: expected {weight, bias}, got ${describe(weights)}`);
+    const known = this.network.info.filter((p) => p.name.startsWith(prefix));
+    const names = known.map((p) => p.name.slice(prefix.length));
+    const tensors: NamedTensor[] = [];
+    for (const [key, value] of Object.entries(weights)) {
+      const p = known.find((q) => q.name === prefix + key);
+      if (!p) throw new InputError(`setLayerWeights: layer ${index} has no ${JSON.stringify(key)}; it has ${names.length ? names.join(", ") : "no parameters"}`);
+      if (value === undefined) continue;
+      const t = value instanceof Float32Array ? { shape: [...p.shape], data: value } : value;
+      tensors.push({ name: p.name, shape: t?.shape, data: t?.data });
+    }
+    this.setWeights(tensors);
+  }
+
+  /** The model as wasmlp file bytes: a safetensors file any safetensors reader opens (see README, "Model files"). */
+  save(options?: SaveOptions): Uint8Array {
+    this.ensureIdle("save", true);
+    return encodeModel(this, options);
+  }
+
+  /** The model as ONNX bytes computing the same function as predict(). */
+  toONNX(): Uint8Array {
+    this.ensureIdle("toONNX", true);
+    return encodeOnnx(this.toConfig(), this.getWeights());
+  }
+
+  /** @internal The network, optimizer and settings that src/io saves and restores; not public API. */
+  _internals(): ModelInternals {
+    return { core: this.core, net: this.network, optimizer: this.optimizer, compiled: this.compiled, training: this.training };
+  }
+
   /** A text table of the layers, their output widths and parameter counts. */
   summary(): string {
     const net = this.network;
@@ -252,6 +311,14 @@ export class Sequential {
   private ensureIdle(what: string, readOnly = false): void {
     this.network;
     if (this.busy && !readOnly) throw new StateError(`${what}: the model is already training; wait for fit() to finish`);
+  }
+
+  private layerPrefix(index: number, what: string): string {
+    const count = this.network.layers.length;
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new InputError(`${what}: layer index must be an integer in [0, ${count - 1}], got ${describe(index)}`);
+    }
+    return `layers.${index}.`;
   }
 
   private requireCompiled(what: string): { loss: Loss; optimizer: Optimizer } {
@@ -347,6 +414,11 @@ export class Sequential {
     };
     return {
       core, net, reserve, penalty, lossAndGradient,
+      recordEpoch: (logs) => {
+        this.training.epochs++;
+        this.training.last = { ...logs };
+      },
+      save: (withOptimizer) => encodeModel(this, { optimizer: withOptimizer }),
       get stop() { return model.stopTraining; },
       metrics: compiled.metrics,
       score(x, targets, rows) {
@@ -381,6 +453,10 @@ export interface Trainer {
   score(x: number, targets: DeviceTargets, rows: number): { loss: number; accuracy: number };
   step(data: DeviceData, index: number, rows: number): { loss: number; accuracy: number };
   evaluate(data: DeviceData, start: number, count: number): Evaluation;
+  /** Counts a finished epoch in the model's training record (saved in model files). */
+  recordEpoch(logs: EpochLogs): void;
+  /** The model as file bytes, for checkpoints. */
+  save(withOptimizer: boolean): Uint8Array;
 }
 
 function offsetRow(e: unknown, offset: number): unknown {

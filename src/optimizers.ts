@@ -38,8 +38,8 @@ export interface OptimizerState {
 export interface Optimizer {
   readonly config: Required<Pick<OptimizerConfig, "type" | "learningRate">> & OptimizerConfig;
   learningRate: number;
-  /** Number of steps taken so far. */
-  readonly steps: number;
+  /** Number of steps taken so far; writable so a saved model resumes Adam's bias correction where it stopped. */
+  steps: number;
   /** Applies one update to n parameters at `params` from gradients at `grads`. */
   step(params: number, grads: number, n: number): void;
   /** The state buffers (each n floats), for saving and restoring. */
@@ -48,7 +48,8 @@ export interface Optimizer {
   dispose(): void;
 }
 
-const KEYS: Record<OptimizerName, string[]> = {
+/** The options each optimizer accepts, by type. */
+export const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
   sgd: ["type", "learningRate", "momentum", "nesterov"],
   momentum: ["type", "learningRate", "momentum"],
   nesterov: ["type", "learningRate", "momentum"],
@@ -58,7 +59,7 @@ const KEYS: Record<OptimizerName, string[]> = {
 };
 
 /** Optimizer names. */
-export const OPTIMIZERS = Object.keys(KEYS) as OptimizerName[];
+export const OPTIMIZERS = Object.keys(OPTIMIZER_KEYS) as OptimizerName[];
 
 /** Builds an optimizer for n parameters from a name or config, or throws a ConfigError. */
 export function createOptimizer(core: Core, spec: OptimizerName | OptimizerConfig, n: number): Optimizer {
@@ -66,7 +67,7 @@ export function createOptimizer(core: Core, spec: OptimizerName | OptimizerConfi
   if (typeof config !== "object" || config === null) throw new ConfigError(`optimizer must be a name or {type, ...}, got ${describe(spec)}`);
   const type = config.type;
   if (!OPTIMIZERS.includes(type)) throw new ConfigError(`unknown optimizer ${JSON.stringify(type)}; known: ${OPTIMIZERS.join(", ")}`);
-  checkKeys(config, KEYS[type], `optimizer '${type}'`);
+  checkKeys(config, OPTIMIZER_KEYS[type], `optimizer '${type}'`);
   const where = `optimizer '${type}'`;
   if (type === "adam" || type === "adamw") {
     return new Adam(core, n, {

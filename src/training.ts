@@ -36,6 +36,20 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
+/** Model files written during fit(): the best epoch so far and the latest one. */
+export interface CheckpointOptions {
+  /** Path (Node) the model is written to after every epoch. */
+  last?: string;
+  /** Path (Node) the model is written to whenever the monitored metric improves. */
+  best?: string;
+  /** Metric that decides 'best'; default 'valLoss' when there is validation data, else 'loss'. */
+  monitor?: "loss" | "accuracy" | "valLoss" | "valAccuracy";
+  /** Include the optimizer state, so that a loaded checkpoint resumes training exactly; default true. */
+  optimizer?: boolean;
+  /** Receives every checkpoint's bytes (both kinds); works in browsers, where there are no paths. */
+  onSave?(bytes: Uint8Array, kind: "best" | "last", epoch: number): void | Promise<void>;
+}
+
 /** Options of fit(). */
 export interface FitOptions {
   /** Passes over the training data; default 10. */
@@ -53,6 +67,8 @@ export interface FitOptions {
   callbacks?: Callbacks;
   /** Print one line per epoch with console.log; default false. */
   verbose?: boolean;
+  /** Save the best and/or last model to files (or a callback) after each epoch. */
+  checkpoint?: CheckpointOptions;
 }
 
 /** What fit() returns: one entry per completed epoch. */
@@ -68,7 +84,7 @@ export interface History {
   stoppedEarly: boolean;
 }
 
-const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose"];
+const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose", "checkpoint"];
 /** Yield to the event loop at least this often (ms) so pages and progress bars stay live. */
 const YIELD_MS = 50;
 
@@ -89,6 +105,7 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
   const stopper = earlyStopper(options.earlyStopping, hasValidation);
   const cb = options.callbacks ?? {};
   checkKeys(cb, ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"], "fit: callbacks");
+  const checkpoint = checkpointer(options.checkpoint, hasValidation, t);
 
   const core = t.core;
   const rows = Math.min(batchSize, trainRows);
@@ -102,11 +119,13 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
   }
   let best: Float32Array | undefined;
   try {
-    core.i32(index, trainRows).set(Int32Array.from({ length: trainRows }, (_, i) => i));
+    const identity = Int32Array.from({ length: trainRows }, (_, i) => i);
     cb.onTrainBegin?.();
     let lastYield = Date.now();
     for (let epoch = 0; epoch < epochs; epoch++) {
       cb.onEpochBegin?.(epoch);
+      // Each epoch shuffles the identity, so its order depends on the RNG state alone and a resumed run matches.
+      core.i32(index, trainRows).set(identity);
       if (shuffle) core.kernels.rng_shuffle(t.net.rt.rng, index, trainRows);
       let loss = 0;
       let acc = 0;
@@ -129,8 +148,10 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
         if (t.metrics) logs.valAccuracy = v.accuracy;
       }
       record(history, logs);
+      t.recordEpoch(logs);
       if (options.verbose) console.log(formatEpoch(epoch, epochs, logs));
       await cb.onEpochEnd?.(epoch, logs);
+      await checkpoint?.(epoch, logs);
       if (stopper) {
         const verdict = stopper.update(epoch, logs);
         if (verdict === "best" && stopper.restore) best = core.f32(t.net.params, t.net.size).slice();
@@ -174,6 +195,58 @@ export function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): str
   if (logs.valLoss !== undefined) parts.push(`val loss ${logs.valLoss.toFixed(4)}`);
   if (logs.valAccuracy !== undefined) parts.push(`val accuracy ${(100 * logs.valAccuracy).toFixed(2)}%`);
   return parts.join("  ");
+}
+
+/** Validates the checkpoint options; returns the per-epoch step that writes the files. */
+function checkpointer(spec: CheckpointOptions | undefined, hasValidation: boolean, t: Trainer):
+  ((epoch: number, logs: EpochLogs) => Promise<void>) | undefined {
+  if (spec === undefined) return undefined;
+  checkKeys(spec, ["last", "best", "monitor", "optimizer", "onSave"], "fit: checkpoint");
+  for (const key of ["last", "best"] as const) {
+    if (spec[key] !== undefined && (typeof spec[key] !== "string" || spec[key] === "")) {
+      throw new ConfigError(`fit: checkpoint.${key} must be a file path, got ${JSON.stringify(spec[key])}`);
+    }
+  }
+  if (spec.onSave !== undefined && typeof spec.onSave !== "function") throw new ConfigError(`fit: checkpoint.onSave must be a function`);
+  if (spec.last === undefined && spec.best === undefined && spec.onSave === undefined) {
+    throw new ConfigError(`fit: checkpoint needs a 'last' or 'best' path, or an onSave callback`);
+  }
+  const withOptimizer = spec.optimizer ?? true;
+  if (typeof withOptimizer !== "boolean") throw new ConfigError(`fit: checkpoint.optimizer must be true or false`);
+  const monitor = choiceOption(spec.monitor ?? (hasValidation ? "valLoss" : "loss"), "fit: checkpoint.monitor",
+    ["loss", "accuracy", "valLoss", "valAccuracy"] as const);
+  if (monitor.startsWith("val") && !hasValidation) {
+    throw new ConfigError(`fit: checkpoint monitors '${monitor}' but there is no validation data (set validationSplit or validationData)`);
+  }
+  if (monitor.endsWith("ccuracy") && !t.metrics) {
+    throw new ConfigError(`fit: checkpoint monitors '${monitor}', which is not computed; add metrics: ['accuracy'] to compile()`);
+  }
+  const higherIsBetter = monitor === "accuracy" || monitor === "valAccuracy";
+  let best = higherIsBetter ? -Infinity : Infinity;
+  // Loaded on first use, so that browsers, which pass only onSave, never import node: modules.
+  let files: Promise<typeof import("./node/files.js")> | undefined;
+  const write = async (path: string | undefined, bytes: Uint8Array) => {
+    if (path === undefined) return;
+    files ??= import("./node/files.js");
+    await (await files).writeFileAtomic(path, bytes);
+  };
+  return async (epoch, logs) => {
+    const value = logs[monitor]!;
+    const improved = higherIsBetter ? value > best : value < best;
+    if (improved) best = value;
+    const wantLast = spec.last !== undefined || spec.onSave !== undefined;
+    const wantBest = improved && (spec.best !== undefined || spec.onSave !== undefined);
+    if (!wantLast && !wantBest) return;
+    const bytes = t.save(withOptimizer);
+    if (wantLast) {
+      await write(spec.last, bytes);
+      await spec.onSave?.(bytes, "last", epoch);
+    }
+    if (wantBest) {
+      await write(spec.best, bytes);
+      await spec.onSave?.(bytes, "best", epoch);
+    }
+  };
 }
 
 interface Stopper {

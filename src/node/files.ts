@@ -1,9 +1,13 @@
 // Node-only file helpers. Nothing outside src/node/ may import this folder, so the rest of
 // the library stays loadable in browsers.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { InitOptions } from "../core.js";
 import { InputError } from "../errors.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
+import { load, type LoadOptions, type SaveOptions } from "../io/model-file.js";
+import type { Sequential } from "../model.js";
 
 /** Reads a whole file as a plain Uint8Array; a missing file is an InputError naming the path. */
 export async function readFileBytes(path: string): Promise<Uint8Array> {
@@ -16,6 +20,34 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
     if (code === "EISDIR") throw new InputError(`expected a file, got a directory: ${path}`);
     throw e;
   }
+}
+
+/** Writes a file via a temporary file in the same folder and a rename, so a crash never leaves it truncated. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    const file = await open(temp, "w");
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (e) {
+    await unlink(temp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Saves a model as a wasmlp file (safetensors) at `path`, atomically. */
+export async function saveModel(model: Sequential, path: string, options?: SaveOptions): Promise<void> {
+  await writeFileAtomic(path, model.save(options));
+}
+
+/** Loads a wasmlp model file from `path`; loads the core first if needed. */
+export async function loadModel(path: string, options?: LoadOptions, initOptions?: InitOptions): Promise<Sequential> {
+  return load(await readFileBytes(path), options, initOptions);
 }
 
 /** Loads Fashion-MNIST's four IDX files (each `.gz` or uncompressed) from a folder. */

@@ -1,0 +1,331 @@
+// The wasmlp model file: a safetensors container whose tensors are the model's
+// parameters (`layers.{i}.weight`, `layers.{i}.bias`) and, optionally, its
+// optimizer state (`optimizer.{state}.{parameter}`), with the architecture,
+// training settings and RNG state as JSON strings in `__metadata__`.
+// Loading checks the whole file against its own architecture before the
+// model is allocated, so a corrupt or hostile file never reaches the core.
+import { init, type Core, type InitOptions } from "../core.js";
+import { CoreError, InputError, ModelFileError, StateError, WasmlpError } from "../errors.js";
+import type { LayerConfig } from "../layers/layer.js";
+import { createLayer } from "../layers/registry.js";
+import { Sequential, type CompileOptions, type ModelConfig } from "../model.js";
+import type { Network, ParamInfo } from "../network.js";
+import { OPTIMIZER_KEYS, type OptimizerConfig } from "../optimizers.js";
+import { checkKeys, describe, integerOption } from "../options.js";
+import type { EpochLogs } from "../training.js";
+import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
+
+/** The format version this wasmlp writes: MAJOR.MINOR. */
+export const FORMAT_VERSION = "1.0";
+/** Files of this major version load; a newer major is refused. */
+const MAJOR = 1;
+
+/** Options of model.save(). */
+export interface SaveOptions {
+  /** Include the optimizer's state and step count, so that training resumes exactly; default false. */
+  optimizer?: boolean;
+}
+
+/** Options of load(). */
+export interface LoadOptions {
+  /** Refuse weights (and optimizer state) that are NaN or infinite; default true. */
+  checkFinite?: boolean;
+  /** Largest JSON header accepted, in bytes; default 100 MB, as in the reference safetensors reader. */
+  maxHeaderBytes?: number;
+}
+
+/** Where load() reads a model from: bytes, a Blob (browsers), or a URL to fetch. */
+export type ModelSource = Uint8Array | ArrayBuffer | Blob | URL | string;
+
+/** Epochs trained so far and the logs of the last one, carried through save and load. */
+export interface TrainingRecord {
+  epochs: number;
+  last?: EpochLogs;
+}
+
+/** What the file code reads from and restores into a model (not public API). */
+export interface ModelInternals {
+  core: Core;
+  net: Network;
+  optimizer: { config: OptimizerConfig; learningRate: number; steps: number; state(): { name: string; ptr: number }[] } | undefined;
+  compiled: { l2: number; metrics: boolean; loss: string } | undefined;
+  training: TrainingRecord;
+}
+
+/** The model as wasmlp file bytes (safetensors). */
+export function encodeModel(model: Sequential, options: SaveOptions = {}): Uint8Array {
+  checkKeys(options, ["optimizer"], "save");
+  const withOptimizer = options.optimizer ?? false;
+  if (typeof withOptimizer !== "boolean") throw new InputError(`save: optimizer must be true or false, got ${describe(withOptimizer)}`);
+  const { core, net, optimizer, compiled, training } = model._internals();
+  if (withOptimizer && !optimizer) throw new StateError("save: optimizer state was requested but the model is not compiled");
+  const params = fileOrder(net.info);
+  const tensors: F32Tensor[] = params.map((p) => ({ name: p.name, shape: [...p.shape], data: core.f32(net.params + p.offset * 4, p.length) }));
+  const metadata: Record<string, string> = {
+    format: "wasmlp",
+    format_version: FORMAT_VERSION,
+    config: JSON.stringify(model.toConfig()),
+    preprocessing: "null",
+    training: JSON.stringify({ epochs: training.epochs, last: training.last ?? null, saved: new Date().toISOString() }),
+    rng: JSON.stringify(Array.from(core.i32(net.rt.rng, 4), (v) => v >>> 0)),
+  };
+  if (compiled && optimizer) {
+    const settings: CompileOptions = { loss: compiled.loss, optimizer: optimizerSettings(optimizer), metrics: compiled.metrics ? ["accuracy"] : [], l2: compiled.l2 };
+    metadata.compile = JSON.stringify(settings);
+  }
+  if (withOptimizer && optimizer) {
+    const state = optimizer.state();
+    metadata.optimizer = JSON.stringify({ type: optimizer.config.type, steps: optimizer.steps, state: state.map((s) => s.name) });
+    for (const s of state) {
+      for (const p of params) tensors.push({ name: `optimizer.${s.name}.${p.name}`, shape: [...p.shape], data: core.f32(s.ptr + p.offset * 4, p.length) });
+    }
+  }
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** Reads a model from bytes, a Blob or a URL; loads the core first if needed. */
+export async function load(source: ModelSource, options: LoadOptions = {}, initOptions?: InitOptions): Promise<Sequential> {
+  const bytes = await readSource(source);
+  await init(initOptions);
+  return decodeModel(bytes, options);
+}
+
+/** Builds a model from wasmlp file bytes, validating everything first; the core must be loaded. */
+export function decodeModel(bytes: Uint8Array, options: LoadOptions = {}): Sequential {
+  checkKeys(options, ["checkFinite", "maxHeaderBytes"], "load");
+  const checkFinite = options.checkFinite ?? true;
+  if (typeof checkFinite !== "boolean") throw new InputError(`load: checkFinite must be true or false, got ${describe(checkFinite)}`);
+  if (options.maxHeaderBytes !== undefined) integerOption(options.maxHeaderBytes, "load: maxHeaderBytes");
+  const file = parseSafetensors(bytes, options.maxHeaderBytes);
+  const plan = planModel(file);
+  if (checkFinite) for (const [name, data] of plan.data) checkFiniteTensor(name, data);
+  const model = wrap(() => new Sequential(plan.config), 'metadata "config"');
+  try {
+    restore(model, plan);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+/** Everything a file says, checked against itself, before any model memory exists. */
+interface Plan {
+  config: ModelConfig;
+  compile?: CompileOptions;
+  optimizer?: { type: string; steps: number; state: string[] };
+  rng?: number[];
+  training: TrainingRecord;
+  params: { name: string; shape: number[] }[];
+  data: Map<string, Float32Array>;
+}
+
+function planModel(file: SafetensorsFile): Plan {
+  const meta = file.metadata;
+  checkFormat(meta);
+  const config = planConfig(json(meta, "config"));
+  const params = expectedParams(config);
+  const compile = meta.compile === undefined ? undefined : planCompile(json(meta, "compile"));
+  const optimizer = meta.optimizer === undefined ? undefined : planOptimizer(json(meta, "optimizer"), compile);
+  const rng = meta.rng === undefined ? undefined : planRng(json(meta, "rng"));
+  const training = meta.training === undefined ? { epochs: 0 } : planTraining(json(meta, "training"));
+  if (meta.preprocessing !== undefined && json(meta, "preprocessing") !== null) {
+    throw new ModelFileError(`metadata "preprocessing": this version of wasmlp supports no preprocessing (null), got ${meta.preprocessing.slice(0, 80)}`);
+  }
+
+  const expected = new Map(params.map((p) => [p.name, p.shape]));
+  for (const s of optimizer?.state ?? []) for (const p of params) expected.set(`optimizer.${s}.${p.name}`, p.shape);
+  const data = new Map<string, Float32Array>();
+  for (const t of file.tensors) {
+    const shape = expected.get(t.name);
+    if (!shape) {
+      const hint = t.name.startsWith("optimizer.") && !optimizer ? ' (optimizer state without metadata "optimizer")' : "";
+      throw new ModelFileError(`tensor ${JSON.stringify(t.name)} is not part of this architecture${hint}; expected ${[...expected.keys()].join(", ") || "no tensors"}`);
+    }
+    if (t.dtype !== "F32") throw new ModelFileError(`tensor ${JSON.stringify(t.name)}: dtype ${t.dtype}; wasmlp files hold F32 only`);
+    if (t.shape.join() !== shape.join() || t.shape.length !== shape.length) {
+      throw new ModelFileError(`tensor ${JSON.stringify(t.name)}: shape [${t.shape}] does not match the architecture's [${shape}]`);
+    }
+    data.set(t.name, readF32(file, t));
+  }
+  for (const name of expected.keys()) if (!data.has(name)) throw new ModelFileError(`tensor ${JSON.stringify(name)} is missing`);
+  return { config, compile, optimizer, rng, training, params, data };
+}
+
+function checkFormat(meta: Record<string, string>): void {
+  if (meta.format !== "wasmlp") {
+    throw new ModelFileError(meta.format === undefined
+      ? `not a wasmlp model: __metadata__ has no "format" (a plain safetensors file?)`
+      : `not a wasmlp model: __metadata__ "format" is ${JSON.stringify(meta.format.slice(0, 40))}, expected "wasmlp"`);
+  }
+  const version = meta.format_version;
+  const m = typeof version === "string" ? /^(\d{1,6})\.(\d{1,6})$/.exec(version) : null;
+  if (!m) throw new ModelFileError(`metadata "format_version" must be "MAJOR.MINOR", got ${JSON.stringify(version?.slice(0, 40))}`);
+  const major = Number(m[1]);
+  if (major > MAJOR) {
+    throw new ModelFileError(`format version ${version} is newer than this wasmlp reads (${MAJOR}.x); upgrade wasmlp to load this file`);
+  }
+  if (major < MAJOR) throw new ModelFileError(`format version ${version} was never released; this wasmlp reads ${MAJOR}.x`);
+}
+
+/** Parses one metadata value as JSON, naming the key when it is not. */
+function json(meta: Record<string, string>, key: string): unknown {
+  const text = meta[key];
+  if (text === undefined) throw new ModelFileError(`metadata "${key}" is missing`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ModelFileError(`metadata "${key}" is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function planConfig(v: unknown): ModelConfig {
+  const where = 'metadata "config"';
+  if (!isObject(v)) throw new ModelFileError(`${where} must be an object {inputs, layers, seed}`);
+  if (!Array.isArray(v.layers) || v.layers.length === 0) throw new ModelFileError(`${where}: layers must be a non-empty array`);
+  if (!Number.isSafeInteger(v.inputs) || (v.inputs as number) < 1) throw new ModelFileError(`${where}: inputs must be a positive integer, got ${describe(v.inputs)}`);
+  wrap(() => checkKeys(v, ["inputs", "layers", "seed"], where), where);
+  return v as unknown as ModelConfig;
+}
+
+/** Parameter names and shapes the architecture implies, found by building the layers without memory. */
+function expectedParams(config: ModelConfig): { name: string; shape: number[] }[] {
+  // Layer constructors validate and size, but allocate nothing until bound and allocated.
+  const rt = { core: undefined as unknown as Core, rng: 0, work: 0 };
+  const out: { name: string; shape: number[] }[] = [];
+  let width = config.inputs;
+  config.layers.forEach((c: LayerConfig, i) => {
+    const layer = wrap(() => createLayer(rt, width, c, `layers[${i}]`), 'metadata "config"');
+    for (const spec of layer.params()) out.push({ name: `layers.${i}.${spec.name}`, shape: spec.shape });
+    width = layer.outputSize;
+  });
+  return out;
+}
+
+function planCompile(v: unknown): CompileOptions {
+  if (!isObject(v)) throw new ModelFileError(`metadata "compile" must be an object {loss, optimizer, metrics, l2}`);
+  return v as CompileOptions;
+}
+
+function planOptimizer(v: unknown, compile: CompileOptions | undefined): Plan["optimizer"] {
+  const where = 'metadata "optimizer"';
+  if (!compile) throw new ModelFileError(`${where} is present but "compile" is not; optimizer state needs its settings`);
+  if (!isObject(v)) throw new ModelFileError(`${where} must be an object {type, steps, state}`);
+  const compiledType = typeof compile.optimizer === "string" ? compile.optimizer : (compile.optimizer as OptimizerConfig | undefined)?.type;
+  if (v.type !== compiledType) throw new ModelFileError(`${where}: type ${describe(v.type)} differs from the compiled optimizer ${describe(compiledType)}`);
+  if (!Number.isSafeInteger(v.steps) || (v.steps as number) < 0) throw new ModelFileError(`${where}: steps must be a non-negative integer, got ${describe(v.steps)}`);
+  const state = v.state;
+  if (!Array.isArray(state) || !state.every((s) => typeof s === "string" && /^[A-Za-z0-9_]{1,32}$/.test(s)) || new Set(state).size !== state.length) {
+    throw new ModelFileError(`${where}: state must list distinct buffer names such as ["m", "v"]`);
+  }
+  return { type: v.type as string, steps: v.steps as number, state: state as string[] };
+}
+
+function planRng(v: unknown): number[] {
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) || v.every((x) => x === 0)) {
+    throw new ModelFileError(`metadata "rng" must be four 32-bit unsigned integers, not all zero`);
+  }
+  return v;
+}
+
+function planTraining(v: unknown): TrainingRecord {
+  const where = 'metadata "training"';
+  if (!isObject(v)) throw new ModelFileError(`${where} must be an object {epochs, last, saved}`);
+  if (!Number.isSafeInteger(v.epochs) || (v.epochs as number) < 0) throw new ModelFileError(`${where}: epochs must be a non-negative integer, got ${describe(v.epochs)}`);
+  const record: TrainingRecord = { epochs: v.epochs as number };
+  if (v.last !== undefined && v.last !== null) {
+    if (!isObject(v.last) || !Object.values(v.last).every((x) => typeof x === "number")) throw new ModelFileError(`${where}: last must be an object of numbers`);
+    record.last = { ...(v.last as unknown as EpochLogs) };
+  }
+  return record;
+}
+
+function checkFiniteTensor(name: string, data: Float32Array): void {
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x - x !== 0) throw new ModelFileError(`tensor ${JSON.stringify(name)} holds ${x} at index ${i}; weights must be finite (load with checkFinite: false to accept)`);
+  }
+}
+
+/** Writes weights, compile settings, optimizer state and RNG state into a freshly built model. */
+function restore(model: Sequential, plan: Plan): void {
+  const { core, net } = model._internals();
+  const info = new Map(net.info.map((p) => [p.name, p]));
+  for (const p of plan.params) {
+    const slot = info.get(p.name)!;
+    core.f32(net.params + slot.offset * 4, slot.length).set(plan.data.get(p.name)!);
+  }
+  if (plan.compile) wrap(() => model.compile(plan.compile), 'metadata "compile"');
+  if (plan.optimizer) {
+    const optimizer = model._internals().optimizer!;
+    const buffers = optimizer.state();
+    const names = buffers.map((b) => b.name);
+    if (names.join() !== plan.optimizer.state.join()) {
+      throw new ModelFileError(`metadata "optimizer": state [${plan.optimizer.state}] does not match ${optimizer.config.type}'s buffers [${names}]`);
+    }
+    for (const b of buffers) {
+      for (const p of plan.params) {
+        const slot = info.get(p.name)!;
+        core.f32(b.ptr + slot.offset * 4, slot.length).set(plan.data.get(`optimizer.${b.name}.${p.name}`)!);
+      }
+    }
+    optimizer.steps = plan.optimizer.steps;
+  }
+  if (plan.rng) core.i32(net.rt.rng, 4).set(plan.rng);
+  Object.assign(model._internals().training, plan.training);
+}
+
+/** Tensors in file order: by layer, weight before bias (the flat buffer puts all weights first). */
+function fileOrder(info: ParamInfo[]): ParamInfo[] {
+  const layer = (p: ParamInfo) => Number(p.name.split(".")[1]);
+  return [...info].sort((a, b) => layer(a) - layer(b));
+}
+
+/** The optimizer's settings as compile() accepts them back, with its current learning rate. */
+function optimizerSettings(optimizer: NonNullable<ModelInternals["optimizer"]>): OptimizerConfig {
+  const type = optimizer.config.type;
+  const out: Record<string, unknown> = {};
+  for (const key of OPTIMIZER_KEYS[type]) {
+    const value = key === "learningRate" ? optimizer.learningRate : (optimizer.config as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as unknown as OptimizerConfig;
+}
+
+/** Runs `f`, turning a config or input error about the file's content into a ModelFileError naming `where`. */
+function wrap<T>(f: () => T, where: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof WasmlpError && !(e instanceof ModelFileError) && !(e instanceof CoreError)) {
+      throw new ModelFileError(`${where}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+async function readSource(source: ModelSource): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (typeof Blob !== "undefined" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+  if (typeof source === "string" || source instanceof URL) {
+    const href = String(source);
+    try {
+      if (href.startsWith("file:")) {
+        // Node's fetch has no file: scheme; the import stays dynamic so browsers never load node: modules.
+        const { readFile } = await import("node:fs/promises");
+        return new Uint8Array(await readFile(new URL(href)));
+      }
+      const response = await fetch(source);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+      throw new InputError(`cannot read a model from ${href}: ${(e as Error).message}`);
+    }
+  }
+  throw new InputError(`load: expected a Uint8Array, ArrayBuffer, Blob or URL, got ${describe(source)}`);
+}
