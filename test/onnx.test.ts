@@ -1,0 +1,114 @@
+// ONNX export checked by a real runtime: onnxruntime-web's WebAssembly build,
+// loaded from node_modules, must compute what predict() computes for every
+// activation, maxout, dropout, missing biases and a model without hidden layers.
+import * as ort from "onnxruntime-web";
+import { beforeAll, describe, expect, it } from "vitest";
+import { dense, dropout, init, maxout, ONNX_OPSET, Sequential, spiral, type LayerConfig } from "../src/index.js";
+import { maxRelError, randomF32 } from "./helpers.js";
+
+beforeAll(async () => {
+  await init();
+  // Its .wasm sits beside the entry point in node_modules; nothing is fetched.
+  ort.env.wasm.wasmPaths = new URL("./", import.meta.resolve("onnxruntime-web")).href;
+  ort.env.wasm.numThreads = 1;
+});
+
+/** Runs ONNX bytes on a row-major batch and returns the "output" tensor's values. */
+async function runOnnx(bytes: Uint8Array, x: Float32Array, inputs: number): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  const out = await session.run({ input: new ort.Tensor("float32", x, [x.length / inputs, inputs]) });
+  await session.release();
+  expect(out.output.dims).toEqual([x.length / inputs, expect.any(Number)]);
+  return out.output.data as Float32Array;
+}
+
+const CASES: [string, number, LayerConfig[]][] = [
+  ["linear", 4, [dense(6, "linear"), dense(3, "linear")]],
+  ["relu", 4, [dense(6, "relu"), dense(3, "softmax")]],
+  ["leakyRelu α=0.2", 4, [dense(6, { activation: "leakyRelu", alpha: 0.2 }), dense(3, "softmax")]],
+  ["leakyRelu default α", 4, [dense(6, "leakyRelu"), dense(2, "sigmoid")]],
+  ["sigmoid", 4, [dense(6, "sigmoid"), dense(1, "sigmoid")]],
+  ["tanh", 4, [dense(6, "tanh"), dense(2, "tanh")]],
+  ["softmax in a hidden layer", 4, [dense(5, "softmax"), dense(3, "relu")]],
+  ["maxout k=2 and k=3", 5, [maxout(7, 2), maxout(4, 3), dense(3, "softmax")]],
+  ["maxout as the output", 3, [dense(4, "tanh"), maxout(2, 4)]],
+  ["dropout (the identity at inference)", 4, [dense(8, "relu"), dropout(0.5), dense(3, "softmax")]],
+  ["no biases", 4, [dense(6, { activation: "relu", useBias: false }), maxout(3, 2, { useBias: false }), dense(2, { activation: "linear", useBias: false })]],
+  ["no hidden layer", 4, [dense(3, "softmax")]],
+  ["a single linear unit", 1, [dense(1, "linear")]],
+];
+
+describe("toONNX", () => {
+  for (const [name, inputs, layers] of CASES) {
+    it(`matches predict within 1e-5: ${name}`, async () => {
+      const m = new Sequential({ inputs, layers, seed: 7 });
+      const x = randomF32(37 * inputs, 3, -3, 3);
+      const expected = m.predict(x);
+      const got = await runOnnx(m.toONNX(), x, inputs);
+      expect(got.length).toBe(expected.length);
+      expect(maxRelError(got, expected)).toBeLessThan(1e-5);
+      m.dispose();
+    });
+  }
+
+  it("matches a trained model, whose weights are not at initial scale", async () => {
+    const data = spiral({ pointsPerClass: 40, classes: 3, seed: 2 });
+    const m = new Sequential({ inputs: 2, layers: [maxout(16, 3), dense(16, { activation: "leakyRelu", alpha: 0.05 }), dense(3, "softmax")], seed: 2 });
+    m.compile({ optimizer: { type: "adam", learningRate: 0.03 } });
+    await m.fit(data.x, data.labels!, { epochs: 30 });
+    expect(maxRelError(await runOnnx(m.toONNX(), data.x, 2), m.predict(data.x))).toBeLessThan(1e-5);
+    m.dispose();
+  });
+
+  it("is a ModelProto with the current opset, the model's tensor names and a symbolic batch", () => {
+    const m = new Sequential({ inputs: 3, layers: [maxout(2, 2), dense(2, "softmax")], seed: 1 });
+    const model = decode(m.toONNX());
+    expect(model.get(1)).toEqual([10n]);
+    expect(text(model.get(2)![0])).toBe("wasmlp");
+    const opset = decode(model.get(8)![0] as Uint8Array);
+    expect(opset.get(2)).toEqual([BigInt(ONNX_OPSET)]);
+    const graph = decode(model.get(7)![0] as Uint8Array);
+    const initializers = graph.get(5)!.map((t) => text(decode(t as Uint8Array).get(8)![0]));
+    expect(initializers).toEqual(["layers.0.weight", "layers.0.bias", "layers.0.groups", "layers.0.axes", "layers.1.weight", "layers.1.bias"]);
+    const ops = graph.get(1)!.map((n) => text(decode(n as Uint8Array).get(4)![0]));
+    expect(ops).toEqual(["Gemm", "Reshape", "ReduceMax", "Gemm", "Softmax", "Identity"]);
+    const input = decode(graph.get(11)![0] as Uint8Array);
+    expect(text(input.get(1)![0])).toBe("input");
+    m.dispose();
+  });
+});
+
+/**
+ * A minimal protobuf reader, independent of the encoder: field number → values
+ * (varints as bigint, length-delimited fields as bytes, fixed32 as bytes).
+ */
+function decode(bytes: Uint8Array): Map<number, (bigint | Uint8Array)[]> {
+  const fields = new Map<number, (bigint | Uint8Array)[]>();
+  let i = 0;
+  const varint = () => {
+    let v = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const b = bytes[i++];
+      v |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (i < bytes.length) {
+    const key = Number(varint());
+    const [field, wire] = [key >> 3, key & 7];
+    let value: bigint | Uint8Array;
+    if (wire === 0) value = varint();
+    else if (wire === 2) {
+      const n = Number(varint());
+      value = bytes.subarray(i, i + n);
+      i += n;
+    } else if (wire === 5) {
+      value = bytes.subarray(i, i + 4);
+      i += 4;
+    } else throw new Error(`unexpected wire type ${wire}`);
+    fields.set(field, [...(fields.get(field) ?? []), value]);
+  }
+  return fields;
+}
+
+const text = (v: bigint | Uint8Array) => new TextDecoder().decode(v as Uint8Array);
