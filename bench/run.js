@@ -1,0 +1,55 @@
+// Benchmark runner: `node bench/run.js [--quick] [--json] [--only name,…]`.
+// A section is an async function ({ quick, log }) returning rows
+// { name, value, unit, peer?, peerValue?, ratio? }. Add one by appending to
+// SECTIONS; each is imported only when it runs, so one broken section (say, a
+// dist/ that does not build) does not take the others down.
+
+const SECTIONS = [
+  { name: "gemm", load: async () => (await import("./gemm.js")).gemmSection },
+  { name: "training", load: async () => (await import("./train.js")).trainSection },
+];
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const json = args.includes("--json");
+const onlyArg = args.find((a) => a.startsWith("--only"));
+const only = onlyArg ? (onlyArg.includes("=") ? onlyArg.split("=")[1] : args[args.indexOf(onlyArg) + 1]).split(",") : null;
+/** Progress notes go to stderr so `--json` output stays one object per line. */
+const log = (msg) => console.error(msg);
+
+const rows = [];
+for (const section of SECTIONS) {
+  if (only && !only.includes(section.name)) continue;
+  try {
+    const run = await section.load();
+    for (const row of await run({ quick, log })) {
+      if (json) console.log(JSON.stringify(row));
+      rows.push(row);
+    }
+  } catch (e) {
+    log(`section ${section.name} failed: ${e?.stack ?? e}`);
+    process.exitCode = 1;
+  }
+}
+if (!json) printTable(rows);
+
+function printTable(rows) {
+  const withPeer = rows.some((r) => r.peer !== undefined);
+  const header = ["benchmark", "value", "unit", ...(withPeer ? ["peer", "peer value", "ratio"] : [])];
+  const body = rows.map((r) => [
+    r.name, format(r.value), r.unit,
+    ...(withPeer ? [r.peer ?? "", format(r.peerValue), format(r.ratio)] : []),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const numeric = new Set([1, 4, 5]);
+  const line = (cells) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const b of body) console.log(line(b));
+}
+
+function format(x) {
+  if (x === undefined || x === null) return "";
+  if (typeof x !== "number") return String(x);
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2);
+}
