@@ -91,7 +91,8 @@ function tensor(name: string, dims: number[], type: number, raw: Uint8Array): Pr
 function floatTensor(name: string, dims: number[], data: Float32Array): ProtoWriter {
   const raw = new Uint8Array(data.length * 4);
   const view = new DataView(raw.buffer);
-  data.forEach((v, i) => view.setFloat32(4 * i, v, true));
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  words.forEach((w, i) => view.setUint32(4 * i, w, true));
   return tensor(name, dims, FLOAT, raw);
 }
 

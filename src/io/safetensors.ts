@@ -43,16 +43,19 @@ export interface F32Tensor {
 
 /** Writes float32 tensors contiguously in the given order, with string metadata, as safetensors bytes. */
 export function encodeSafetensors(tensors: F32Tensor[], metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
+  // The header text is joined by hand: a JS object would move integer-like names ("0") to the front.
+  const entries = [`"__metadata__":${JSON.stringify(metadata)}`];
+  const names = new Set<string>(["__metadata__"]);
   let offset = 0;
   for (const t of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new ModelFileError(`tensor "${t.name}": shape [${t.shape}] needs ${count} values, got ${t.data.length}`);
-    if (Object.hasOwn(header, t.name)) throw new ModelFileError(`tensor "${t.name}" is written twice`);
-    header[t.name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * count] };
+    if (names.has(t.name)) throw new ModelFileError(`tensor "${t.name}" is written twice (or is named __metadata__)`);
+    names.add(t.name);
+    entries.push(`${JSON.stringify(t.name)}:${JSON.stringify({ dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * count] })}`);
     offset += 4 * count;
   }
-  let json = new TextEncoder().encode(JSON.stringify(header));
+  let json = new TextEncoder().encode(`{${entries.join(",")}}`);
   // Padding with spaces (valid JSON whitespace) aligns the data to 8 bytes, so readers can view it in place.
   const headerBytes = Math.ceil(json.length / 8) * 8;
   const out = new Uint8Array(8 + headerBytes + offset);
@@ -65,7 +68,10 @@ export function encodeSafetensors(tensors: F32Tensor[], metadata: Record<string,
   let at = 8 + headerBytes;
   for (const t of tensors) {
     if (LITTLE_ENDIAN) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    else for (let i = 0; i < t.data.length; i++) view.setFloat32(at + 4 * i, t.data[i], true);
+    else {
+      const words = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
+      for (let i = 0; i < words.length; i++) view.setUint32(at + 4 * i, words[i], true);
+    }
     at += t.data.byteLength;
   }
   return out;
@@ -129,10 +135,11 @@ export function readF32(file: SafetensorsFile, t: TensorEntry): Float32Array {
   const start = file.bytes.byteOffset + file.dataStart + t.begin;
   const count = (t.end - t.begin) / 4;
   if (LITTLE_ENDIAN && start % 4 === 0) return new Float32Array(file.bytes.buffer, start, count);
+  // Copied as integers, since a float round trip through a JS number may change NaN payloads.
   const view = new DataView(file.bytes.buffer, start, t.end - t.begin);
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-  return out;
+  const out = new Uint32Array(count);
+  for (let i = 0; i < count; i++) out[i] = view.getUint32(4 * i, true);
+  return new Float32Array(out.buffer);
 }
 
 function checkMetadata(info: unknown): Record<string, string> {
