@@ -45,6 +45,12 @@ export function positiveOption(value: unknown, name: string): number {
   return value;
 }
 
+/** true or false, or a ConfigError naming `name`. */
+export function booleanOption(value: unknown, name: string): boolean {
+  if (typeof value !== "boolean") throw new ConfigError(`${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
 /** One of `choices` (case-sensitive), or a ConfigError listing them. */
 export function choiceOption<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
   if (typeof value !== "string" || !choices.includes(value as T)) {

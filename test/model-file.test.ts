@@ -282,6 +282,7 @@ describe("files that do not fit wasmlp are refused with a ModelFileError", () =>
     refuse({ ...metadata, format_version: "2.0" }, tensors, /format version 2.0 is newer than this wasmlp reads \(1.x\); upgrade wasmlp/);
     refuse({ ...metadata, format_version: "0.9" }, tensors, /format version 0.9 was never released/);
     refuse({ ...metadata, format_version: "1" }, tensors, /"format_version" must be "MAJOR.MINOR", got "1"/);
+    refuse({ ...metadata, format_version: "01.0" }, tensors, /"format_version" must be "MAJOR.MINOR", got "01.0"/);
     const newerMinor = decodeModel(encodeSafetensors(tensors, { ...metadata, format_version: "1.7", later_feature: "{}" }));
     expect(weightBits(newerMinor)).toEqual(weightBits(m));
     refuse({ ...metadata, format: "pt" }, tensors, /not a wasmlp model: __metadata__ "format" is "pt"/);
@@ -301,6 +302,8 @@ describe("files that do not fit wasmlp are refused with a ModelFileError", () =>
     refuse(metadata, tensors.slice(1), /tensor "layers.0.weight" is missing/);
     refuse(metadata, [...tensors, { name: "extra", shape: [1], data: new Float32Array(1) }], /tensor "extra" is not part of this architecture/);
     refuse({ ...metadata, config: '{"inputs": 2, "layers": [{"type": "conv"}]}' }, tensors, /metadata "config": layers\[0\]: unknown layer type "conv"/);
+    const noBias = { ...config, layers: [{ ...config.layers[0], useBias: "no" }, config.layers[1]] };
+    refuse({ ...metadata, config: JSON.stringify(noBias) }, tensors, /metadata "config": layers\[0\]: useBias must be true or false, got 'no'/);
     refuse({ ...metadata, config: "{inputs: 2}" }, tensors, /metadata "config" is not valid JSON/);
     refuse({ ...metadata, config: '{"inputs": 0, "layers": [{}]}' }, tensors, /inputs must be a positive integer/);
     const { config: _, ...noConfig } = metadata;

@@ -159,7 +159,7 @@ function checkFormat(meta: Record<string, string>): void {
       : `not a wasmlp model: __metadata__ "format" is ${JSON.stringify(meta.format.slice(0, 40))}, expected "wasmlp"`);
   }
   const version = meta.format_version;
-  const m = typeof version === "string" ? /^(\d{1,6})\.(\d{1,6})$/.exec(version) : null;
+  const m = typeof version === "string" ? /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/.exec(version) : null;
   if (!m) throw new ModelFileError(`metadata "format_version" must be "MAJOR.MINOR", got ${JSON.stringify(version?.slice(0, 40))}`);
   const major = Number(m[1]);
   if (major > MAJOR) {

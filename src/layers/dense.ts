@@ -1,7 +1,7 @@
 // Fully-connected layer: y = act(x·W + b), each unit a weighted sum plus activation.
 import { activationCode, activationName, type ActivationName } from "../activations.js";
 import { defaultInitializer, initializerName, type InitializerName } from "../initializers.js";
-import { checkKeys, integerOption, numberOption } from "../options.js";
+import { booleanOption, checkKeys, integerOption, numberOption } from "../options.js";
 import { Affine } from "./affine.js";
 import { BatchBuffers, type Layer, type LayerConfig, type ParamSlot, type ParamSpec, type Runtime } from "./layer.js";
 
@@ -40,7 +40,7 @@ export class Dense implements Layer {
     this.activation = activationName(options.activation ?? "linear", where);
     this.alpha = numberOption(options.alpha ?? 0.01, `${where}: alpha`, 0, 1, true);
     this.initializer = initializerName(options.initializer ?? defaultInitializer(this.activation), where);
-    const useBias = options.useBias ?? true;
+    const useBias = booleanOption(options.useBias ?? true, `${where}: useBias`);
     this.affine = new Affine(rt, inputSize, this.outputSize, this.initializer, this.outputSize, useBias);
     this.buffers = new BatchBuffers(rt.core);
   }

@@ -1,7 +1,7 @@
 // Maxout layer: each unit is the max of `pieces` affine functions of the input,
 // so it has pieces times the weights of a dense unit.
 import { initializerName, type InitializerName } from "../initializers.js";
-import { checkKeys, integerOption } from "../options.js";
+import { booleanOption, checkKeys, integerOption } from "../options.js";
 import { Affine } from "./affine.js";
 import { BatchBuffers, type Layer, type LayerConfig, type ParamSlot, type ParamSpec, type Runtime } from "./layer.js";
 
@@ -38,7 +38,8 @@ export class Maxout implements Layer {
     this.outputSize = integerOption(options.units, `${where}: units`);
     this.pieces = integerOption(options.pieces ?? 2, `${where}: pieces`, 2);
     this.initializer = initializerName(options.initializer ?? "glorotUniform", where);
-    this.affine = new Affine(rt, inputSize, this.outputSize * this.pieces, this.initializer, this.outputSize, options.useBias ?? true);
+    this.affine = new Affine(rt, inputSize, this.outputSize * this.pieces, this.initializer, this.outputSize,
+      booleanOption(options.useBias ?? true, `${where}: useBias`));
     this.buffers = new BatchBuffers(rt.core);
   }
 
