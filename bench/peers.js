@@ -3,7 +3,8 @@
 // node_modules by path) and brain.js. Each returns figures keyed by our row names.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { median } from "./train.js";
+import { benchData, median } from "./train.js";
+import { measure } from "./timing.js";
 
 /** Loads TensorFlow.js on its wasm backend; resolves to the tf namespaces. */
 async function loadTf() {
@@ -17,27 +18,9 @@ async function loadTf() {
   return { tf, tfl };
 }
 
-/** Median seconds per call of fn over `reps` timed batches of `inner` calls, after a warm-up. */
-function time(fn, { reps = 7, minMs = 30 } = {}) {
-  for (let i = 0; i < 3; i++) fn();
-  let inner = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < inner; i++) fn();
-    if (performance.now() - t0 >= minMs) break;
-    inner *= 2;
-  }
-  const samples = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < inner; i++) fn();
-    samples.push((performance.now() - t0) / 1000 / inner);
-  }
-  return median(samples);
-}
-
 /** TensorFlow.js wasm figures: GEMM GFLOP/s per form and shape, training and inference throughput. */
-export async function tfjsFigures({ quick, shapes, train }) {
+export async function tfjsFigures({ quick, log, shapes }) {
+  const { train } = await benchData({ quick, log });
   const { tf, tfl } = await loadTf();
   const out = {};
   for (const [M, K, N] of shapes) {
@@ -47,7 +30,7 @@ export async function tfjsFigures({ quick, shapes, train }) {
     const bt = tf.randomNormal([N, K]);
     const forms = { nn: () => tf.matMul(a, b), nt: () => tf.matMul(a, bt, false, true), tn: () => tf.matMul(at, b, true, false) };
     for (const [form, op] of Object.entries(forms)) {
-      const s = time(() => { const c = op(); c.dataSync(); c.dispose(); }, { reps: quick ? 3 : 7 });
+      const s = measure(() => { const c = op(); c.dataSync(); c.dispose(); }, { quick });
       out[`gemm_${form}_${M}x${K}x${N}`] = (2 * M * K * N) / s / 1e9;
     }
     [a, at, b, bt].forEach((t) => t.dispose());
@@ -71,17 +54,18 @@ export async function tfjsFigures({ quick, shapes, train }) {
     rates.push(rows / ((performance.now() - t0) / 1000));
   }
   out.train_samples_per_s_1t = median(rates);
-  const batch = tf.tensor2d(train.x.subarray(0, 10000 * 784).length === 10000 * 784 ? train.x.subarray(0, 10000 * 784) : tile(train.x, 10000 * 784), [10000, 784]);
-  out.infer_samples_per_s_1t = 10000 / time(() => { const p = model.predict(batch); p.dataSync(); p.dispose(); }, { reps: quick ? 3 : 5 });
+  const batch = tf.tensor2d(tile(train.x, 10000 * 784), [10000, 784]);
+  out.infer_samples_per_s_1t = 10000 / measure(() => { const p = model.predict(batch, { batchSize: 10000 }); p.dataSync(); p.dispose(); }, { quick });
   const one = tf.tensor2d(train.x.subarray(0, 784), [1, 784]);
-  out.predict_one_us = 1e6 * time(() => { const p = model.predict(one); p.dataSync(); p.dispose(); });
+  out.predict_one_us = 1e6 * measure(() => { const p = model.predict(one); p.dataSync(); p.dispose(); }, { quick });
   [xs, ys, batch, one].forEach((t) => t.dispose());
   model.dispose();
   return out;
 }
 
 /** brain.js figures for the same network: per-sample training and inference throughput. */
-export async function brainFigures({ quick, train }) {
+export async function brainFigures({ quick, log }) {
+  const { train } = await benchData({ quick, log });
   const brain = (await import("brain.js")).default;
   const net = new brain.NeuralNetwork({ hiddenLayers: [256, 128], activation: "relu", learningRate: 0.01 });
   const n = quick ? 100 : 500;
@@ -92,7 +76,7 @@ export async function brainFigures({ quick, train }) {
   });
   net.train(data.slice(0, 20), { iterations: 1 });
   const t0 = performance.now();
-  net.train(data, { iterations: 1, errorThresh: 0 });
+  net.train(data, { iterations: 1 });
   const trainRate = n / ((performance.now() - t0) / 1000);
   const t1 = performance.now();
   for (const d of data) net.run(d.input);
@@ -104,4 +88,27 @@ function tile(src, length) {
   const out = new Float32Array(length);
   for (let off = 0; off < length; off += src.length) out.set(src.subarray(0, Math.min(src.length, length - off)), off);
   return out;
+}
+
+/** Rows comparing each wasmlp figure with the same figure of each peer (ratio > 1: wasmlp is better). */
+export async function peerRows(rows, { quick, log }) {
+  const shapes = [...new Set(rows.filter((r) => r.name.startsWith("gemm_")).map((r) => r.name.split("_")[2]))].map((s) => s.split("x").map(Number));
+  const peers = [];
+  try { peers.push(["tfjs-wasm", await tfjsFigures({ quick, log, shapes })]); } catch (e) { log(`TensorFlow.js failed: ${e?.message ?? e}`); }
+  try { peers.push(["brain.js", await brainFigures({ quick, log })]); } catch (e) { log(`brain.js failed: ${e?.message ?? e}`); }
+  const out = [];
+  for (const r of rows) {
+    const matches = peers.filter(([, figures]) => figures[r.name] !== undefined);
+    if (matches.length === 0) out.push(r);
+    for (const [peer, figures] of matches) {
+      const peerValue = round(figures[r.name]);
+      const lowerIsBetter = r.unit === "µs" || r.unit === "MiB";
+      out.push({ ...r, peer, peerValue, ratio: round(lowerIsBetter ? peerValue / r.value : r.value / peerValue) });
+    }
+  }
+  return out;
+}
+
+function round(x) {
+  return Math.round(x * 100) / 100;
 }

@@ -1,4 +1,4 @@
-// Benchmark runner: `node bench/run.js [--quick] [--json] [--only name,…]`.
+// Benchmark runner: `node bench/run.js [--quick] [--json] [--only name,…] [--no-peers]`.
 // A section is an async function ({ quick, log }) returning rows
 // { name, value, unit, peer?, peerValue?, ratio? }. Add one by appending to
 // SECTIONS; each is imported only when it runs, so one broken section (say, a
@@ -17,25 +17,25 @@ const only = onlyArg ? (onlyArg.includes("=") ? onlyArg.split("=")[1] : args[arg
 /** Progress notes go to stderr so `--json` output stays one object per line. */
 const log = (msg) => console.error(msg);
 
-const rows = [];
+let rows = [];
 for (const section of SECTIONS) {
   if (only && !only.includes(section.name)) continue;
   try {
     const run = await section.load();
-    for (const row of await run({ quick, log })) {
-      if (json) console.log(JSON.stringify(row));
-      rows.push(row);
-    }
+    rows.push(...await run({ quick, log }));
   } catch (e) {
     log(`section ${section.name} failed: ${e?.stack ?? e}`);
     process.exitCode = 1;
   }
 }
-if (!json) printTable(rows);
+// Peers run after wasmlp, in the same process and run, on the same shapes and data.
+if (!args.includes("--no-peers")) rows = await (await import("./peers.js")).peerRows(rows, { quick, log });
+if (json) for (const row of rows) console.log(JSON.stringify(row));
+else printTable(rows);
 
 function printTable(rows) {
   const withPeer = rows.some((r) => r.peer !== undefined);
-  const header = ["benchmark", "value", "unit", ...(withPeer ? ["peer", "peer value", "ratio"] : [])];
+  const header = ["benchmark", "value", "unit", ...(withPeer ? ["peer", "peer value", "ratio (>1: wasmlp better)"] : [])];
   const body = rows.map((r) => [
     r.name, format(r.value), r.unit,
     ...(withPeer ? [r.peer ?? "", format(r.peerValue), format(r.ratio)] : []),
