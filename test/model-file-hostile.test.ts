@@ -3,7 +3,7 @@
 // be refused with a ModelFileError or load exactly what it says; none may crash,
 // hang, leak core memory or allocate more than a small multiple of its size.
 import * as fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCore, init, ModelFileError, parseSafetensors, Sequential, dense, dropout, maxout, spiral, type Core } from "../src/index.js";
 import { decodeModel } from "../src/io/model-file.js";
 import { readF32 } from "../src/io/safetensors.js";
@@ -11,10 +11,21 @@ import { rng } from "./helpers.js";
 
 let core: Core;
 const bases: { name: string; bytes: Uint8Array }[] = [];
+/** Highest core bytes in use since the last reset: a load that fails late (say in compile) has allocated too. */
+let peak = 0;
+let restoreAlloc: () => void;
 
 beforeAll(async () => {
   await init();
   core = getCore();
+  const allocator = core.allocator;
+  const alloc = allocator.alloc;
+  allocator.alloc = function (bytes: number) {
+    const p = alloc.call(this, bytes);
+    peak = Math.max(peak, allocator.bytesInUse);
+    return p;
+  };
+  restoreAlloc = () => { allocator.alloc = alloc; };
   const data = spiral({ pointsPerClass: 10, classes: 2, seed: 1 });
   const a = new Sequential({ inputs: 2, layers: [dense(4, "relu"), dense(2, "softmax")], seed: 1 }).compile({ optimizer: "adam" });
   await a.fit(data.x, data.labels!, { epochs: 1 });
@@ -25,10 +36,12 @@ beforeAll(async () => {
   for (const m of [a, b, c]) m.dispose();
 });
 
+afterAll(() => restoreAlloc());
+
 interface Outcome {
   loaded: boolean;
   message?: string;
-  /** Core bytes the loaded model holds, over the file's size. */
+  /** Most core bytes allocated while loading, over the file's size. */
   ratio: number;
   ms: number;
 }
@@ -36,6 +49,7 @@ interface Outcome {
 /** Loads one variant and checks the contract: a ModelFileError, or a model holding exactly the file's tensors; no leak. */
 function attempt(bytes: Uint8Array, what: string): Outcome {
   const before = core.allocator.bytesInUse;
+  peak = before;
   const t0 = performance.now();
   let model: Sequential | undefined;
   try {
@@ -45,10 +59,12 @@ function attempt(bytes: Uint8Array, what: string): Outcome {
     if (!(e instanceof ModelFileError)) throw new Error(`${what}: threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
     expect(e.message.length, what).toBeGreaterThan(10);
     expect(core.allocator.bytesInUse, `${what}: leaked core memory`).toBe(before);
-    return { loaded: false, message: e.message, ratio: 0, ms };
+    expect(peak - before, `${what}: allocated while failing`).toBeLessThan(4 * bytes.length + 1);
+    return { loaded: false, message: e.message, ratio: (peak - before) / bytes.length, ms };
   }
   const ms = performance.now() - t0;
-  const ratio = (core.allocator.bytesInUse - before) / bytes.length;
+  const ratio = (peak - before) / bytes.length;
+  expect(ratio, `${what}: allocated ${peak - before} bytes`).toBeLessThan(4);
   const file = parseSafetensors(bytes);
   for (const w of model.getWeights()) {
     const t = file.tensors.find((x) => x.name === w.name)!;
@@ -242,7 +258,7 @@ describe("hostile model files", () => {
     const elapsed = performance.now() - started;
     const rejected = [...perKind.values()].reduce((a, k) => a + k.rejected, 0);
     console.log(`hostile files: ${total} variants, ${rejected} rejected, ${total - rejected} loaded; ` +
-      `max core allocation ${worstRatio.toFixed(2)}× the file size; slowest ${worstMs.toFixed(1)} ms; total ${(elapsed / 1000).toFixed(1)} s; ` +
+      `peak core allocation while loading at most ${worstRatio.toFixed(2)}× the file size; slowest ${worstMs.toFixed(1)} ms; total ${(elapsed / 1000).toFixed(1)} s; ` +
       `core memory grew ${core.memory.buffer.byteLength - memory} bytes`);
     console.log([...perKind].map(([k, v]) => `  ${k}: ${v.rejected} rejected, ${v.loaded} loaded`).join("\n"));
     expect(total).toBeGreaterThanOrEqual(10_000);
