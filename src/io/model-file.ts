@@ -11,7 +11,7 @@ import { createLayer } from "../layers/registry.js";
 import { Sequential, type CompileOptions, type ModelConfig } from "../model.js";
 import type { Network, ParamInfo } from "../network.js";
 import { OPTIMIZER_KEYS, type OptimizerConfig } from "../optimizers.js";
-import { checkKeys, describe, integerOption } from "../options.js";
+import { booleanOption, checkKeys, describe, integerOption } from "../options.js";
 import type { EpochLogs } from "../training.js";
 import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
 
@@ -55,8 +55,7 @@ export interface ModelInternals {
 /** The model as wasmlp file bytes (safetensors). */
 export function encodeModel(model: Sequential, options: SaveOptions = {}): Uint8Array {
   checkKeys(options, ["optimizer"], "save");
-  const withOptimizer = options.optimizer ?? false;
-  if (typeof withOptimizer !== "boolean") throw new InputError(`save: optimizer must be true or false, got ${describe(withOptimizer)}`);
+  const withOptimizer = booleanOption(options.optimizer ?? false, "save: optimizer");
   const { core, net, optimizer, compiled, training } = model._internals();
   if (withOptimizer && !optimizer) throw new StateError("save: optimizer state was requested but the model is not compiled");
   const params = fileOrder(net.info);
@@ -93,8 +92,7 @@ export async function load(source: ModelSource, options: LoadOptions = {}, initO
 /** Builds a model from wasmlp file bytes, validating everything first; the core must be loaded. */
 export function decodeModel(bytes: Uint8Array, options: LoadOptions = {}): Sequential {
   checkKeys(options, ["checkFinite", "maxHeaderBytes"], "load");
-  const checkFinite = options.checkFinite ?? true;
-  if (typeof checkFinite !== "boolean") throw new InputError(`load: checkFinite must be true or false, got ${describe(checkFinite)}`);
+  const checkFinite = booleanOption(options.checkFinite ?? true, "load: checkFinite");
   if (options.maxHeaderBytes !== undefined) integerOption(options.maxHeaderBytes, "load: maxHeaderBytes");
   const file = parseSafetensors(bytes, options.maxHeaderBytes);
   const plan = planModel(file);
