@@ -8,6 +8,7 @@ export * from "./metrics";
 export * from "./reduce";
 export * from "./random";
 export * from "./optimizers";
+export * from "./convert";
 
 /** First free byte after the module's static data; TypeScript's allocator starts here. */
 export function heap_base(): usize {

@@ -49,6 +49,10 @@ export interface Kernels {
   gather_rows(src: number, index: number, dst: number, rows: number, cols: number): void;
   gather_i32(src: number, index: number, dst: number, n: number): void;
 
+  // convert.ts — stored rows into the f32 rows the first layer reads.
+  gather_rows_u8_scaled(src: number, index: number, dst: number, rows: number, cols: number, scale: number, offset: number): void;
+  scale_shift_columns(x: number, rows: number, cols: number, scale: number, offset: number): void;
+
   // random.ts — xoshiro128** with its 16-byte state in linear memory.
   rng_seed(state: number, seed: number): void;
   rng_uniform(state: number, x: number, n: number, lo: number, hi: number): void;
