@@ -128,13 +128,15 @@ describe("save → load", () => {
     loaded.dispose();
   });
 
-  it("loads from an ArrayBuffer, a Blob, a file: URL and, in Node, a path", async () => {
+  it("loads from an ArrayBuffer, a Blob, a file: URL, a fetched URL and, in Node, a path", async () => {
     const m = build([dense(3, "softmax")]);
     const bytes = m.save();
     const path = join(dir, "model.safetensors");
     await saveModel(m, path);
     expect(parts(new Uint8Array(await readFile(path)))).toEqual(parts(bytes));
-    const sources = [bytes.slice().buffer, new Blob([bytes.slice()]), pathToFileURL(path)];
+    // A data: URL goes through fetch(), the path browsers take for http(s) URLs.
+    const dataUrl = `data:application/octet-stream;base64,${Buffer.from(bytes).toString("base64")}`;
+    const sources = [bytes.slice().buffer, new Blob([bytes.slice()]), pathToFileURL(path), dataUrl];
     for (const source of sources) {
       const back = await load(source as never);
       expect(weightBits(back)).toEqual(weightBits(m));
@@ -144,6 +146,7 @@ describe("save → load", () => {
     expect(weightBits(fromPath)).toEqual(weightBits(m));
     await expect(loadModel(join(dir, "missing.safetensors"))).rejects.toThrow(InputError);
     await expect(load(42 as never)).rejects.toThrow(/expected a Uint8Array, ArrayBuffer, Blob or URL/);
+    await expect(load(pathToFileURL(join(dir, "missing.safetensors")))).rejects.toThrow(/cannot read a model from file:.*missing.safetensors/);
     m.dispose();
     fromPath.dispose();
   });

@@ -4,7 +4,7 @@
 // training settings and RNG state as JSON strings in `__metadata__`.
 // Loading checks the whole file against its own architecture before the
 // model is allocated, so a corrupt or hostile file never reaches the core.
-import { init, type Core, type InitOptions } from "../core.js";
+import { getCore, init, type Core, type InitOptions } from "../core.js";
 import { CoreError, InputError, ModelFileError, StateError, WasmlpError } from "../errors.js";
 import type { LayerConfig } from "../layers/layer.js";
 import { createLayer } from "../layers/registry.js";
@@ -193,7 +193,7 @@ function planConfig(v: unknown): ModelConfig {
 /** Parameter names and shapes the architecture implies, found by building the layers without memory. */
 function expectedParams(config: ModelConfig): { name: string; shape: number[] }[] {
   // Layer constructors validate and size, but allocate nothing until bound and allocated.
-  const rt = { core: undefined as unknown as Core, rng: 0, work: 0 };
+  const rt = { core: getCore(), rng: 0, work: 0 };
   const out: { name: string; shape: number[] }[] = [];
   let width = config.inputs;
   config.layers.forEach((c: LayerConfig, i) => {
