@@ -309,6 +309,8 @@ describe("files that do not fit wasmlp are refused with a ModelFileError", () =>
     refuse({ ...metadata, config: JSON.stringify(noBias) }, tensors, /metadata "config": layers\[0\]: useBias must be true or false, got 'no'/);
     refuse({ ...metadata, config: "{inputs: 2}" }, tensors, /metadata "config" is not valid JSON/);
     refuse({ ...metadata, config: '{"inputs": 0, "layers": [{}]}' }, tensors, /inputs must be a positive integer/);
+    const deep = { ...config, layers: [...Array.from({ length: 1023 }, () => ({ type: "dropout", rate: 0 })), ...config.layers] };
+    refuse({ ...metadata, config: JSON.stringify(deep) }, tensors, /metadata "config": 1025 layers; model files hold at most 1024/);
     const { config: _, ...noConfig } = metadata;
     refuse(noConfig, tensors, /metadata "config" is missing/);
     m.dispose();

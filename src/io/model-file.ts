@@ -19,6 +19,8 @@ import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type Safe
 export const FORMAT_VERSION = "1.0";
 /** Files of this major version load; a newer major is refused. */
 const MAJOR = 1;
+/** Most layers a file may declare: building a network costs more than linear time in its depth, so a small file must not declare millions. */
+export const MAX_FILE_LAYERS = 1024;
 
 /** Options of model.save(). */
 export interface SaveOptions {
@@ -185,6 +187,7 @@ function planConfig(v: unknown): ModelConfig {
   const where = 'metadata "config"';
   if (!isObject(v)) throw new ModelFileError(`${where} must be an object {inputs, layers, seed}`);
   if (!Array.isArray(v.layers) || v.layers.length === 0) throw new ModelFileError(`${where}: layers must be a non-empty array`);
+  if (v.layers.length > MAX_FILE_LAYERS) throw new ModelFileError(`${where}: ${v.layers.length} layers; model files hold at most ${MAX_FILE_LAYERS}`);
   if (!Number.isSafeInteger(v.inputs) || (v.inputs as number) < 1) throw new ModelFileError(`${where}: inputs must be a positive integer, got ${describe(v.inputs)}`);
   wrap(() => checkKeys(v, ["inputs", "layers", "seed"], where), where);
   return v as unknown as ModelConfig;
