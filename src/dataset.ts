@@ -1,30 +1,48 @@
 // Data copied once into linear memory and checked there by the core (non-finite
 // values, label ranges); batches are then gathered by index without leaving it.
+// Float rows are preprocessed once, on upload; byte rows (images) stay bytes, a
+// quarter of the memory, and are widened and preprocessed batch by batch.
 import type { Core } from "./core.js";
 import { InputError } from "./errors.js";
-import type { Matrix, Targets } from "./input.js";
+import type { ByteMatrix, Matrix, Targets } from "./input.js";
 import type { DeviceTargets } from "./losses.js";
+
+/** How stored rows become network inputs: x[r, c]·scale[c] + offset[c], the model's preprocessing. */
+export interface RowTransform {
+  /** Pointers to `cols` floats each. */
+  columns: { scale: number; offset: number };
+  /** The same map as one scale and offset, when every column shares them: bytes then convert in one pass. */
+  uniform?: { scale: number; offset: number };
+}
 
 /** Inputs and targets resident in linear memory. */
 export class DeviceData {
   readonly x: number;
   readonly targets: DeviceTargets;
   readonly targetCols: number;
+  /** An identity index 0..n−1, made on first need, for converting contiguous byte rows. */
+  private identity = { ptr: 0, rows: 0 };
 
   private constructor(private readonly core: Core, readonly rows: number, readonly cols: number,
-    x: number, targets: DeviceTargets, targetCols: number) {
+    x: number, targets: DeviceTargets, targetCols: number, readonly bytes: boolean, private readonly transform: RowTransform | undefined) {
     this.x = x;
     this.targets = targets;
     this.targetCols = targetCols;
   }
 
   /** Copies x (and targets, if any) into the core and validates them; frees everything on failure. */
-  static upload(core: Core, x: Matrix, t: Targets | undefined, classes: number, name = "x", targetName = "y"): DeviceData {
-    const xp = core.allocF32(x.rows * x.cols);
+  static upload(core: Core, x: Matrix | ByteMatrix, t: Targets | undefined, classes: number, name = "x", targetName = "y",
+    transform?: RowTransform): DeviceData {
+    const bytes = x.data instanceof Uint8Array;
+    const xp = bytes ? core.allocator.alloc(x.data.length) : core.allocF32(x.rows * x.cols);
     let tp = 0;
     try {
-      core.f32(xp, x.data.length).set(x.data);
-      checkFinite(core, xp, x.data.length, x.cols, name);
+      if (x.data instanceof Uint8Array) core.u8(xp, x.data.length).set(x.data);
+      else {
+        core.f32(xp, x.data.length).set(x.data);
+        checkFinite(core, xp, x.data.length, x.cols, name);
+        if (transform) core.kernels.scale_shift_columns(xp, x.rows, x.cols, transform.columns.scale, transform.columns.offset);
+      }
       let targets: DeviceTargets = { kind: "index", ptr: 0 };
       let targetCols = 0;
       if (t?.kind === "index") {
@@ -43,7 +61,7 @@ export class DeviceData {
         targets = { kind: "dense", ptr: tp };
         targetCols = t.cols;
       }
-      return new DeviceData(core, x.rows, x.cols, xp, targets, targetCols);
+      return new DeviceData(core, x.rows, x.cols, xp, targets, targetCols, bytes, transform);
     } catch (e) {
       core.free(xp);
       if (tp) core.free(tp);
@@ -51,9 +69,17 @@ export class DeviceData {
     }
   }
 
-  /** Address of row `row` of x. */
-  rowX(row: number): number {
-    return this.x + row * this.cols * 4;
+  /** Address of `rows` network-ready rows of x from `row` on: in place for floats, converted into `scratch` for bytes. */
+  rowsX(row: number, rows: number, scratch: number): number {
+    if (!this.bytes) return this.x + row * this.cols * 4;
+    const core = this.core;
+    if (this.identity.rows < rows) {
+      if (this.identity.ptr) core.free(this.identity.ptr);
+      this.identity = { ptr: core.allocator.alloc(rows * 4), rows };
+      core.i32(this.identity.ptr, rows).set(Int32Array.from({ length: rows }, (_, i) => i));
+    }
+    this.convert(this.x + row * this.cols, this.identity.ptr, rows, scratch);
+    return scratch;
   }
 
   /** Targets starting at row `row`, as the loss kernels read them. */
@@ -64,15 +90,26 @@ export class DeviceData {
   /** Copies the rows listed at `index` (int32, `rows` of them) into `dstX` and `dstT`. */
   gather(index: number, rows: number, dstX: number, dstT: number): void {
     const k = this.core.kernels;
-    k.gather_rows(this.x, index, dstX, rows, this.cols);
+    if (this.bytes) this.convert(this.x, index, rows, dstX);
+    else k.gather_rows(this.x, index, dstX, rows, this.cols);
     if (!this.targets.ptr) return;
     if (this.targets.kind === "index") k.gather_i32(this.targets.ptr, index, dstT, rows);
     else k.gather_rows(this.targets.ptr, index, dstT, rows, this.targetCols);
   }
 
+  /** Widens byte rows index[0..rows) of `src` into floats at `dst` and applies the transform. */
+  private convert(src: number, index: number, rows: number, dst: number): void {
+    const k = this.core.kernels;
+    const t = this.transform;
+    const { scale, offset } = t?.uniform ?? { scale: 1, offset: 0 };
+    k.gather_rows_u8_scaled(src, index, dst, rows, this.cols, scale, offset);
+    if (t && !t.uniform) k.scale_shift_columns(dst, rows, this.cols, t.columns.scale, t.columns.offset);
+  }
+
   /** Frees the resident copy. */
   free(): void {
     this.core.free(this.x);
+    if (this.identity.ptr) this.core.free(this.identity.ptr);
     if (this.targets.ptr) this.core.free(this.targets.ptr);
   }
 }

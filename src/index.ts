@@ -8,8 +8,11 @@ export { load, decodeModel, FORMAT_VERSION, type LoadOptions, type SaveOptions, 
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
 export { ONNX_OPSET } from "./io/onnx.js";
 export { mlp, dense, maxout, dropout, type MlpOptions } from "./builders.js";
-export type { FitOptions, History, Callbacks, EarlyStoppingOptions, EpochLogs, CheckpointOptions } from "./training.js";
-export type { Matrix, InputBatch, TargetBatch } from "./input.js";
+export type { FitOptions, History, Callbacks, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule } from "./training.js";
+export type { Matrix, ByteMatrix, InputBatch, TargetBatch } from "./input.js";
+export {
+  fitPreprocessing, scaling, oneHot, type Preprocessing, type PreprocessingMethod, type FitPreprocessingOptions, type InputColumn, type TargetColumn,
+} from "./preprocessing.js";
 export type { ActivationName } from "./activations.js";
 export type { InitializerName } from "./initializers.js";
 export type { LossName } from "./losses.js";

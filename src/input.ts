@@ -12,8 +12,15 @@ export interface Matrix {
   cols: number;
 }
 
+/** A row-major matrix of bytes (e.g. image pixels), converted to float32 a batch at a time. */
+export interface ByteMatrix {
+  data: Uint8Array;
+  rows: number;
+  cols: number;
+}
+
 /** Inputs accepted by fit, evaluate and predict. */
-export type InputBatch = Float32Array | number[][] | Matrix;
+export type InputBatch = Float32Array | number[][] | Matrix | ByteMatrix;
 
 /** Targets: class indices (one per row), or a rows×outputs matrix (one-hot, probabilities or values). */
 export type TargetBatch = Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array |
@@ -35,7 +42,7 @@ export function toMatrix(x: unknown, cols: number, name = "x"): Matrix {
   }
   if (ArrayBuffer.isView(x)) {
     throw new InputError(`${name} must be a Float32Array, an array of rows or {data, rows, cols}; got ${describe(x)} ` +
-      `(convert it with Float32Array.from(${name}))`);
+      `(convert it with Float32Array.from(${name}), or pass bytes as {data: Uint8Array, rows, cols})`);
   }
   if (Array.isArray(x)) return rowsToMatrix(x, cols, name);
   if (isMatrix(x)) {
@@ -47,6 +54,16 @@ export function toMatrix(x: unknown, cols: number, name = "x"): Matrix {
     return x;
   }
   throw new InputError(`${name} must be a Float32Array, an array of rows or {data, rows, cols}; got ${describe(x)}`);
+}
+
+/** Like toMatrix, but passes a ByteMatrix ({data: Uint8Array, rows, cols}) through, checked, without converting it. */
+export function toRows(x: unknown, cols: number, name = "x"): Matrix | ByteMatrix {
+  if (typeof x !== "object" || x === null || !((x as ByteMatrix).data instanceof Uint8Array)) return toMatrix(x, cols, name);
+  const m = x as ByteMatrix;
+  if (m.cols !== cols) throw new InputError(`${name} has ${m.cols} columns, expected ${cols}`);
+  if (!Number.isInteger(m.rows) || m.rows < 1) throw new InputError(`${name}.rows must be an integer ≥ 1, got ${m.rows}`);
+  if (m.data.length !== m.rows * m.cols) throw new InputError(`${name}.data has ${m.data.length} bytes but rows × cols = ${m.rows * m.cols}`);
+  return m;
 }
 
 function isMatrix(x: unknown): x is Matrix {

@@ -3,9 +3,9 @@
 // training loop itself lives in training.ts.
 import type { ActivationName } from "./activations.js";
 import { getCore, init, type Core, type InitOptions } from "./core.js";
-import { checkFinite, DeviceData } from "./dataset.js";
+import { checkFinite, DeviceData, type RowTransform } from "./dataset.js";
 import { ConfigError, InputError, StateError } from "./errors.js";
-import { toMatrix, toTargets, type InputBatch, type Matrix, type TargetBatch } from "./input.js";
+import { toRows, toTargets, type ByteMatrix, type InputBatch, type Matrix, type TargetBatch } from "./input.js";
 import { encodeModel, type ModelInternals, type SaveOptions, type TrainingRecord } from "./io/model-file.js";
 import { encodeOnnx } from "./io/onnx.js";
 import type { LayerConfig } from "./layers/layer.js";
@@ -13,6 +13,7 @@ import { createLoss, defaultLoss, type DeviceTargets, type Loss, type LossName }
 import { Network } from "./network.js";
 import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerName } from "./optimizers.js";
 import { checkKeys, describe, integerOption, numberOption } from "./options.js";
+import { checkPreprocessing, isIdentity, uniform, type Preprocessing } from "./preprocessing.js";
 import { train, type EpochLogs, type FitOptions, type History } from "./training.js";
 
 /** Architecture of a model: input width, layers, and the seed that makes it repeatable. */
@@ -65,7 +66,7 @@ const CHUNK = 1024;
 
 /** A feed-forward network of dense, maxout and dropout layers. */
 export class Sequential {
-  /** Set to true (e.g. from a callback) to end fit() after the current epoch. */
+  /** Set to true (e.g. from a callback or a signal handler) to end fit() after the current batch. */
   stopTraining = false;
   readonly seed: number;
   private readonly core: Core;
@@ -76,6 +77,7 @@ export class Sequential {
   private busy = false;
   private lossBuffers = { grad: 0, targets: 0, rows: 0 };
   private readonly training: TrainingRecord = { epochs: 0 };
+  private prep: { spec: Preprocessing; transform?: RowTransform } | undefined;
 
   /** Builds the layers and initialises weights; the core must be loaded (see init()). */
   constructor(config: ModelConfig) {
@@ -101,6 +103,35 @@ export class Sequential {
   /** The architecture, enough to rebuild the model with new Sequential(config). */
   toConfig(): ModelConfig {
     return { inputs: this.inputs, layers: this.network.layers.map((l) => l.toConfig()), seed: this.seed };
+  }
+
+  /** The input preprocessing applied to every row before the first layer (and saved with the model), or null. */
+  get preprocessing(): Preprocessing | null {
+    this.network;
+    return this.prep ? structuredClone(this.prep.spec) : null;
+  }
+
+  /** Sets (or, with null, removes) the preprocessing that fit, evaluate and predict apply to raw input rows. */
+  setPreprocessing(preprocessing: Preprocessing | null): void {
+    this.ensureIdle("setPreprocessing");
+    const spec = preprocessing === null ? undefined : checkPreprocessing(preprocessing, this.inputs);
+    this.freeTransform();
+    if (!spec) return;
+    let transform: RowTransform | undefined;
+    if (!isIdentity(spec)) {
+      const n = this.inputs;
+      const scale = this.core.allocF32(n);
+      const offset = this.core.allocF32(n);
+      const fill = (ptr: number, v: number | number[]) => {
+        const view = this.core.f32(ptr, n);
+        if (typeof v === "number") view.fill(v);
+        else view.set(v);
+      };
+      fill(scale, spec.scale);
+      fill(offset, spec.offset);
+      transform = { columns: { scale, offset }, uniform: uniform(spec) };
+    }
+    this.prep = { spec, transform };
   }
 
   /** Chooses the loss, optimizer, metrics and L2 penalty; may be called again to change them. */
@@ -156,13 +187,13 @@ export class Sequential {
 
   /** Outputs for a batch: Float32Array in → Float32Array out (row-major), rows in → rows out, one row (number[]) → one row. */
   predict(x: Float32Array): Float32Array;
-  predict(x: Matrix): Matrix;
+  predict(x: Matrix | ByteMatrix): Matrix;
   predict(x: number[][]): number[][];
   predict(x: number[]): number[];
   predict(x: InputBatch | number[]): Float32Array | Matrix | number[][] | number[] {
     this.ensureIdle("predict", true);
     const single = Array.isArray(x) && x.length > 0 && !Array.isArray(x[0]) && !ArrayBuffer.isView(x[0]);
-    const m = toMatrix(single ? [x] : x, this.inputs, "x");
+    const m = toRows(single ? [x] : x, this.inputs, "x");
     const out = this.run(m);
     if (x instanceof Float32Array) return out;
     if (!Array.isArray(x)) return { data: out, rows: m.rows, cols: this.outputs };
@@ -173,7 +204,7 @@ export class Sequential {
   /** The index of the largest output for each row (the predicted class). */
   predictClasses(x: InputBatch): Int32Array {
     this.ensureIdle("predictClasses", true);
-    const m = toMatrix(x, this.inputs, "x");
+    const m = toRows(x, this.inputs, "x");
     const out = this.run(m);
     const core = this.core;
     const n = out.length;
@@ -197,7 +228,7 @@ export class Sequential {
     try {
       const t = this.trainer(loss);
       t.reserve(data.rows);
-      const value = t.lossAndGradient(data.x, data.targets, data.rows, false);
+      const value = t.lossAndGradient(data.rowsX(0, data.rows, this.network.inputBuffer), data.targets, data.rows, false);
       return { loss: value.loss, gradients: this.tensors(this.network.grads) };
     } finally {
       data.free();
@@ -265,10 +296,10 @@ export class Sequential {
     return encodeModel(this, options);
   }
 
-  /** The model as ONNX bytes computing the same function as predict(). */
+  /** The model as ONNX bytes computing the same function as predict(), preprocessing included. */
   toONNX(): Uint8Array {
     this.ensureIdle("toONNX", true);
-    return encodeOnnx(this.toConfig(), this.getWeights());
+    return encodeOnnx(this.toConfig(), foldPreprocessing(this.toConfig(), this.getWeights(), this.prep?.spec));
   }
 
   /** @internal The network, optimizer and settings that src/io saves and restores; not public API. */
@@ -296,6 +327,7 @@ export class Sequential {
     if (this.busy) throw new StateError("dispose: the model is training; stop fit() first");
     this.optimizer?.dispose();
     this.freeLossBuffers();
+    this.freeTransform();
     this.net.dispose();
     this.net = undefined;
     this.optimizer = undefined;
@@ -327,11 +359,11 @@ export class Sequential {
   }
 
   private upload(x: InputBatch, y: TargetBatch, xName = "x", yName = "y"): DeviceData {
-    const m = toMatrix(x, this.inputs, xName);
+    const m = toRows(x, this.inputs, xName);
     const loss = this.lossFn!;
     const classes = loss.classification ? this.outputs : 0;
     const t = toTargets(y, m.rows, this.outputs, classes, yName);
-    return DeviceData.upload(this.core, m, t, classes, xName, yName);
+    return DeviceData.upload(this.core, m, t, classes, xName, yName, this.prep?.transform);
   }
 
   private uploadValidation(v: unknown): DeviceData {
@@ -342,11 +374,26 @@ export class Sequential {
   }
 
   /** Runs the network on a validated matrix in chunks; returns outputs (with the output activation). */
-  private run(m: Matrix): Float32Array {
+  private run(m: Matrix | ByteMatrix): Float32Array {
     const net = this.network;
     const core = this.core;
     const out = new Float32Array(m.rows * net.outputs);
     net.reserve(Math.min(m.rows, CHUNK));
+    if (m.data instanceof Uint8Array) {
+      // Bytes are a quarter of the floats: upload them whole, convert a chunk at a time.
+      const data = DeviceData.upload(core, m, undefined, 0, "x", "y", this.prep?.transform);
+      try {
+        for (let r = 0; r < m.rows; r += CHUNK) {
+          const rows = Math.min(CHUNK, m.rows - r);
+          const y = net.forward(rows, false, false, data.rowsX(r, rows, net.inputBuffer));
+          out.set(core.f32(y, rows * net.outputs), r * net.outputs);
+        }
+      } finally {
+        data.free();
+      }
+      return out;
+    }
+    const transform = this.prep?.transform;
     for (let r = 0; r < m.rows; r += CHUNK) {
       const rows = Math.min(CHUNK, m.rows - r);
       const n = rows * m.cols;
@@ -356,6 +403,7 @@ export class Sequential {
       } catch (e) {
         throw offsetRow(e, r);
       }
+      if (transform) core.kernels.scale_shift_columns(net.inputBuffer, rows, m.cols, transform.columns.scale, transform.columns.offset);
       const y = net.forward(rows, false, false);
       out.set(core.f32(y, rows * net.outputs), r * net.outputs);
     }
@@ -369,7 +417,7 @@ export class Sequential {
     let acc = 0;
     for (let r = start; r < start + count; r += CHUNK) {
       const rows = Math.min(CHUNK, start + count - r);
-      const s = t.score(data.rowX(r), data.targetsFrom(r), rows);
+      const s = t.score(data.rowsX(r, rows, this.network.inputBuffer), data.targetsFrom(r), rows);
       loss += s.loss * rows;
       acc += s.accuracy * rows;
     }
@@ -380,6 +428,15 @@ export class Sequential {
 
   private tensors(base: number): NamedTensor[] {
     return this.network.info.map((p) => ({ name: p.name, shape: [...p.shape], data: this.core.f32(base + p.offset * 4, p.length).slice() }));
+  }
+
+  private freeTransform(): void {
+    const t = this.prep?.transform;
+    if (t) {
+      this.core.free(t.columns.scale);
+      this.core.free(t.columns.offset);
+    }
+    this.prep = undefined;
   }
 
   private freeLossBuffers(): void {
@@ -420,6 +477,8 @@ export class Sequential {
       },
       save: (withOptimizer) => encodeModel(this, { optimizer: withOptimizer }),
       get stop() { return model.stopTraining; },
+      get learningRate() { return optimizer.learningRate; },
+      set learningRate(value: number) { optimizer.learningRate = value; },
       metrics: compiled.metrics,
       score(x, targets, rows) {
         const out = net.forward(rows, false, loss.fused, x);
@@ -447,6 +506,8 @@ export interface Trainer {
   metrics: boolean;
   readonly stop: boolean;
   readonly targetsBuffer: number;
+  /** The optimizer's current learning rate; learning-rate schedules set it. */
+  learningRate: number;
   reserve(rows: number): void;
   penalty(): number;
   lossAndGradient(x: number, targets: DeviceTargets, rows: number, training: boolean): { loss: number; accuracy: number };
@@ -457,6 +518,39 @@ export interface Trainer {
   recordEpoch(logs: EpochLogs): void;
   /** The model as file bytes, for checkpoints. */
   save(withOptimizer: boolean): Uint8Array;
+}
+
+/**
+ * Weights with the preprocessing x·s + o folded into the first weighted layer
+ * (W' = diag(s)·W, b' = b + o·W), so an exported graph takes raw rows as predict() does.
+ */
+function foldPreprocessing(config: ModelConfig, weights: NamedTensor[], p: Preprocessing | undefined): NamedTensor[] {
+  if (!p || isIdentity(p)) return weights;
+  // Dropout is the identity at inference, so the first dense or maxout layer sees the inputs directly.
+  const first = config.layers.findIndex((l) => l.type !== "dropout");
+  const w = weights.find((t) => t.name === `layers.${first}.weight`);
+  const b = weights.find((t) => t.name === `layers.${first}.bias`);
+  if (!w) return weights;
+  const [rows, cols] = w.shape;
+  const at = (v: number | number[], i: number) => (typeof v === "number" ? v : v[i]);
+  const folded = new Float32Array(w.data.length);
+  const shift = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const s = at(p.scale, i);
+    const o = at(p.offset, i);
+    for (let j = 0; j < cols; j++) {
+      folded[i * cols + j] = s * w.data[i * cols + j];
+      shift[j] += o * w.data[i * cols + j];
+    }
+  }
+  if (!b && shift.some((v) => v !== 0)) {
+    throw new ConfigError("toONNX: the preprocessing has an offset but the first layer has no bias to fold it into (useBias: false)");
+  }
+  return weights.map((t) => {
+    if (t === w) return { ...t, data: folded };
+    if (t === b) return { ...t, data: Float32Array.from(t.data, (v, j) => v + shift[j]) };
+    return t;
+  });
 }
 
 function offsetRow(e: unknown, offset: number): unknown {

@@ -50,6 +50,17 @@ export interface CheckpointOptions {
   onSave?(bytes: Uint8Array, kind: "best" | "last", epoch: number): void | Promise<void>;
 }
 
+/**
+ * How the learning rate changes during one fit() call, starting from the compiled rate lr₀:
+ * 'step' multiplies it by `gamma` every `stepSize` epochs; 'exponential' by `gamma` every epoch;
+ * 'cosine' follows half a cosine, batch by batch, from lr₀ down to `minLearningRate` at `epochs`.
+ * The compiled rate is put back when fit() returns.
+ */
+export type LearningRateSchedule =
+  | { type: "step"; stepSize: number; gamma?: number }
+  | { type: "exponential"; gamma: number }
+  | { type: "cosine"; epochs?: number; minLearningRate?: number };
+
 /** Options of fit(). */
 export interface FitOptions {
   /** Passes over the training data; default 10. */
@@ -69,6 +80,8 @@ export interface FitOptions {
   verbose?: boolean;
   /** Save the best and/or last model to files (or a callback) after each epoch. */
   checkpoint?: CheckpointOptions;
+  /** Change the learning rate as training goes (default: constant). */
+  learningRateSchedule?: LearningRateSchedule;
 }
 
 /** What fit() returns: one entry per completed epoch. */
@@ -80,11 +93,12 @@ export interface History {
   valAccuracy?: number[];
   /** Epoch (0-based) whose weights the model holds when early stopping restored the best ones. */
   bestEpoch?: number;
-  /** True when early stopping or stopTraining ended training before `epochs`. */
+  /** True when early stopping or stopTraining ended training before `epochs` (a partly done epoch is not recorded). */
   stoppedEarly: boolean;
 }
 
-const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose", "checkpoint"];
+const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose", "checkpoint",
+  "learningRateSchedule"];
 /** Yield to the event loop at least this often (ms) so pages and progress bars stay live. */
 const YIELD_MS = 50;
 
@@ -106,6 +120,9 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
   const cb = options.callbacks ?? {};
   checkKeys(cb, ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"], "fit: callbacks");
   const checkpoint = checkpointer(options.checkpoint, hasValidation, t);
+  const baseRate = t.learningRate;
+  const schedule = scheduler(options.learningRateSchedule, epochs, baseRate);
+  const batches = Math.ceil(trainRows / batchSize);
 
   const core = t.core;
   const rows = Math.min(batchSize, trainRows);
@@ -129,16 +146,26 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
       if (shuffle) core.kernels.rng_shuffle(t.net.rt.rng, index, trainRows);
       let loss = 0;
       let acc = 0;
+      let interrupted = false;
       for (let start = 0, batch = 0; start < trainRows; start += batchSize, batch++) {
         const n = Math.min(batchSize, trainRows - start);
+        if (schedule) t.learningRate = schedule(epoch + batch / batches);
         const r = t.step(data, index + start * 4, n);
         loss += r.loss * n;
         acc += r.accuracy * n;
         cb.onBatchEnd?.(batch, t.metrics ? { loss: r.loss, accuracy: r.accuracy, size: n } : { loss: r.loss, size: n });
+        if (t.stop) {
+          interrupted = true;
+          break;
+        }
         if (Date.now() - lastYield > YIELD_MS) {
           await new Promise((resolve) => setTimeout(resolve, 0));
           lastYield = Date.now();
         }
+      }
+      if (interrupted) {
+        history.stoppedEarly = true;
+        break;
       }
       const logs: EpochLogs = { loss: loss / trainRows };
       if (t.metrics) logs.accuracy = acc / trainRows;
@@ -175,6 +202,7 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
     }
   } finally {
     core.free(index);
+    t.learningRate = baseRate;
   }
   cb.onTrainEnd?.(history);
   return history;
@@ -247,6 +275,29 @@ function checkpointer(spec: CheckpointOptions | undefined, hasValidation: boolea
       await spec.onSave?.(bytes, "best", epoch);
     }
   };
+}
+
+/** Validates a schedule; returns the learning rate at fractional epoch e (epoch + batch/batches). */
+function scheduler(spec: LearningRateSchedule | undefined, epochs: number, lr0: number): ((e: number) => number) | undefined {
+  if (spec === undefined) return undefined;
+  const where = "fit: learningRateSchedule";
+  if (typeof spec !== "object" || spec === null) throw new ConfigError(`${where} must be {type: 'step' | 'exponential' | 'cosine', ...}`);
+  const type = choiceOption(spec.type, `${where}.type`, ["step", "exponential", "cosine"] as const);
+  if (spec.type === "step") {
+    checkKeys(spec, ["type", "stepSize", "gamma"], where);
+    const every = integerOption(spec.stepSize, `${where}.stepSize`);
+    const gamma = numberOption(spec.gamma ?? 0.1, `${where}.gamma`, 0, 1, true);
+    return (e) => lr0 * gamma ** Math.floor(Math.floor(e) / every);
+  }
+  if (spec.type === "exponential") {
+    checkKeys(spec, ["type", "gamma"], where);
+    const gamma = numberOption(spec.gamma, `${where}.gamma`, 0, 1, true);
+    return (e) => lr0 * gamma ** Math.floor(e);
+  }
+  checkKeys(spec, ["type", "epochs", "minLearningRate"], `${where} (${type})`);
+  const span = integerOption(spec.epochs ?? epochs, `${where}.epochs`);
+  const floor = numberOption(spec.minLearningRate ?? 0, `${where}.minLearningRate`, 0, lr0, true);
+  return (e) => floor + (lr0 - floor) * 0.5 * (1 + Math.cos(Math.PI * Math.min(e / span, 1)));
 }
 
 interface Stopper {

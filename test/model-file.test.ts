@@ -291,7 +291,7 @@ describe("files that do not fit wasmlp are refused with a ModelFileError", () =>
     refuse({ ...metadata, format: "pt" }, tensors, /not a wasmlp model: __metadata__ "format" is "pt"/);
     const { format: _, ...noFormat } = metadata;
     refuse(noFormat, tensors, /not a wasmlp model: __metadata__ has no "format"/);
-    refuse({ ...metadata, preprocessing: '{"scale": 2}' }, tensors, /"preprocessing": this version of wasmlp supports no preprocessing/);
+    refuse({ ...metadata, preprocessing: '{"scale": 2}' }, tensors, /"preprocessing": preprocessing: method must be one of/);
     newerMinor.dispose();
     m.dispose();
   });

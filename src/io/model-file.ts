@@ -12,6 +12,7 @@ import { Sequential, type CompileOptions, type ModelConfig } from "../model.js";
 import type { Network, ParamInfo } from "../network.js";
 import { OPTIMIZER_KEYS, type OptimizerConfig } from "../optimizers.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../options.js";
+import { checkPreprocessing, type Preprocessing } from "../preprocessing.js";
 import type { EpochLogs } from "../training.js";
 import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
 
@@ -66,7 +67,7 @@ export function encodeModel(model: Sequential, options: SaveOptions = {}): Uint8
     format: "wasmlp",
     format_version: FORMAT_VERSION,
     config: JSON.stringify(model.toConfig()),
-    preprocessing: "null",
+    preprocessing: JSON.stringify(model.preprocessing),
     training: JSON.stringify({ epochs: training.epochs, last: training.last ?? null, saved: new Date().toISOString() }),
     rng: JSON.stringify(Array.from(core.i32(net.rt.rng, 4), (v) => v >>> 0)),
   };
@@ -116,6 +117,7 @@ interface Plan {
   optimizer?: { type: string; steps: number; state: string[] };
   rng?: number[];
   training: TrainingRecord;
+  preprocessing: Preprocessing | null;
   params: { name: string; shape: number[] }[];
   data: Map<string, Float32Array>;
 }
@@ -129,9 +131,8 @@ function planModel(file: SafetensorsFile): Plan {
   const optimizer = meta.optimizer === undefined ? undefined : planOptimizer(json(meta, "optimizer"), compile);
   const rng = meta.rng === undefined ? undefined : planRng(json(meta, "rng"));
   const training = meta.training === undefined ? { epochs: 0 } : planTraining(json(meta, "training"));
-  if (meta.preprocessing !== undefined && json(meta, "preprocessing") !== null) {
-    throw new ModelFileError(`metadata "preprocessing": this version of wasmlp supports no preprocessing (null), got ${meta.preprocessing.slice(0, 80)}`);
-  }
+  const rawPreprocessing = meta.preprocessing === undefined ? null : json(meta, "preprocessing");
+  const preprocessing = rawPreprocessing === null ? null : wrap(() => checkPreprocessing(rawPreprocessing, config.inputs), 'metadata "preprocessing"');
 
   const expected = new Map(params.map((p) => [p.name, p.shape]));
   for (const s of optimizer?.state ?? []) for (const p of params) expected.set(`optimizer.${s}.${p.name}`, p.shape);
@@ -149,7 +150,7 @@ function planModel(file: SafetensorsFile): Plan {
     data.set(t.name, readF32(file, t));
   }
   for (const name of expected.keys()) if (!data.has(name)) throw new ModelFileError(`tensor ${JSON.stringify(name)} is missing`);
-  return { config, compile, optimizer, rng, training, params, data };
+  return { config, compile, optimizer, rng, training, preprocessing, params, data };
 }
 
 function checkFormat(meta: Record<string, string>): void {
@@ -277,6 +278,7 @@ function restore(model: Sequential, plan: Plan): void {
     optimizer.steps = plan.optimizer.steps;
   }
   if (plan.rng) core.i32(net.rt.rng, 4).set(plan.rng);
+  if (plan.preprocessing) model.setPreprocessing(plan.preprocessing);
   Object.assign(model._internals().training, plan.training);
 }
 

@@ -1,0 +1,201 @@
+// Input preprocessing: a per-column affine map x·scale + offset from raw input
+// rows to what the first layer sees. Scaling to [0, 1] and standardisation are
+// both of this form, so one core kernel applies either. It is fitted on the
+// training data, kept by the model and saved in its file, so predict() on raw
+// rows does exactly what training did. Loaders (CSV) add the description of the
+// raw columns (one-hot categories, class names) for tools that read raw files.
+import { ConfigError, InputError } from "./errors.js";
+import type { ByteMatrix, Matrix } from "./input.js";
+import { checkKeys, choiceOption, describe } from "./options.js";
+
+/** How a preprocessing was fitted. */
+export type PreprocessingMethod = "none" | "scale" | "minmax" | "standardize";
+
+/** A raw input column and how it becomes model inputs: one number, or one-hot over `categories`. */
+export interface InputColumn {
+  name: string;
+  /** Present for a categorical column: one model input per category, in this order. */
+  categories?: string[];
+}
+
+/** The target column of a data set and, for classification, the class names by index. */
+export interface TargetColumn {
+  name: string;
+  classes?: string[];
+}
+
+/** A fitted input transform, saved with the model: inputs' = inputs·scale + offset, column by column. */
+export interface Preprocessing {
+  /** How scale and offset were found: 'minmax' maps each column to [0, 1], 'standardize' to mean 0 and std 1. */
+  method: PreprocessingMethod;
+  /** One factor for all columns, or one per model input. */
+  scale: number | number[];
+  /** Added after scaling: one value for all columns, or one per model input. */
+  offset: number | number[];
+  /** The raw columns the inputs come from (CSV header), so raw files can be read again the same way. */
+  columns?: InputColumn[];
+  /** The target column; its class names map predicted indices back to labels. */
+  target?: TargetColumn;
+}
+
+/** Options of fitPreprocessing(). */
+export interface FitPreprocessingOptions {
+  /** 'minmax' (to [0, 1]), 'standardize' (mean 0, std 1) or 'none'. */
+  method: "none" | "minmax" | "standardize";
+  /** Fit each column on its own (default), or one scale and offset over all values (images). */
+  perColumn?: boolean;
+  /** Columns left unchanged (e.g. one-hot columns). */
+  exclude?: number[];
+}
+
+/** Longest name or category accepted from a model file, and most categories per column. */
+const MAX_NAME = 1024;
+const MAX_CATEGORIES = 65536;
+
+/** The transform that divides by a fixed factor, e.g. scaling(1 / 255) for 8-bit images. */
+export function scaling(scale: number, offset = 0): Preprocessing {
+  return checkPreprocessing({ method: "scale", scale, offset });
+}
+
+/** Fits min-max scaling or standardisation on the rows of x (floats or bytes). */
+export function fitPreprocessing(x: Matrix | ByteMatrix, options: FitPreprocessingOptions): Preprocessing {
+  checkKeys(options, ["method", "perColumn", "exclude"], "fitPreprocessing");
+  const method = choiceOption(options?.method, "fitPreprocessing: method", ["none", "minmax", "standardize"] as const);
+  const { data, rows, cols } = x;
+  if (method === "none") return { method, scale: 1, offset: 0 };
+  const perColumn = options.perColumn ?? true;
+  const exclude = new Set(options.exclude ?? []);
+  for (const c of exclude) {
+    if (!Number.isInteger(c) || c < 0 || c >= cols) throw new ConfigError(`fitPreprocessing: exclude has column ${describe(c)}, outside 0..${cols - 1}`);
+  }
+  // Statistics in float64: one pass for min/max or sum/sum of squares, per column or pooled.
+  const groups = perColumn ? cols : 1;
+  const a = new Float64Array(groups).fill(method === "minmax" ? Infinity : 0);
+  const b = new Float64Array(groups).fill(method === "minmax" ? -Infinity : 0);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) {
+      if (exclude.has(c)) continue;
+      const v = data[base + c];
+      const g = perColumn ? c : 0;
+      if (method === "minmax") {
+        if (v < a[g]) a[g] = v;
+        if (v > b[g]) b[g] = v;
+      } else {
+        a[g] += v;
+        b[g] += v * v;
+      }
+    }
+  }
+  const n = rows * (perColumn ? 1 : cols - exclude.size);
+  const scale = new Array<number>(groups);
+  const offset = new Array<number>(groups);
+  for (let g = 0; g < groups; g++) {
+    let lo: number;
+    let spread: number;
+    if (method === "minmax") {
+      lo = a[g];
+      spread = b[g] - a[g];
+    } else {
+      lo = a[g] / n;
+      spread = Math.sqrt(Math.max(0, b[g] / n - lo * lo));
+    }
+    // A constant column carries no information; it is shifted to 0 instead of divided by 0.
+    const s = spread > 1e-12 && Number.isFinite(spread) ? 1 / spread : 1;
+    scale[g] = s;
+    offset[g] = Number.isFinite(lo) ? -lo * s : 0;
+  }
+  if (!perColumn) return { method, scale: scale[0], offset: offset[0] };
+  for (const c of exclude) {
+    scale[c] = 1;
+    offset[c] = 0;
+  }
+  return { method, scale, offset };
+}
+
+/** Validates a preprocessing (from code or a model file) for a model with `inputs` inputs; returns a copy. */
+export function checkPreprocessing(p: unknown, inputs?: number): Preprocessing {
+  const where = "preprocessing";
+  if (typeof p !== "object" || p === null || Array.isArray(p)) throw new InputError(`${where} must be an object {method, scale, offset}, got ${describe(p)}`);
+  checkKeys(p, ["method", "scale", "offset", "columns", "target"], where);
+  const o = p as Record<string, unknown>;
+  const method = choiceOption(o.method, `${where}: method`, ["none", "scale", "minmax", "standardize"] as const);
+  const scale = vector(o.scale, `${where}: scale`, inputs);
+  const offset = vector(o.offset, `${where}: offset`, inputs);
+  const out: Preprocessing = { method, scale, offset };
+  if (o.columns !== undefined) {
+    if (!Array.isArray(o.columns) || o.columns.length === 0) throw new InputError(`${where}: columns must be a non-empty array of {name, categories?}`);
+    out.columns = o.columns.map((c, i) => column(c, `${where}: columns[${i}]`));
+    const width = out.columns.reduce((w, c) => w + (c.categories ? c.categories.length : 1), 0);
+    if (inputs !== undefined && width !== inputs) {
+      throw new InputError(`${where}: columns describe ${width} inputs but the model has ${inputs}`);
+    }
+  }
+  if (o.target !== undefined) {
+    const t = o.target as Record<string, unknown>;
+    if (typeof t !== "object" || t === null || Array.isArray(t)) throw new InputError(`${where}: target must be an object {name, classes?}`);
+    checkKeys(t, ["name", "classes"], `${where}: target`);
+    out.target = { name: text(t.name, `${where}: target.name`) };
+    if (t.classes !== undefined) out.target.classes = names(t.classes, `${where}: target.classes`);
+  }
+  return out;
+}
+
+/** True when the transform changes nothing. */
+export function isIdentity(p: Preprocessing): boolean {
+  const all = (v: number | number[], x: number) => (typeof v === "number" ? v === x : v.every((e) => e === x));
+  return all(p.scale, 1) && all(p.offset, 0);
+}
+
+/** Scale and offset as one value each when every column shares them, else undefined. */
+export function uniform(p: Preprocessing): { scale: number; offset: number } | undefined {
+  const one = (v: number | number[]) => (typeof v === "number" ? v : v.every((e) => e === v[0]) ? v[0] : undefined);
+  const scale = one(p.scale);
+  const offset = one(p.offset);
+  return scale === undefined || offset === undefined ? undefined : { scale, offset };
+}
+
+/** One-hot rows (rows × classes, float32) from class indices. */
+export function oneHot(labels: ArrayLike<number>, classes: number): Float32Array {
+  if (!Number.isInteger(classes) || classes < 1) throw new InputError(`oneHot: classes must be an integer ≥ 1, got ${describe(classes)}`);
+  const out = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) {
+    const k = labels[i];
+    if (!Number.isInteger(k) || k < 0 || k >= classes) throw new InputError(`oneHot: labels[${i}] = ${k} is not a class index in 0..${classes - 1}`);
+    out[i * classes + k] = 1;
+  }
+  return out;
+}
+
+function vector(v: unknown, name: string, inputs: number | undefined): number | number[] {
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new InputError(`${name} must be finite, got ${v}`);
+    return v;
+  }
+  if (!Array.isArray(v)) throw new InputError(`${name} must be a number or an array of numbers, got ${describe(v)}`);
+  if (inputs !== undefined && v.length !== inputs) throw new InputError(`${name} has ${v.length} values; the model has ${inputs} inputs`);
+  const bad = v.findIndex((e) => typeof e !== "number" || !Number.isFinite(e));
+  if (bad >= 0) throw new InputError(`${name}[${bad}] must be a finite number, got ${describe(v[bad])}`);
+  return [...v];
+}
+
+function column(c: unknown, name: string): InputColumn {
+  if (typeof c !== "object" || c === null || Array.isArray(c)) throw new InputError(`${name} must be an object {name, categories?}`);
+  checkKeys(c, ["name", "categories"], name);
+  const o = c as Record<string, unknown>;
+  const out: InputColumn = { name: text(o.name, `${name}.name`) };
+  if (o.categories !== undefined) out.categories = names(o.categories, `${name}.categories`);
+  return out;
+}
+
+function names(v: unknown, name: string): string[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_CATEGORIES) throw new InputError(`${name} must be a non-empty array of at most ${MAX_CATEGORIES} strings`);
+  const out = v.map((s, i) => text(s, `${name}[${i}]`));
+  if (new Set(out).size !== out.length) throw new InputError(`${name} lists a name twice`);
+  return out;
+}
+
+function text(v: unknown, name: string): string {
+  if (typeof v !== "string" || v.length > MAX_NAME) throw new InputError(`${name} must be a string of at most ${MAX_NAME} characters, got ${describe(v)}`);
+  return v;
+}
