@@ -2,8 +2,10 @@
 // this path; only fetching the .wasm bytes differs.
 import { instantiate } from "@assemblyscript/loader";
 import { Allocator } from "./allocator.js";
-import { CoreError, StateError } from "./errors.js";
+import { ConfigError, CoreError, StateError } from "./errors.js";
 import type { Kernels } from "./kernels.js";
+import { parallelKernels, POOL_KERNELS } from "./threads/parallel.js";
+import { Pool } from "./threads/pool.js";
 
 const PAGE = 65536;
 /** Addresses stay below 2 GiB so pointers read back as positive numbers in JavaScript. */
@@ -16,14 +18,71 @@ export type WasmSource = URL | string | ArrayBuffer | Uint8Array | WebAssembly.M
 export interface InitOptions {
   /** The core's .wasm; defaults to the file shipped beside this package. */
   wasm?: WasmSource;
+  /**
+   * Threads for large multiplies and optimizer passes, the calling thread included; default: the
+   * number of cores. 1 turns the pool off. Needs shared memory (always in Node; in browsers only when
+   * the page is cross-origin isolated, otherwise one thread is used).
+   */
+  threads?: number;
 }
 
-/** The loaded core: its kernels, memory and allocator. */
+/** The loaded core: its kernels, memory, allocator and thread pool. */
 export class Core {
   readonly allocator: Allocator;
+  private pool: Pool | undefined;
+  private parallel: Kernels | undefined;
+  private threadCount = 1;
+  private workspaces: { ptr: number; bytes: number }[] = [];
 
-  constructor(readonly kernels: Kernels, readonly memory: WebAssembly.Memory) {
-    this.allocator = new Allocator(memory, kernels.heap_base(), MAX_PAGES * PAGE);
+  constructor(readonly raw: Kernels, readonly memory: WebAssembly.Memory,
+    private readonly module: WebAssembly.Module, readonly shared: boolean, readonly file: string) {
+    this.allocator = new Allocator(memory, raw.heap_base(), MAX_PAGES * PAGE);
+  }
+
+  /** The kernels; with more than one thread the heavy ones are split across the pool. */
+  get kernels(): Kernels {
+    return this.threadCount > 1 && this.parallel ? this.parallel : this.raw;
+  }
+
+  /** Threads in use, the calling thread included. */
+  get threads(): number {
+    return this.threadCount;
+  }
+
+  /** Uses `n` threads from now on (1 = no pool); results are bit-identical for every n. */
+  async setThreads(n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`threads must be an integer ≥ 1, got ${n}`);
+    const wanted = this.shared ? Math.min(n, MAX_THREADS) : 1;
+    if (wanted - 1 !== (this.pool?.size ?? 0)) {
+      await this.stopPool();
+      if (wanted > 1) {
+        this.pool = await Pool.start(wanted - 1, this.module, this.memory, [...POOL_KERNELS]);
+        this.parallel = parallelKernels(this.raw, this.pool, () => this.threadCount, (t, bytes) => this.workspace(t, bytes));
+      }
+    }
+    this.threadCount = wanted;
+  }
+
+  /** Stops the worker threads; the core keeps working on one thread. */
+  async stopPool(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    this.parallel = undefined;
+    this.threadCount = 1;
+    for (const w of this.workspaces) this.free(w.ptr);
+    this.workspaces = [];
+    await pool?.close();
+  }
+
+  /** Scratch memory of at least `bytes` for pool worker t, kept between calls. */
+  private workspace(t: number, bytes: number): number {
+    const w = (this.workspaces[t] ??= { ptr: 0, bytes: 0 });
+    if (w.bytes < bytes) {
+      if (w.ptr) this.free(w.ptr);
+      w.ptr = this.allocator.alloc(bytes);
+      w.bytes = bytes;
+    }
+    return w.ptr;
   }
 
   /** A fresh Float32Array view of `length` floats at `ptr`; never keep it across an allocation. */
@@ -52,13 +111,16 @@ export class Core {
   }
 }
 
+/** More threads than this never pays for an MLP's matrix sizes. */
+const MAX_THREADS = 16;
+
 let core: Core | undefined;
 let loading: Promise<Core> | undefined;
 
-/** Loads the WebAssembly core; safe to call many times, it loads once. */
+/** Loads the WebAssembly core and starts its threads; safe to call many times, it loads once. */
 export function init(options: InitOptions = {}): Promise<Core> {
   if (core) return Promise.resolve(core);
-  loading ??= load(options.wasm).then((c) => (core = c)).catch((e) => {
+  loading ??= load(options).then((c) => (core = c)).catch((e) => {
     loading = undefined;
     throw e;
   });
@@ -71,19 +133,62 @@ export function getCore(): Core {
   return core;
 }
 
-async function load(source: WasmSource | undefined): Promise<Core> {
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
-  const bytes = source instanceof WebAssembly.Module ? source : await readWasm(source ?? defaultWasmUrl());
+/** Changes the number of threads of the loaded core (loading it first if needed). */
+export async function setThreads(n: number): Promise<void> {
+  await (await init()).setThreads(n);
+}
+
+/** Stops the thread pool so nothing keeps running; the core stays usable on one thread. */
+export async function shutdown(): Promise<void> {
+  await core?.stopPool();
+}
+
+async function load(options: InitOptions): Promise<Core> {
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new ConfigError(`init: threads must be an integer ≥ 1, got ${options.threads}`);
+  }
+  const shared = sharedMemoryAvailable();
+  const file = `wasmlp${shared ? "-shared" : ""}.wasm`;
+  const source = options.wasm ?? new URL(`../build/${file}`, import.meta.url);
+  const compiled = source instanceof WebAssembly.Module ? source : await compile(await readWasm(source));
+  // A module supplied by the caller may import either kind of memory: try shared first.
+  for (const useShared of shared ? [true, false] : [false]) {
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: useShared } as WebAssembly.MemoryDescriptor);
+    try {
+      const { exports } = await instantiate<Record<string, unknown>>(compiled, { env: { memory } });
+      const c = new Core(exports as unknown as Kernels, memory, compiled, useShared, options.wasm ? "custom" : file);
+      await c.setThreads(options.threads ?? await defaultThreads());
+      return c;
+    } catch (e) {
+      if (useShared && options.wasm !== undefined && e instanceof WebAssembly.LinkError) continue;
+      throw e instanceof CoreError ? e : new CoreError(`the WebAssembly core failed to load: ${(e as Error).message}`);
+    }
+  }
+  throw new CoreError("the WebAssembly core failed to load: its memory import matches neither shared nor unshared memory");
+}
+
+async function compile(bytes: ArrayBuffer | Uint8Array): Promise<WebAssembly.Module> {
   try {
-    const { exports } = await instantiate<Record<string, unknown>>(bytes, { env: { memory } });
-    return new Core(exports as unknown as Kernels, memory);
+    return await WebAssembly.compile(bytes as BufferSource);
   } catch (e) {
     throw new CoreError(`the WebAssembly core failed to load: ${(e as Error).message}`);
   }
 }
 
-function defaultWasmUrl(): URL {
-  return new URL("../build/wasmlp.wasm", import.meta.url);
+/** Shared memory needs SharedArrayBuffer: always in Node, only cross-origin isolated pages in browsers. */
+function sharedMemoryAvailable(): boolean {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
+  if (typeof g.SharedArrayBuffer !== "function") return false;
+  return typeof g.process?.versions?.node === "string" || g.crossOriginIsolated === true;
+}
+
+/** The number of cores, as the platform reports it. */
+async function defaultThreads(): Promise<number> {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
+  const cores = typeof g.process?.versions?.node === "string"
+    ? (await import("node:os")).availableParallelism()
+    : g.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(MAX_THREADS, cores));
 }
 
 async function readWasm(source: URL | string | ArrayBuffer | Uint8Array): Promise<ArrayBuffer | Uint8Array> {

@@ -1,0 +1,118 @@
+// Splits the core's heavy kernels across the pool so that every output element
+// is computed by exactly the same instructions whatever the thread count:
+// GEMMs split the columns of C at multiples of 16 (every tile and strip edge of
+// the kernels falls on the same global column), elementwise passes split at
+// multiples of 16 elements. Reductions stay on one thread. Results are
+// therefore bit-identical for 1, 2 or more threads.
+import type { Kernels } from "../kernels.js";
+import type { Pool, Task } from "./pool.js";
+
+/** Column and element splits are multiples of this. */
+const ALIGN = 16;
+/** Below this many multiply-adds a GEMM runs on one thread: waking workers would cost more. */
+const MIN_GEMM_MACS = 1 << 17;
+/** Below this many elements an elementwise pass runs on one thread. */
+const MIN_ELEMENTS = 1 << 15;
+
+/** Kernels the pool may run, by index in this list (workers receive the same list). */
+export const POOL_KERNELS = [
+  "gemm_nn", "gemm_nt", "gemm_tn", "gemm_nn_bias_act", "adam_update", "momentum_update", "rmsprop_update",
+  "activation_forward", "activation_backward",
+] as const;
+
+type PoolKernel = (typeof POOL_KERNELS)[number];
+const index = (name: PoolKernel) => POOL_KERNELS.indexOf(name);
+
+/** Splits [0, n) into `parts` ranges whose starts are multiples of ALIGN; empty ranges are dropped. */
+export function split(n: number, parts: number): [number, number][] {
+  const chunk = Math.ceil(n / parts / ALIGN) * ALIGN;
+  const out: [number, number][] = [];
+  for (let s = 0; s < n; s += chunk) out.push([s, Math.min(n, s + chunk)]);
+  return out;
+}
+
+/**
+ * Kernels with the same signatures as `raw`, running the heavy ones on the pool.
+ * `workspace(t, bytes)` returns a scratch area of at least `bytes` for worker t (0-based).
+ */
+export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
+  workspace: (t: number, bytes: number) => number): Kernels {
+  const k = { ...raw } as Kernels;
+
+  /** Runs ranges[0] inline and the others on workers; `task` builds a range's argument list. */
+  const fan = (name: PoolKernel, ranges: [number, number][], args: (r: [number, number], t: number) => number[]): void => {
+    const fn = raw[name] as (...a: number[]) => void;
+    const tasks: Task[] = ranges.slice(1).map((r, t) => ({ kernel: index(name), args: args(r, t + 1) }));
+    const first = args(ranges[0], 0);
+    pool.run(tasks, () => fn(...first));
+  };
+
+  /** Columns of C for each thread, or null when the product is too small to share. */
+  const columns = (M: number, N: number, K: number): [number, number][] | null => {
+    const t = threads();
+    if (t < 2 || M * N * K < MIN_GEMM_MACS || N < 2 * ALIGN) return null;
+    const ranges = split(N, t);
+    return ranges.length > 1 ? ranges : null;
+  };
+  const scratch = (t: number, work: number, M: number, N: number, K: number): number =>
+    t === 0 ? work : workspace(t - 1, raw.gemm_work_bytes(M, N, K));
+
+  k.gemm_nn = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
+    const ranges = columns(M, N, K);
+    if (!ranges) return raw.gemm_nn(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
+    fan("gemm_nn", ranges, ([n0, n1], t) =>
+      [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
+  };
+  k.gemm_tn = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
+    const ranges = columns(M, N, K);
+    if (!ranges) return raw.gemm_tn(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
+    fan("gemm_tn", ranges, ([n0, n1], t) =>
+      [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
+  };
+  k.gemm_nt = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
+    const ranges = columns(M, N, K);
+    if (!ranges) return raw.gemm_nt(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
+    // B is stored N×K: a column range of C is a row range of B.
+    fan("gemm_nt", ranges, ([n0, n1], t) =>
+      [M, n1 - n0, K, a, lda, b + 4 * n0 * ldb, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
+  };
+  k.gemm_nn_bias_act = (M, N, K, a, lda, b, ldb, bias, c, ldc, act, alpha, work) => {
+    const ranges = columns(M, N, K);
+    if (!ranges) return raw.gemm_nn_bias_act(M, N, K, a, lda, b, ldb, bias, c, ldc, act, alpha, work);
+    fan("gemm_nn_bias_act", ranges, ([n0, n1], t) =>
+      [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, bias ? bias + 4 * n0 : 0, c + 4 * n0, ldc, act, alpha, scratch(t, work, M, n1 - n0, K)]);
+  };
+
+  /** Element ranges for a pass over n floats, or null when too short to share. */
+  const elements = (n: number): [number, number][] | null => {
+    const t = threads();
+    if (t < 2 || n < MIN_ELEMENTS) return null;
+    return split(n, t);
+  };
+  k.adam_update = (p, g, m, v, n, step, b1, b2, bc2, eps, decay) => {
+    const ranges = elements(n);
+    if (!ranges) return raw.adam_update(p, g, m, v, n, step, b1, b2, bc2, eps, decay);
+    fan("adam_update", ranges, ([s, e]) => [p + 4 * s, g + 4 * s, m + 4 * s, v + 4 * s, e - s, step, b1, b2, bc2, eps, decay]);
+  };
+  k.momentum_update = (p, g, v, n, lr, mu, nesterov) => {
+    const ranges = elements(n);
+    if (!ranges) return raw.momentum_update(p, g, v, n, lr, mu, nesterov);
+    fan("momentum_update", ranges, ([s, e]) => [p + 4 * s, g + 4 * s, v ? v + 4 * s : 0, e - s, lr, mu, nesterov]);
+  };
+  k.rmsprop_update = (p, g, s2, n, lr, rho, eps) => {
+    const ranges = elements(n);
+    if (!ranges) return raw.rmsprop_update(p, g, s2, n, lr, rho, eps);
+    fan("rmsprop_update", ranges, ([s, e]) => [p + 4 * s, g + 4 * s, s2 + 4 * s, e - s, lr, rho, eps]);
+  };
+  k.activation_forward = (act, x, y, n, alpha) => {
+    const ranges = elements(n);
+    if (!ranges) return raw.activation_forward(act, x, y, n, alpha);
+    fan("activation_forward", ranges, ([s, e]) => [act, x + 4 * s, y + 4 * s, e - s, alpha]);
+  };
+  k.activation_backward = (act, y, dy, dx, n, alpha) => {
+    const ranges = elements(n);
+    if (!ranges) return raw.activation_backward(act, y, dy, dx, n, alpha);
+    fan("activation_backward", ranges, ([s, e]) => [act, y + 4 * s, dy + 4 * s, dx + 4 * s, e - s, alpha]);
+  };
+  return k;
+}

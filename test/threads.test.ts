@@ -1,0 +1,107 @@
+// The thread pool: every split kernel gives bit-identical results for any
+// thread count, training is identical with 1, 2 and 3 threads, and the pool
+// can be resized and shut down.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getCore, init, mlp, setThreads } from "../src/index.js";
+import { split } from "../src/threads/parallel.js";
+import { spiral } from "../src/data/toy.js";
+import { getF32, putF32, randomF32 } from "./helpers.js";
+
+beforeAll(async () => { await init(); });
+afterAll(async () => { await setThreads(2); });
+
+const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+describe("thread pool", () => {
+  it("splits ranges at multiples of 16 covering everything once", () => {
+    expect(split(100, 2)).toEqual([[0, 64], [64, 100]]);
+    expect(split(784, 3)).toEqual([[0, 272], [272, 544], [544, 784]]);
+    expect(split(10, 4)).toEqual([[0, 10]]);
+    for (const [n, t] of [[1, 2], [33, 2], [1000, 7], [4096, 16]]) {
+      const r = split(n, t);
+      expect(r[0][0]).toBe(0);
+      expect(r[r.length - 1][1]).toBe(n);
+      for (let i = 1; i < r.length; i++) {
+        expect(r[i][0]).toBe(r[i - 1][1]);
+        expect(r[i][0] % 16).toBe(0);
+      }
+    }
+  });
+
+  it("runs on shared memory with a worker per extra thread", async () => {
+    const core = getCore();
+    expect(core.shared).toBe(true);
+    await setThreads(3);
+    expect(core.threads).toBe(3);
+    await setThreads(1);
+    expect(core.threads).toBe(1);
+    await expect(setThreads(0)).rejects.toThrow(/threads must be an integer ≥ 1, got 0/);
+  });
+
+  it("GEMMs and optimizer passes are bit-identical for 1, 2 and 3 threads", async () => {
+    const core = getCore();
+    const k = () => core.kernels;
+    const shapes = [[128, 256, 784], [3, 200, 50], [64, 97, 33], [130, 129, 300]];
+    for (const [M, N, K] of shapes) {
+      const a = putF32(core, randomF32(M * K, 1));
+      const at = putF32(core, randomF32(K * M, 2));
+      const b = putF32(core, randomF32(K * N, 3));
+      const bt = putF32(core, randomF32(N * K, 4));
+      const bias = putF32(core, randomF32(N, 5));
+      const c = core.allocF32(M * N);
+      const work = core.allocator.alloc(core.raw.gemm_work_bytes(M, N, K));
+      const results: Buffer[][] = [];
+      for (const t of [1, 2, 3]) {
+        await setThreads(t);
+        const out: Buffer[] = [];
+        const run = (f: () => void) => { f(); out.push(bits(getF32(core, c, M * N))); };
+        run(() => k().gemm_nn(M, N, K, a, K, b, N, c, N, 0, work));
+        run(() => k().gemm_nt(M, N, K, a, K, bt, K, c, N, 0, work));
+        run(() => k().gemm_tn(M, N, K, at, M, b, N, c, N, 0, work));
+        run(() => k().gemm_tn(M, N, K, at, M, b, N, c, N, 1, work));
+        run(() => k().gemm_nn_bias_act(M, N, K, a, K, b, N, bias, c, N, 2, 0.1, work));
+        run(() => k().gemm_nn_bias_act(M, N, K, a, K, b, N, bias, c, N, 3, 0, work));
+        results.push(out);
+      }
+      for (let i = 0; i < results[0].length; i++) {
+        expect(results[1][i].equals(results[0][i]), `${M}x${N}x${K} #${i} 2 threads`).toBe(true);
+        expect(results[2][i].equals(results[0][i]), `${M}x${N}x${K} #${i} 3 threads`).toBe(true);
+      }
+      for (const p of [a, at, b, bt, bias, c, work]) core.free(p);
+    }
+    const n = 100_003;
+    const states: Buffer[] = [];
+    for (const t of [1, 2, 3]) {
+      await setThreads(t);
+      const p = putF32(core, randomF32(n, 6));
+      const g = putF32(core, randomF32(n, 7));
+      const m = putF32(core, new Float32Array(n));
+      const v = putF32(core, new Float32Array(n));
+      for (let step = 1; step <= 3; step++) {
+        k().adam_update(p, g, m, v, n, 0.01, 0.9, 0.999, Math.sqrt(1 - 0.999 ** step), 1e-8, 0.001);
+        k().momentum_update(p, g, v, n, 0.01, 0.9, 1);
+        k().rmsprop_update(p, g, m, n, 0.01, 0.9, 1e-8);
+        k().activation_backward(4, p, g, g, n, 0);
+      }
+      states.push(Buffer.concat([bits(getF32(core, p, n)), bits(getF32(core, g, n))]));
+      for (const q of [p, g, m, v]) core.free(q);
+    }
+    expect(states[1].equals(states[0])).toBe(true);
+    expect(states[2].equals(states[0])).toBe(true);
+  });
+
+  it("training gives bit-identical weights with 1, 2 and 3 threads", async () => {
+    const d = spiral({ pointsPerClass: 100, seed: 3 });
+    const weights: Buffer[] = [];
+    for (const t of [1, 2, 3]) {
+      await setThreads(t);
+      const m = await mlp([2, 256, 128, 3], { seed: 4, dropout: 0.1 });
+      m.compile({ optimizer: "adam" });
+      await m.fit(d.x, d.labels!, { epochs: 3, batchSize: 100 });
+      weights.push(Buffer.concat(m.getWeights().map((w) => bits(w.data))));
+      m.dispose();
+    }
+    expect(weights[1].equals(weights[0])).toBe(true);
+    expect(weights[2].equals(weights[0])).toBe(true);
+  });
+});
