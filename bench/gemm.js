@@ -20,12 +20,12 @@ function leadingDims(form, M, N, K) {
 }
 
 /** Benchmark rows for gemm_nn, gemm_nt and gemm_tn on each shape. */
-export async function gemmSection({ quick = false } = {}) {
+export async function gemmSection({ quick = false, shapes = SHAPES } = {}) {
   const core = await init();
   const k = core.kernels;
   const cases = [];
   const allocated = [];
-  for (const [M, K, N] of SHAPES) {
+  for (const [M, K, N] of shapes) {
     const a = core.allocF32(M * K);
     const b = core.allocF32(K * N);
     const c = core.allocF32(M * N);

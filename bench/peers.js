@@ -63,6 +63,20 @@ export async function tfjsFigures({ quick, log, shapes }) {
   return out;
 }
 
+/** Trains the benchmark network one epoch with TensorFlow.js (wasm backend), for peak-memory measurement. */
+export async function tfjsTrainOnce(x, labels, rows) {
+  const { tf, tfl } = await loadTf();
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [784], units: 256, activation: "relu" }),
+      tfl.layers.dense({ units: 128, activation: "relu" }),
+      tfl.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
+  await model.fit(tf.tensor2d(x, [rows, 784]), tf.tensor1d(labels, "float32"), { epochs: 1, batchSize: 128, verbose: 0 });
+}
+
 /** brain.js figures for the same network: per-sample training and inference throughput. */
 export async function brainFigures({ quick, log }) {
   const { train } = await benchData({ quick, log });

@@ -7,6 +7,8 @@
 const SECTIONS = [
   { name: "gemm", load: async () => (await import("./gemm.js")).gemmSection },
   { name: "training", load: async () => (await import("./train.js")).trainSection },
+  { name: "threads", load: async () => (await import("./threads.js")).threadsSection },
+  { name: "memory", load: async () => (await import("./memory.js")).memorySection },
 ];
 
 const args = process.argv.slice(2);
@@ -17,6 +19,8 @@ const only = onlyArg ? (onlyArg.includes("=") ? onlyArg.split("=")[1] : args[arg
 /** Progress notes go to stderr so `--json` output stays one object per line. */
 const log = (msg) => console.error(msg);
 
+// Sections measure one thread unless they say otherwise (the threads section sets and resets 2).
+await (await import("../dist/core.js")).setThreads(1);
 let rows = [];
 for (const section of SECTIONS) {
   if (only && !only.includes(section.name)) continue;
