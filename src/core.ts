@@ -33,6 +33,7 @@ export class Core {
   private parallel: Kernels | undefined;
   private threadCount = 1;
   private workspaces: { ptr: number; bytes: number }[] = [];
+  private recovering: Promise<void> | undefined;
 
   constructor(readonly raw: Kernels, readonly memory: WebAssembly.Memory,
     private readonly module: WebAssembly.Module, readonly shared: boolean, readonly file: string) {
@@ -56,11 +57,28 @@ export class Core {
     if (wanted - 1 !== (this.pool?.size ?? 0)) {
       await this.stopPool();
       if (wanted > 1) {
-        this.pool = await Pool.start(wanted - 1, this.module, this.memory, [...POOL_KERNELS]);
+        this.pool = await Pool.start(wanted - 1, this.module, this.memory, [...POOL_KERNELS], () => this.recover(wanted));
         this.parallel = parallelKernels(this.raw, this.pool, () => this.threadCount, (t, bytes) => this.workspace(t, bytes));
       }
     }
     this.threadCount = wanted;
+  }
+
+  /** After a worker failure: run on one thread at once, and start a fresh pool in the background. */
+  private recover(threads: number): void {
+    const dead = this.pool;
+    this.pool = undefined;
+    this.parallel = undefined;
+    this.threadCount = 1;
+    this.recovering = (async () => {
+      await dead?.close();
+      if (!this.pool) await this.setThreads(threads);
+    })().catch(() => { /* stays on one thread */ }).finally(() => { this.recovering = undefined; });
+  }
+
+  /** Resolves once a pool restarted after a failure is running (at once when none is). */
+  async recovered(): Promise<void> {
+    await this.recovering;
   }
 
   /** Stops the worker threads; the core keeps working on one thread. */

@@ -104,4 +104,37 @@ describe("thread pool", () => {
     expect(weights[1].equals(weights[0])).toBe(true);
     expect(weights[2].equals(weights[0])).toBe(true);
   });
+
+  it("a worker that dies is detected, the call fails clearly, and the pool is rebuilt", async () => {
+    await setThreads(2);
+    const core = getCore();
+    const m = await mlp([64, 256, 10], { seed: 2 });
+    const x = randomF32(64 * 64, 9);
+    const before = m.predict(x);
+    const pool = (core as unknown as { pool: { workers: { terminate(): Promise<unknown> }[] } }).pool;
+    const died = new Promise((resolve) => setTimeout(resolve, 50));
+    await pool.workers[0].terminate();
+    await died;
+    // The exit was noticed: this call runs on one thread while a new pool starts.
+    expect(core.threads).toBe(1);
+    expect(Array.from(m.predict(x))).toEqual(Array.from(before));
+    await core.recovered();
+    expect(core.threads).toBe(2);
+    expect(Array.from(m.predict(x))).toEqual(Array.from(before));
+    m.dispose();
+  });
+
+  it("a task posted to a dead pool fails with an error that says so", async () => {
+    const { Pool } = await import("../src/threads/pool.js");
+    const core = getCore();
+    const reasons: string[] = [];
+    const pool = await Pool.start(1, (core as unknown as { module: WebAssembly.Module }).module, core.memory, ["heap_base"], (r) => reasons.push(r));
+    pool.run([{ kernel: 0, args: [] }], () => {});
+    await (pool as unknown as { workers: { terminate(): Promise<unknown> }[] }).workers[0].terminate();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reasons[0]).toMatch(/exited/);
+    expect(() => pool.run([{ kernel: 0, args: [] }], () => {})).toThrow(/pool worker failed .*retry the call/);
+    await pool.close();
+    expect(() => pool.run([], () => {})).toThrow(/shut down/);
+  });
 });

@@ -28,22 +28,24 @@ export class Pool {
   /** Atomics.wait is refused on a browser's main thread; there we only spin. */
   private readonly canBlock: boolean;
 
-  private constructor(private readonly workers: WorkerHandle[], control: SharedArrayBuffer) {
+  private constructor(private readonly workers: WorkerHandle[], control: SharedArrayBuffer,
+    private readonly onFailure: (reason: string) => void) {
     this.ctl = new Int32Array(control);
     this.args = new Float64Array(control);
     this.canBlock = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
   }
 
   /** Starts `count` workers on `module` and `memory`; resolves once each has instantiated the core. */
-  static async start(count: number, module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: string[]): Promise<Pool> {
+  static async start(count: number, module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: string[],
+    onFailure: (reason: string) => void = () => {}): Promise<Pool> {
     const control = new SharedArrayBuffer(Math.max(1, count) * SLOT_BYTES);
     const handles: WorkerHandle[] = [];
-    const pool = new Pool(handles, control);
+    const pool = new Pool(handles, control, onFailure);
     const ready: Promise<void>[] = [];
     try {
       for (let slot = 0; slot < count; slot++) {
         const init: WorkerInit = { module, memory, control, slot, kernels };
-        const { handle, started } = await spawn(init, (error) => { pool.failure ??= error; });
+        const { handle, started } = await spawn(init, (error) => pool.fail(error));
         handles.push(handle);
         ready.push(started);
       }
@@ -53,6 +55,18 @@ export class Pool {
       throw new CoreError(`the thread pool could not start: ${(e as Error).message}`);
     }
     return pool;
+  }
+
+  /** Records the first failure of a worker (it died, or a kernel threw) and reports it once. */
+  private fail(reason: string): void {
+    if (this.closed || this.failure) return;
+    this.failure = reason;
+    this.onFailure(reason);
+  }
+
+  /** Whether a worker has failed; a failed pool refuses further tasks. */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   /** Number of worker threads (the calling thread is not counted). */
@@ -66,7 +80,7 @@ export class Pool {
    */
   run(tasks: readonly Task[], inline: () => void): void {
     if (this.closed) throw new CoreError("the thread pool has been shut down");
-    if (this.failure) throw new CoreError(`a pool worker failed: ${this.failure}`);
+    if (this.failure) throw new CoreError(`a pool worker failed (${this.failure}); the pool is being restarted, retry the call`);
     const seq = ++this.seq;
     const n = Math.min(tasks.length, this.workers.length);
     for (let w = 0; w < n; w++) {
@@ -84,7 +98,10 @@ export class Pool {
       for (let w = 0; w < n; w++) this.await(w, seq);
     }
     for (let w = 0; w < n; w++) {
-      if (this.ctl[w * SLOT_I32 + STATUS] === FAILED) throw new CoreError(`a pool worker failed while running kernel ${tasks[w].kernel}`);
+      if (this.ctl[w * SLOT_I32 + STATUS] === FAILED) {
+        this.fail(`kernel ${tasks[w].kernel} threw in worker ${w}`);
+        throw new CoreError(`a pool worker failed while running kernel ${tasks[w].kernel}; the pool is being restarted, retry the call`);
+      }
     }
   }
 
@@ -96,7 +113,7 @@ export class Pool {
       if (++spins < SPIN) continue;
       if (this.canBlock) Atomics.wait(this.ctl, i, Atomics.load(this.ctl, i), 1);
       if (Date.now() - started > TASK_TIMEOUT_MS) {
-        this.failure = `worker ${w} did not finish a task within ${TASK_TIMEOUT_MS / 1000} s`;
+        this.fail(`worker ${w} did not finish a task within ${TASK_TIMEOUT_MS / 1000} s`);
         throw new CoreError(`a pool worker stopped responding: ${this.failure}`);
       }
     }
