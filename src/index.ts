@@ -23,4 +23,6 @@ export type { MaxoutOptions } from "./layers/maxout.js";
 export type { DropoutOptions } from "./layers/dropout.js";
 export { spiral, xor, circles, moons, sine, type ToyDataset } from "./data/toy.js";
 export { parseIdx, type IdxArray } from "./data/idx.js";
+export { imagesFromIdx, type ImageDataset } from "./data/images.js";
+export { parseCsv, csvPreprocessing, type CsvOptions, type CsvDataset } from "./data/csv.js";
 export { fashionMnistFromIdx, FASHION_MNIST_CLASSES, type FashionMnistSplit } from "./data/fashion-mnist.js";

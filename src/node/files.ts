@@ -5,7 +5,9 @@ import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { InitOptions } from "../core.js";
 import { InputError } from "../errors.js";
+import { parseCsv, type CsvDataset, type CsvOptions } from "../data/csv.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
+import { imagesFromIdx, type ImageDataset } from "../data/images.js";
 import { load, type LoadOptions, type SaveOptions } from "../io/model-file.js";
 import type { Sequential } from "../model.js";
 
@@ -68,6 +70,31 @@ interface NamedBytes {
   bytes: Uint8Array;
 }
 
+/** Reads a CSV file into inputs and labels or targets (see parseCsv); errors name the path and line. */
+export async function loadCsv(path: string, options: Omit<CsvOptions, "source"> = {}): Promise<CsvDataset> {
+  const bytes = await readFileBytes(path);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(`${path}: not UTF-8 text; expected a CSV file`);
+  }
+  return parseCsv(text, { ...options, source: path });
+}
+
+/** Loads labelled images from an images IDX file and a labels IDX file (each gzip or not). */
+export async function loadIdxImages(imagesPath: string, labelsPath: string): Promise<ImageDataset> {
+  const [images, labels] = await Promise.all([readFileBytes(imagesPath), readFileBytes(labelsPath)]);
+  return imagesFromIdx(images, labels, { images: imagesPath, labels: labelsPath });
+}
+
+/** Loads one split of a folder in the MNIST layout: train-images-idx3-ubyte[.gz] and its labels, or the t10k pair. */
+export async function loadIdxFolder(dir: string, split: "train" | "test"): Promise<ImageDataset> {
+  const prefix = split === "train" ? "train" : "t10k";
+  const [images, labels] = await Promise.all([readIdxFile(dir, `${prefix}-images-idx3-ubyte`), readIdxFile(dir, `${prefix}-labels-idx1-ubyte`)]);
+  return imagesFromIdx(images.bytes, labels.bytes, { images: images.path, labels: labels.path });
+}
+
 /** Reads `name.gz`, or else `name`, from `dir`. */
 async function readIdxFile(dir: string, name: string): Promise<NamedBytes> {
   for (const path of [join(dir, name + ".gz"), join(dir, name)]) {
@@ -77,7 +104,7 @@ async function readIdxFile(dir: string, name: string): Promise<NamedBytes> {
       if (!(e instanceof InputError)) throw e;
     }
   }
-  throw new InputError(`Fashion-MNIST file missing in ${dir}: neither ${name}.gz nor ${name} exists`);
+  throw new InputError(`IDX file missing in ${dir}: neither ${name}.gz nor ${name} exists`);
 }
 
 /** Parses one split, naming the files in any error. */
