@@ -1,5 +1,6 @@
 // Shared test utilities: load the core, move arrays in and out of linear memory,
 // seeded data, and float64 comparisons.
+import { afterEach, beforeAll } from "vitest";
 import { init, type Core } from "../src/core.js";
 
 /** Loads the core once for a test file. */
@@ -55,4 +56,17 @@ export function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number 
     if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
   }
   return worst;
+}
+
+/**
+ * Loads the core for a test file and hands `onCore` the loaded core; `f32`/`i32` copy data into
+ * core memory, and everything they allocate is freed after each test.
+ */
+export function kernelArena(onCore: (core: Core) => void): { f32(data: ArrayLike<number>): number; i32(data: ArrayLike<number>): number } {
+  let core: Core;
+  let ptrs: number[] = [];
+  beforeAll(async () => { core = await loadCore(); onCore(core); });
+  afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
+  const keep = (p: number) => { ptrs.push(p); return p; };
+  return { f32: (data) => keep(putF32(core, data)), i32: (data) => keep(putI32(core, data)) };
 }

@@ -1,21 +1,13 @@
 // activations.ts against float64 scalar references on awkward sizes (SIMD tails).
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Core } from "../src/core.js";
-import { getF32, loadCore, maxRelError, putF32, randomF32 } from "./helpers.js";
+import { getF32, kernelArena, maxRelError, randomF32 } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];
 const LINEAR = 0, RELU = 1, LEAKY = 2, SIGMOID = 3, TANH = 4;
 
 let core: Core;
-let ptrs: number[] = [];
-beforeAll(async () => { core = await loadCore(); });
-afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
-
-function put(data: ArrayLike<number>): number {
-  const p = putF32(core, data);
-  ptrs.push(p);
-  return p;
-}
+const { f32: put } = kernelArena((c) => { core = c; });
 
 function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));

@@ -1,27 +1,14 @@
 // losses.ts against float64 references, against central differences of the
 // kernels' own loss, and at extreme logits.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Core } from "../src/core.js";
-import { getF32, loadCore, maxRelError, putF32, putI32, randomF32, rng } from "./helpers.js";
+import { getF32, kernelArena, maxRelError, randomF32, rng } from "./helpers.js";
 
 const ROWS = [1, 2, 3, 7, 33, 129];
 const COLS = [1, 2, 3, 5, 7, 17, 33, 129];
 
 let core: Core;
-let ptrs: number[] = [];
-beforeAll(async () => { core = await loadCore(); });
-afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
-
-function f32(data: ArrayLike<number>): number {
-  const p = putF32(core, data);
-  ptrs.push(p);
-  return p;
-}
-function i32(data: ArrayLike<number>): number {
-  const p = putI32(core, data);
-  ptrs.push(p);
-  return p;
-}
+const { f32, i32 } = kernelArena((c) => { core = c; });
 function labelsFor(rows: number, cols: number, seed: number): Int32Array {
   const r = rng(seed);
   return Int32Array.from({ length: rows }, () => Math.floor(r() * cols));

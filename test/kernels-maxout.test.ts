@@ -1,23 +1,10 @@
 // maxout.ts against a float64 scalar reference; max and routing are exact, so tolerance is 0.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Core } from "../src/core.js";
-import { getF32, loadCore, putF32, putI32, randomF32 } from "./helpers.js";
+import { getF32, kernelArena, randomF32 } from "./helpers.js";
 
 let core: Core;
-let ptrs: number[] = [];
-beforeAll(async () => { core = await loadCore(); });
-afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
-
-function f32(data: ArrayLike<number>): number {
-  const p = putF32(core, data);
-  ptrs.push(p);
-  return p;
-}
-function i32(data: ArrayLike<number>): number {
-  const p = putI32(core, data);
-  ptrs.push(p);
-  return p;
-}
+const { f32, i32 } = kernelArena((c) => { core = c; });
 
 function maxoutRef(z: ArrayLike<number>, rows: number, units: number, pieces: number) {
   const y: number[] = [], arg: number[] = [];

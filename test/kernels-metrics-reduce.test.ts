@@ -1,26 +1,13 @@
 // metrics.ts and reduce.ts against scalar references on awkward sizes.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Core } from "../src/core.js";
-import { getF32, loadCore, maxRelError, putF32, putI32, randomF32, rng } from "./helpers.js";
+import { getF32, kernelArena, maxRelError, randomF32, rng } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];
 const EPS32 = 2 ** -24; // unit roundoff of f32
 
 let core: Core;
-let ptrs: number[] = [];
-beforeAll(async () => { core = await loadCore(); });
-afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
-
-function f32(data: ArrayLike<number>): number {
-  const p = putF32(core, data);
-  ptrs.push(p);
-  return p;
-}
-function i32(data: ArrayLike<number>): number {
-  const p = putI32(core, data);
-  ptrs.push(p);
-  return p;
-}
+const { f32, i32 } = kernelArena((c) => { core = c; });
 /** Values from a handful of levels, so rows are full of ties. */
 function tiedF32(n: number, seed: number, levels = 3): Float32Array {
   const r = rng(seed);

@@ -1,8 +1,8 @@
 // optimizers.ts: several steps against float64 references written in the
 // textbook (PyTorch) form, with the per-step scalars derived as a caller would.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Core } from "../src/core.js";
-import { getF32, loadCore, maxRelError, putF32, randomF32 } from "./helpers.js";
+import { getF32, kernelArena, maxRelError, randomF32 } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];
 const STEPS = 6;
@@ -14,15 +14,7 @@ const f = Math.fround;
 const TOL = 1e-6;
 
 let core: Core;
-let ptrs: number[] = [];
-beforeAll(async () => { core = await loadCore(); });
-afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
-
-function f32(data: ArrayLike<number>): number {
-  const p = putF32(core, data);
-  ptrs.push(p);
-  return p;
-}
+const { f32 } = kernelArena((c) => { core = c; });
 /** Gradients for step t; some near zero so Adam's eps and RMSprop's sqrt see small values. */
 function grads(n: number, t: number): Float32Array {
   const g = randomF32(n, 1000 * n + t, -1, 1);

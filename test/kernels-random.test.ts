@@ -1,28 +1,15 @@
 // random.ts: bit-exact against a BigInt/uint32 reference of splitmix64 seeding,
 // xoshiro128** and Lemire's bounded draw, plus statistical checks. Seeds are
 // fixed, so the statistical tests are deterministic; their bounds are ~5σ.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Core } from "../src/core.js";
-import { getF32, loadCore, maxRelError, putF32, putI32, randomF32 } from "./helpers.js";
+import { getF32, kernelArena, maxRelError, randomF32 } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];
 const M64 = (1n << 64n) - 1n;
 
 let core: Core;
-let ptrs: number[] = [];
-beforeAll(async () => { core = await loadCore(); });
-afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
-
-function f32(data: ArrayLike<number>): number {
-  const p = putF32(core, data);
-  ptrs.push(p);
-  return p;
-}
-function i32(data: ArrayLike<number>): number {
-  const p = putI32(core, data);
-  ptrs.push(p);
-  return p;
-}
+const { f32, i32 } = kernelArena((c) => { core = c; });
 function seeded(seed: number): number {
   const state = i32([0, 0, 0, 0]);
   core.kernels.rng_seed(state, seed);
