@@ -18,6 +18,19 @@ async function loadTf() {
   return { tf, tfl };
 }
 
+/** The benchmark network in TensorFlow.js: 784-256-128-10, ReLU, softmax cross-entropy, Adam 1e-3. */
+function tfjsModel(tf, tfl) {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [784], units: 256, activation: "relu" }),
+      tfl.layers.dense({ units: 128, activation: "relu" }),
+      tfl.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
+  return model;
+}
+
 /** TensorFlow.js wasm figures: GEMM GFLOP/s per form and shape, training and inference throughput. */
 export async function tfjsFigures({ quick, log, shapes }) {
   const { train } = await benchData({ quick, log });
@@ -35,14 +48,7 @@ export async function tfjsFigures({ quick, log, shapes }) {
     }
     [a, at, b, bt].forEach((t) => t.dispose());
   }
-  const model = tfl.sequential({
-    layers: [
-      tfl.layers.dense({ inputShape: [784], units: 256, activation: "relu" }),
-      tfl.layers.dense({ units: 128, activation: "relu" }),
-      tfl.layers.dense({ units: 10, activation: "softmax" }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
+  const model = tfjsModel(tf, tfl);
   const rows = quick ? 1024 : Math.min(train.rows, 6400);
   const xs = tf.tensor2d(train.x.subarray(0, rows * 784), [rows, 784]);
   const ys = tf.tensor1d(train.labels.subarray(0, rows), "float32");
@@ -66,14 +72,7 @@ export async function tfjsFigures({ quick, log, shapes }) {
 /** Trains the benchmark network one epoch with TensorFlow.js (wasm backend), for peak-memory measurement. */
 export async function tfjsTrainOnce(x, labels, rows) {
   const { tf, tfl } = await loadTf();
-  const model = tfl.sequential({
-    layers: [
-      tfl.layers.dense({ inputShape: [784], units: 256, activation: "relu" }),
-      tfl.layers.dense({ units: 128, activation: "relu" }),
-      tfl.layers.dense({ units: 10, activation: "softmax" }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
+  const model = tfjsModel(tf, tfl);
   await model.fit(tf.tensor2d(x, [rows, 784]), tf.tensor1d(labels, "float32"), { epochs: 1, batchSize: 128, verbose: 0 });
 }
 
