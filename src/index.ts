@@ -25,4 +25,9 @@ export { spiral, xor, circles, moons, sine, type ToyDataset } from "./data/toy.j
 export { parseIdx, type IdxArray } from "./data/idx.js";
 export { imagesFromIdx, type ImageDataset } from "./data/images.js";
 export { parseCsv, csvPreprocessing, type CsvOptions, type CsvDataset } from "./data/csv.js";
+export { confusionMatrix, classScores, type ClassScores } from "./confusion.js";
+export {
+  lineChartSvg, trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg, PALETTE,
+  type Series, type LineChartOptions, type ConfusionMatrixOptions, type DecisionRegionsOptions,
+} from "./plot/svg.js";
 export { fashionMnistFromIdx, FASHION_MNIST_CLASSES, type FashionMnistSplit } from "./data/fashion-mnist.js";

@@ -1,0 +1,107 @@
+// What the data arguments of the CLI name: a CSV file, a folder in the MNIST
+// layout (train-* and t10k-* IDX files), or an images IDX file and a labels IDX
+// file. Each becomes rows (floats, or bytes for images) with labels or targets.
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import type { CsvDataset, CsvOptions } from "../data/csv.js";
+import { FASHION_MNIST_CLASSES } from "../data/fashion-mnist.js";
+import { InputError } from "../errors.js";
+import type { ByteMatrix, Matrix } from "../input.js";
+import { loadCsv, loadIdxFolder, loadIdxImages, readFileBytes } from "../node/files.js";
+import { UsageError } from "./args.js";
+
+/** A data set as the commands use it. */
+export interface Loaded {
+  kind: "images" | "csv";
+  /** What was read, for messages: paths and sizes. */
+  description: string;
+  x: Matrix | ByteMatrix;
+  labels?: Int32Array;
+  targets?: Float32Array;
+  /** Class names by index (classification). */
+  classes?: string[];
+  task: "classification" | "regression";
+  /** The parsed CSV, for its column schema. */
+  csv?: CsvDataset;
+  /** The file line of each row (CSV), for reports. */
+  lines?: Int32Array;
+}
+
+/** Where the rows come from: one or two paths, and for a folder which split. */
+export async function loadData(paths: string[], split: "train" | "test", csv: Omit<CsvOptions, "source">, command: string): Promise<Loaded> {
+  if (paths.length === 0) throw new UsageError("no data given: pass a CSV file, a folder of IDX files, or an images and a labels IDX file", command);
+  if (paths.length > 2) throw new UsageError(`expected one data path (CSV file or IDX folder) or two (images and labels IDX files), got ${paths.length}`, command);
+  if (paths.length === 2) return images(await loadIdxImages(...(await orderIdxPair(paths[0], paths[1]))), paths.join(" + "));
+  const path = paths[0];
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new InputError(`file not found: ${path}`);
+  if (info.isDirectory()) return images(await loadIdxFolder(path, split), `${path} (${split === "train" ? "train" : "t10k"} files)`, path);
+  if (await isIdx(path)) throw new UsageError(`${path} is an IDX file; pass the images file and the labels file together, or their folder`, command);
+  const d = await loadCsv(path, csv);
+  return {
+    kind: "csv", description: `${path}: ${d.rows} rows × ${d.columns.length} columns${d.dropped ? ` (${d.dropped} rows with missing cells dropped)` : ""}`,
+    x: { data: d.x, rows: d.rows, cols: d.cols }, labels: d.labels, targets: d.targets, classes: d.target?.classes, task: d.task, csv: d, lines: d.lines,
+  };
+}
+
+/** Whether a folder with data in the MNIST layout has a test split (t10k files). */
+export async function hasTestSplit(path: string): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return false;
+  for (const name of ["t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte"]) {
+    if (await stat(`${path}/${name}`).catch(() => undefined)) return true;
+  }
+  return false;
+}
+
+/** Class names: given on the command line, known (from the model or the CSV), Fashion-MNIST's for a fashion folder, or the indices. */
+export function classNames(given: string[] | undefined, classes: number, path: string, known?: string[]): string[] {
+  if (given) {
+    if (given.length !== classes) throw new UsageError(`--class-names lists ${given.length} names but there are ${classes} classes`);
+    return given;
+  }
+  if (known?.length === classes) return known;
+  if (classes === 10 && /fashion/i.test(path)) return [...FASHION_MNIST_CLASSES];
+  return Array.from({ length: classes }, (_, i) => String(i));
+}
+
+function images(d: Awaited<ReturnType<typeof loadIdxImages>>, description: string, path = description): Loaded {
+  return {
+    kind: "images", description: `${description}: ${d.rows} images of ${d.shape.join("×")} pixels`,
+    x: { data: d.x, rows: d.rows, cols: d.cols }, labels: d.labels, classes: classNames(undefined, d.classes, path), task: "classification",
+  };
+}
+
+/** Images first, labels second; a pair given the other way round (by file name) is swapped. */
+async function orderIdxPair(a: string, b: string): Promise<[string, string]> {
+  return /label/i.test(basename(a)) && !/label/i.test(basename(b)) ? [b, a] : [a, b];
+}
+
+/** IDX files start with two zero bytes; gzip with 1f 8b (a gzip file is taken as IDX unless it ends in .csv.gz). */
+async function isIdx(path: string): Promise<boolean> {
+  if (/\.(csv|tsv|txt)$/i.test(path)) return false;
+  const bytes = await readFileBytes(path);
+  return (bytes[0] === 0 && bytes[1] === 0 && bytes.length >= 4) || (bytes[0] === 0x1f && bytes[1] === 0x8b);
+}
+
+/** The rows in a random order fixed by `seed`, so a validation split taken from the end is a fair sample. */
+export function shuffled(d: Loaded, seed: number): Loaded {
+  const { rows, cols } = d.x;
+  const order = Uint32Array.from({ length: rows }, (_, i) => i);
+  let a = seed >>> 0;
+  const random = () => { // mulberry32
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = rows - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const src = d.x.data;
+  const data = new (src.constructor as { new (n: number): typeof src })(src.length);
+  order.forEach((k, i) => data.set(src.subarray(k * cols, (k + 1) * cols), i * cols));
+  const pick = <T extends Int32Array | Float32Array>(v: T | undefined): T | undefined => (v ? (v.map((_, i) => v[order[i]]) as T) : undefined);
+  return { ...d, x: { data, rows, cols } as Loaded["x"], labels: pick(d.labels), targets: pick(d.targets), lines: pick(d.lines) };
+}

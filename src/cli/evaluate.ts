@@ -1,0 +1,112 @@
+// `wasmlp evaluate`: loss, accuracy, per-class precision and recall, and the
+// confusion matrix (as a table and as a picture) of a saved model on labelled data.
+import { writeFile } from "node:fs/promises";
+import { classScores, confusionMatrix, type ClassScores } from "../confusion.js";
+import type { Sequential } from "../model.js";
+import { loadModel } from "../node/files.js";
+import { confusionMatrixSvg } from "../plot/svg.js";
+import { Options, parse, UsageError } from "./args.js";
+import { classNames, loadData, type Loaded } from "./data.js";
+import { csvOptions, type Io, sibling } from "./io.js";
+
+/** Usage of `wasmlp evaluate`. */
+export const EVALUATE_USAGE = `Usage: wasmlp evaluate <model> <data...> [options]
+
+Loss and accuracy of a saved model on labelled data, per-class precision and recall,
+and the confusion matrix, printed and drawn as an SVG picture.
+
+  <data>                 a CSV file (read with the model's columns), a folder in the MNIST
+                         layout (its t10k files; --split train for the others), or an
+                         images IDX file and a labels IDX file
+  --split train|test     which files of a folder (default test)
+  --missing error|drop   CSV rows with missing cells (default error)
+  --class-names a,b,...  class names for the report (default: the model's, or the indices)
+  --plot <file.svg>      where to draw the confusion matrix (default: <model>.confusion.svg)
+  --no-plot              draw nothing
+  --json                 print the results as one JSON object`;
+
+/** What evaluating a classifier finds. */
+export interface ClassificationReport {
+  loss: number;
+  accuracy: number;
+  classes: (ClassScores & { name: string })[];
+  confusionMatrix: number[][];
+}
+
+/** Loss, accuracy, confusion matrix and per-class scores of `model` on `data`. */
+export function classificationReport(model: Sequential, data: Loaded, names: string[]): ClassificationReport {
+  const { loss, accuracy } = model.evaluate(data.x, data.labels!);
+  const predicted = model.predictClasses(data.x);
+  const matrix = confusionMatrix(data.labels!, predicted, model.outputs);
+  return { loss, accuracy: accuracy!, classes: classScores(matrix).map((s, i) => ({ name: names[i], ...s })), confusionMatrix: matrix };
+}
+
+/** Mean squared error, root mean squared error and mean absolute error of a regression model. */
+export function regressionReport(model: Sequential, data: Loaded): { loss: number; rmse: number; mae: number } {
+  const { loss } = model.evaluate(data.x, data.targets!);
+  const p = model.predict(data.x as never) as Float32Array | { data: Float32Array };
+  const out = p instanceof Float32Array ? p : p.data;
+  let se = 0;
+  let ae = 0;
+  for (let i = 0; i < out.length; i++) {
+    const d = out[i] - data.targets![i];
+    se += d * d;
+    ae += Math.abs(d);
+  }
+  return { loss, rmse: Math.sqrt(se / out.length), mae: ae / out.length };
+}
+
+/** The report as aligned text: totals, a per-class table and the confusion matrix. */
+export function formatReport(r: ClassificationReport): string {
+  const w = Math.max(5, ...r.classes.map((c) => c.name.length));
+  const lines = [`loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.accuracy).toFixed(2)}%`, ""];
+  lines.push(`${"class".padEnd(w)}  precision  recall     f1  support`);
+  for (const c of r.classes) {
+    lines.push(`${c.name.padEnd(w)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${pct(c.f1).padStart(5)}  ${String(c.support).padStart(7)}`);
+  }
+  const cw = Math.max(4, ...r.confusionMatrix.flat().map((v) => String(v).length)) + 1;
+  lines.push("", `confusion matrix (rows: true class, columns: predicted ${r.classes.map((_, i) => i).join(" ")})`);
+  r.confusionMatrix.forEach((row, i) => lines.push(`${String(i).padStart(3)} ${r.classes[i].name.padEnd(w)} ${row.map((v) => String(v).padStart(cw)).join("")}`));
+  return lines.join("\n");
+}
+
+/** Runs `wasmlp evaluate`. */
+export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse("evaluate", argv, {
+    split: { type: "string" }, missing: { type: "string" }, "class-names": { type: "string" },
+    plot: { type: "string" }, "no-plot": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+  });
+  const o = new Options(values, "evaluate");
+  const [modelPath, ...dataPaths] = positionals;
+  if (!modelPath) throw new UsageError("missing the model file", "evaluate");
+  const model = await loadModel(modelPath);
+  try {
+    const data = await loadData(dataPaths, o.choice("split", ["train", "test"] as const, "test"), csvOptions(o, model.preprocessing), "evaluate");
+    if (data.x.cols !== model.inputs) {
+      throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, "evaluate");
+    }
+    if (data.task === "regression" || !data.labels) {
+      if (!data.targets) throw new UsageError(`${data.description} has no target column to evaluate against`, "evaluate");
+      const r = regressionReport(model, data);
+      if (io.json) io.result({ command: "evaluate", model: modelPath, data: data.description, rows: data.x.rows, ...r });
+      else io.log(`${data.description}\nmean squared error ${r.loss.toPrecision(5)}  root mean squared error ${r.rmse.toPrecision(5)}  mean absolute error ${r.mae.toPrecision(5)}`);
+      return 0;
+    }
+    const names = classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes);
+    const report = classificationReport(model, data, names);
+    let picture: string | undefined;
+    if (!o.flag("no-plot")) {
+      picture = o.string("plot") ?? sibling(modelPath, ".confusion.svg");
+      await writeFile(picture, confusionMatrixSvg(report.confusionMatrix, names, { title: `Confusion matrix: ${(100 * report.accuracy).toFixed(2)}% correct` }));
+    }
+    if (io.json) io.result({ command: "evaluate", model: modelPath, data: data.description, rows: data.x.rows, ...report, picture });
+    else io.log(`${data.description}\n${formatReport(report)}${picture ? `\n\nwrote ${picture}` : ""}`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+function pct(v: number): string {
+  return `${(100 * v).toFixed(1)}%`;
+}

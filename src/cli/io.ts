@@ -1,0 +1,45 @@
+// What every command shares: where text and results go, file names next to a
+// model, and the CSV options read from the command line.
+import { dirname, extname, basename, join } from "node:path";
+import type { CsvOptions } from "../data/csv.js";
+import type { Preprocessing } from "../preprocessing.js";
+import type { Options } from "./args.js";
+
+/** Output of a command: human text, or with --json one JSON document on stdout and the text on stderr. */
+export interface Io {
+  json: boolean;
+  /** A line for people: stdout, or stderr under --json. */
+  log(text: string): void;
+  /** The command's result under --json. */
+  result(value: unknown): void;
+}
+
+/** Io on the process's streams. */
+export function processIo(json: boolean): Io {
+  return {
+    json,
+    log: (text) => (json ? process.stderr : process.stdout).write(text + "\n"),
+    result: (value) => process.stdout.write(JSON.stringify(value, null, 2) + "\n"),
+  };
+}
+
+/** `path` with its extension replaced by `suffix`: model.safetensors → model.training.svg. */
+export function sibling(path: string, suffix: string): string {
+  const ext = extname(path);
+  return join(dirname(path), basename(path, ext) + suffix);
+}
+
+/** CSV reading options from the command line; with a trained model's preprocessing, its column schema. */
+export function csvOptions(o: Options, schema?: Preprocessing | null): Omit<CsvOptions, "source"> {
+  const out: Omit<CsvOptions, "source"> = { missing: o.choice("missing", ["error", "drop"] as const, "error") };
+  if (schema?.columns) return { ...out, schema };
+  const label = o.string("label");
+  if (label !== undefined) out.label = /^\d+$/.test(label) ? Number(label) : label;
+  const task = o.choice("task", ["classification", "regression"] as const);
+  if (task) out.task = task;
+  const ignore = o.list("ignore");
+  if (ignore) out.ignore = ignore;
+  const categorical = o.list("categorical");
+  if (categorical) out.categorical = categorical;
+  return out;
+}

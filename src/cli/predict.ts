@@ -1,0 +1,103 @@
+// `wasmlp predict`: a saved model's outputs for every row of a data file, as CSV:
+// the class and its probabilities, or the predicted values.
+import type { Sequential } from "../model.js";
+import { loadModel, writeFileAtomic } from "../node/files.js";
+import { Options, parse, UsageError } from "./args.js";
+import { classNames, loadData } from "./data.js";
+import { csvOptions, type Io } from "./io.js";
+
+/** Usage of `wasmlp predict`. */
+export const PREDICT_USAGE = `Usage: wasmlp predict <model> <data...> [options]
+
+Writes the model's predictions for every row as CSV: the predicted class and one
+probability column per class (classifiers), or the predicted values (regression).
+
+  <data>                 a CSV file (the target column may be absent), a folder in the MNIST
+                         layout (its t10k files; --split train for the others), or an images
+                         IDX file and a labels IDX file
+  --split train|test     which files of a folder (default test)
+  --missing error|drop   CSV rows with missing cells (default error)
+  --out <file.csv>       where to write (default: standard output)
+  --class-names a,b,...  class names (default: the model's, or the indices)
+  --json                 print the predictions as JSON instead of CSV (or, with --out, a summary)`;
+
+/** Runs `wasmlp predict`. */
+export async function predictCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse("predict", argv, {
+    split: { type: "string" }, missing: { type: "string" }, out: { type: "string", short: "o" }, "class-names": { type: "string" },
+    json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+  });
+  const o = new Options(values, "predict");
+  const [modelPath, ...dataPaths] = positionals;
+  if (!modelPath) throw new UsageError("missing the model file", "predict");
+  const model = await loadModel(modelPath);
+  try {
+    const data = await loadData(dataPaths, o.choice("split", ["train", "test"] as const, "test"), csvOptions(o, model.preprocessing), "predict");
+    if (data.x.cols !== model.inputs) {
+      throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, "predict");
+    }
+    const outputs = model.predict(data.x).data;
+    const rows = predictionRows(model, outputs, data.x.rows, classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes));
+    const out = o.string("out");
+    if (out) {
+      await writeFileAtomic(out, new TextEncoder().encode(toCsv(rows, data.lines)));
+      if (io.json) io.result({ command: "predict", model: modelPath, data: data.description, rows: data.x.rows, out });
+      else io.log(`wrote ${data.x.rows} predictions to ${out}`);
+    } else if (io.json) {
+      io.result({ command: "predict", model: modelPath, data: data.description, rows: data.x.rows, predictions: rows.records });
+    } else {
+      process.stdout.write(toCsv(rows, data.lines));
+    }
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+interface Rows {
+  header: string[];
+  records: Record<string, string | number>[];
+}
+
+/** One record per row: class and probabilities for a softmax/sigmoid classifier, else the output values. */
+function predictionRows(model: Sequential, out: Float32Array, rows: number, names: string[]): Rows {
+  const k = model.outputs;
+  const last = model.toConfig().layers.at(-1)!;
+  const classifier = last.activation === "softmax" || (last.activation === "sigmoid" && k === 1);
+  const records: Record<string, string | number>[] = [];
+  if (classifier && k > 1) {
+    const header = ["class", ...names.map((n) => `p(${n})`)];
+    for (let r = 0; r < rows; r++) {
+      const p = out.subarray(r * k, (r + 1) * k);
+      let best = 0;
+      for (let j = 1; j < k; j++) if (p[j] > p[best]) best = j;
+      const rec: Record<string, string | number> = { class: names[best] };
+      names.forEach((n, j) => { rec[`p(${n})`] = round(p[j]); });
+      records.push(rec);
+    }
+    return { header, records };
+  }
+  if (classifier) {
+    for (let r = 0; r < rows; r++) records.push({ class: out[r] > 0.5 ? 1 : 0, "p(1)": round(out[r]) });
+    return { header: ["class", "p(1)"], records };
+  }
+  const target = model.preprocessing?.target?.name ?? "value";
+  const header = k === 1 ? [target] : Array.from({ length: k }, (_, j) => `${target}${j}`);
+  for (let r = 0; r < rows; r++) records.push(Object.fromEntries(header.map((h, j) => [h, round(out[r * k + j])])));
+  return { header, records };
+}
+
+function toCsv(rows: Rows, lines?: Int32Array): string {
+  const header = lines ? ["line", ...rows.header] : ["row", ...rows.header];
+  const out = [header.map(quote).join(",")];
+  rows.records.forEach((rec, i) => out.push([lines ? lines[i] : i, ...rows.header.map((h) => rec[h])].map((v) => quote(String(v))).join(",")));
+  return out.join("\n") + "\n";
+}
+
+function quote(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function round(v: number): number {
+  return Number(v.toPrecision(6));
+}

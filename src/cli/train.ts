@@ -1,0 +1,362 @@
+// `wasmlp train`: builds an MLP from the command line, trains it with a live
+// progress bar, keeps the best epoch, and writes the model with pictures of its
+// training beside it. Ctrl-C stops after the current batch and still saves.
+import { writeFile } from "node:fs/promises";
+import { mlpConfig } from "../builders.js";
+import { init } from "../core.js";
+import { decodeModel } from "../io/model-file.js";
+import { Sequential } from "../model.js";
+import { writeFileAtomic } from "../node/files.js";
+import type { OptimizerConfig, OptimizerName } from "../optimizers.js";
+import { trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg } from "../plot/svg.js";
+import { csvPreprocessing } from "../data/csv.js";
+import { fitPreprocessing, type Preprocessing } from "../preprocessing.js";
+import type { EpochLogs, FitOptions, History, LearningRateSchedule } from "../training.js";
+import { Options, parse, UsageError } from "./args.js";
+import { classNames, hasTestSplit, loadData, shuffled, type Loaded } from "./data.js";
+import { classificationReport, formatReport, regressionReport, type ClassificationReport } from "./evaluate.js";
+import { csvOptions, type Io, sibling } from "./io.js";
+import { EpochProgress } from "./progress.js";
+
+/** Usage of `wasmlp train`. */
+export const TRAIN_USAGE = `Usage: wasmlp train <data...> [options]
+
+Trains a multilayer perceptron and saves it with pictures of its training.
+
+Data
+  <data>                   a CSV file, a folder in the MNIST layout (train-images-idx3-ubyte[.gz],
+                           train-labels-idx1-ubyte[.gz], and t10k-* files used as test data),
+                           or an images IDX file and a labels IDX file
+  --test <path>            held-out data reported after training (a CSV file or IDX folder;
+                           default: the folder's t10k files)
+  --label <name|index>     CSV: the target column (default: the last)
+  --task classification|regression
+                           CSV: default classification, unless the targets are fractional numbers
+  --ignore a,b             CSV: columns to leave out
+  --categorical a,b        CSV: columns to one-hot encode (default: those without numbers)
+  --missing error|drop     CSV: rows with missing cells (default error)
+  --scale minmax|standardize|none
+                           input preprocessing, saved with the model (default: minmax for images,
+                           one factor for all pixels; standardize for CSV, per column)
+  --class-names a,b,...    class names for reports and pictures
+
+Network
+  --layers 256,128         hidden layer widths (default 128; 0 for no hidden layer)
+  --activation relu|leakyRelu|tanh|sigmoid|linear|maxout   hidden activation (default relu)
+  --pieces <k>             maxout pieces (default 2)
+  --dropout <rate>         dropout after each hidden layer (default 0)
+  --output softmax|sigmoid|linear    default softmax for classes, linear for regression
+  --loss <name>            default from the output activation
+
+Training
+  --optimizer sgd|momentum|nesterov|adam|adamw|rmsprop     default adam
+  --lr <rate>              learning rate (default 0.001 for adam/adamw/rmsprop, 0.01 otherwise)
+  --momentum, --beta1, --beta2, --weight-decay <value>     optimizer settings
+  --schedule constant|cosine|step|exponential   learning-rate schedule (default constant)
+  --min-lr <rate>          cosine: final rate (default 0)
+  --step-size <epochs>     step: epochs between decays (default 10)
+  --gamma <factor>         step/exponential: decay factor (default 0.1 / 0.95)
+  --l2 <lambda>            L2 penalty on weights (default 0)
+  --epochs <n>             default 10
+  --batch-size <n>         default 32
+  --seed <n>               makes the run repeatable (default: random, printed)
+  --validation-split <f>   fraction held out for validation, picked at random by the seed (default 0)
+  --patience <n>           stop early after n epochs without improvement
+  --monitor loss|accuracy|valLoss|valAccuracy
+                           picks the best epoch (default valLoss with validation, else loss)
+  --threads <n>            threads for the core (default: the number of cores)
+
+Output
+  --out <file>             model file (default model.safetensors); pictures are written beside it:
+                           <name>.training.svg, <name>.confusion.svg (with test data) and
+                           <name>.regions.svg (for 2 inputs)
+  --no-plot                write no pictures
+  --json                   print the final report as one JSON object (progress goes to stderr)
+
+The best epoch's model is saved (the last one without validation data). Ctrl-C stops after
+the current batch and saves the best model so far; exit code 130 then.`;
+
+const OPTIONS = {
+  test: { type: "string" }, label: { type: "string" }, task: { type: "string" }, ignore: { type: "string" }, categorical: { type: "string" },
+  missing: { type: "string" }, scale: { type: "string" }, "class-names": { type: "string" },
+  layers: { type: "string" }, activation: { type: "string" }, pieces: { type: "string" }, dropout: { type: "string" },
+  output: { type: "string" }, loss: { type: "string" },
+  optimizer: { type: "string" }, lr: { type: "string" }, "learning-rate": { type: "string" }, momentum: { type: "string" },
+  beta1: { type: "string" }, beta2: { type: "string" }, "weight-decay": { type: "string" },
+  schedule: { type: "string" }, "min-lr": { type: "string" }, "step-size": { type: "string" }, gamma: { type: "string" },
+  l2: { type: "string" }, epochs: { type: "string" }, "batch-size": { type: "string" }, seed: { type: "string" },
+  "validation-split": { type: "string" }, patience: { type: "string" }, monitor: { type: "string" }, threads: { type: "string" },
+  out: { type: "string", short: "o" }, "no-plot": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+} as const;
+
+type Monitor = "loss" | "accuracy" | "valLoss" | "valAccuracy";
+
+/** Runs `wasmlp train`; resolves to the exit code. */
+export async function trainCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse("train", argv, OPTIONS);
+  const o = new Options(values, "train");
+  const settings = readSettings(o);
+  const core = await init(settings.threads ? { threads: settings.threads } : {});
+
+  const loaded = await loadData(positionals, "train", csvOptions(o), "train");
+  const seed = settings.seed ?? Math.floor(Math.random() * 2 ** 32);
+  // Files are often sorted by class: shuffle once (by the seed) so a validation split from the end is a fair sample.
+  const data = settings.validationSplit > 0 ? shuffled(loaded, seed) : loaded;
+  const testPaths = o.list("test") ?? ((await hasTestSplit(positionals[0])) && positionals.length === 1 ? [positionals[0]] : undefined);
+  const classification = data.task === "classification";
+  const classes = classification ? Math.max(2, data.classes?.length ?? 0, (data.labels ?? new Int32Array(0)).reduce((a, b) => Math.max(a, b + 1), 0)) : 0;
+  const names = classification ? classNames(o.list("class-names"), classes, positionals[0], data.classes) : [];
+  const preprocessing = makePreprocessing(data, o, names);
+  const test = testPaths ? await loadData(testPaths, "test", { ...csvOptions(o), schema: preprocessing.columns ? preprocessing : undefined }, "train") : undefined;
+  if (test && test.x.cols !== data.x.cols) throw new UsageError(`the test data has ${test.x.cols} inputs per row but the training data has ${data.x.cols}`, "train");
+
+  const sizes = [data.x.cols, ...settings.hidden, classification ? classes : 1];
+  const config = mlpConfig(sizes, {
+    activation: settings.activation, output: settings.output ?? (classification ? "softmax" : "linear"),
+    dropout: settings.dropout, ...(settings.activation === "maxout" ? { pieces: settings.pieces } : {}), seed,
+  });
+  const model = new Sequential(config);
+  let final: Sequential | undefined;
+  try {
+    model.compile({
+      ...(settings.loss ? { loss: settings.loss } : {}), optimizer: settings.optimizer, l2: settings.l2,
+      metrics: classification ? ["accuracy"] : [],
+    });
+    model.setPreprocessing(preprocessing);
+    const hasValidation = settings.validationSplit > 0;
+    const monitor: Monitor = settings.monitor ?? (hasValidation ? "valLoss" : "loss");
+    if (monitor.startsWith("val") && !hasValidation) throw new UsageError(`--monitor ${monitor} needs --validation-split`, "train");
+    if (monitor.endsWith("ccuracy") && !classification) throw new UsageError(`--monitor ${monitor} needs a classification task`, "train");
+
+    io.log(`${data.description}${test ? `\ntest: ${test.description}` : ""}`);
+    io.log(`network ${sizes.join("-")} (${settings.activation}${settings.dropout ? `, dropout ${settings.dropout}` : ""}), ` +
+      `${model.parameterCount.toLocaleString("en-US")} parameters, seed ${model.seed}, ${core.threads} thread${core.threads === 1 ? "" : "s"}`);
+
+    const run = await fitWithProgress(model, data, settings, monitor, hasValidation, io);
+    // The best epoch's model by `monitor` with validation data or early stopping; otherwise the last epoch's.
+    const bytes = (hasValidation || settings.patience !== undefined ? run.best : run.last) ?? model.save();
+    final = decodeModel(bytes);
+    const out = settings.out;
+    await writeFileAtomic(out, bytes);
+
+    const pictures: Record<string, string> = {};
+    let testReport: ClassificationReport | { loss: number; rmse: number; mae: number } | undefined;
+    if (test) testReport = classification ? classificationReport(final, test, names) : regressionReport(final, test);
+    if (!settings.noPlot && run.history.epochs > 0) {
+      pictures.training = sibling(out, ".training.svg");
+      await writeFile(pictures.training, trainingCurvesSvg(run.history, { title: `Training ${sizes.join("-")}` }));
+    }
+    if (!settings.noPlot && testReport && "confusionMatrix" in testReport) {
+      pictures.confusion = sibling(out, ".confusion.svg");
+      await writeFile(pictures.confusion, confusionMatrixSvg(testReport.confusionMatrix, names,
+        { title: `Test set: ${(100 * testReport.accuracy).toFixed(2)}% correct` }));
+    }
+    if (!settings.noPlot && classification && data.x.cols === 2 && data.x.data instanceof Float32Array) {
+      pictures.regions = sibling(out, ".regions.svg");
+      const regions = { predictClasses: (x: Float32Array) => final!.predictClasses(x) };
+      await writeFile(pictures.regions, decisionRegionsSvg(regions, data.x.data, data.labels!, { title: `Decision regions of ${sizes.join("-")}`, classes: names }));
+    }
+
+    const summary = {
+      command: "train", model: out, pictures, data: data.description, test: test?.description,
+      network: { sizes, activation: settings.activation, dropout: settings.dropout, parameters: model.parameterCount, seed: model.seed },
+      threads: core.threads, epochs: run.history.epochs, bestEpoch: run.bestEpoch, monitor,
+      stoppedEarly: run.history.stoppedEarly, interrupted: run.interrupted, seconds: round(run.seconds, 2),
+      samplesPerSecond: Math.round(run.samples / run.seconds), history: run.history, testResult: testReport,
+    };
+    if (io.json) io.result(summary);
+    else io.log(finalReport(summary, run, testReport));
+    return run.interrupted ? 130 : 0;
+  } finally {
+    model.dispose();
+    final?.dispose();
+  }
+}
+
+interface Settings {
+  hidden: number[];
+  activation: "relu" | "leakyRelu" | "tanh" | "sigmoid" | "linear" | "maxout";
+  pieces: number;
+  dropout: number;
+  output?: "softmax" | "sigmoid" | "linear";
+  loss?: string;
+  optimizer: OptimizerConfig;
+  schedule?: LearningRateSchedule;
+  l2: number;
+  epochs: number;
+  batchSize: number;
+  seed?: number;
+  validationSplit: number;
+  patience?: number;
+  monitor?: Monitor;
+  threads?: number;
+  out: string;
+  noPlot: boolean;
+}
+
+function readSettings(o: Options): Settings {
+  const layers = o.string("layers", "128").trim();
+  const hidden = layers === "0" || layers === "" ? [] : layers.split(",").map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--layers must list positive widths such as 256,128 (or 0 for none), got ${JSON.stringify(layers)}`, "train");
+    return n;
+  });
+  const type = o.choice("optimizer", ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"] as const, "adam") as OptimizerName;
+  const adaptive = type === "adam" || type === "adamw" || type === "rmsprop";
+  const optimizer: OptimizerConfig = { type, learningRate: o.number("lr", undefined, 0) ?? o.number("learning-rate", adaptive ? 0.001 : 0.01, 0) };
+  if (!(optimizer.learningRate! > 0)) throw new UsageError(`--lr must be > 0`, "train");
+  const extra: [string, keyof OptimizerConfig, OptimizerName[]][] = [
+    ["momentum", "momentum", ["sgd", "momentum", "nesterov"]], ["beta1", "beta1", ["adam", "adamw"]], ["beta2", "beta2", ["adam", "adamw"]],
+    ["weight-decay", "weightDecay", ["adamw"]],
+  ];
+  for (const [flag, key, types] of extra) {
+    const v = o.number(flag, undefined, 0);
+    if (v === undefined) continue;
+    if (!types.includes(type)) throw new UsageError(`--${flag} applies to ${types.join("/")}, not ${type}`, "train");
+    (optimizer as unknown as Record<string, number>)[key] = v;
+  }
+  const scheduleType = o.choice("schedule", ["constant", "cosine", "step", "exponential"] as const, "constant");
+  const schedule: LearningRateSchedule | undefined =
+    scheduleType === "cosine" ? { type: "cosine", minLearningRate: o.number("min-lr", 0, 0) }
+    : scheduleType === "step" ? { type: "step", stepSize: o.int("step-size", 10), gamma: o.number("gamma", 0.1, 0, 1) }
+    : scheduleType === "exponential" ? { type: "exponential", gamma: o.number("gamma", 0.95, 0, 1) }
+    : undefined;
+  const threads = o.int("threads");
+  return {
+    hidden,
+    activation: o.choice("activation", ["relu", "leakyRelu", "tanh", "sigmoid", "linear", "maxout"] as const, "relu"),
+    pieces: o.int("pieces", 2, 2),
+    dropout: o.number("dropout", 0, 0, 0.99),
+    output: o.choice("output", ["softmax", "sigmoid", "linear"] as const),
+    loss: o.string("loss"),
+    optimizer, schedule,
+    l2: o.number("l2", 0, 0),
+    epochs: o.int("epochs", 10),
+    batchSize: o.int("batch-size", 32),
+    seed: o.int("seed", undefined, 0),
+    validationSplit: o.number("validation-split", 0, 0, 0.9),
+    patience: o.int("patience", undefined, 0),
+    monitor: o.choice("monitor", ["loss", "accuracy", "valLoss", "valAccuracy"] as const),
+    threads,
+    out: o.string("out", "model.safetensors"),
+    noPlot: o.flag("no-plot"),
+  };
+}
+
+/** The input preprocessing for the data, with the class names (and CSV columns) it carries into the model file. */
+function makePreprocessing(data: Loaded, o: Options, names: string[]): Preprocessing {
+  const images = data.kind === "images";
+  const method = o.choice("scale", ["minmax", "standardize", "none"] as const, images ? "minmax" : "standardize");
+  if (data.csv) {
+    const p = csvPreprocessing(data.csv, method);
+    if (p.target?.classes) p.target.classes = names;
+    return p;
+  }
+  // Images: min-max over all pixels (one factor, usually 1/255); standardisation per pixel.
+  const p = fitPreprocessing(data.x, { method, perColumn: method === "standardize" });
+  return { ...p, target: { name: "label", classes: names } };
+}
+
+interface Run {
+  history: History;
+  best?: Uint8Array;
+  last?: Uint8Array;
+  bestEpoch?: number;
+  interrupted: boolean;
+  seconds: number;
+  samples: number;
+}
+
+/** fit() with a progress bar per epoch, one line per epoch, best/last model bytes kept, and Ctrl-C handled. */
+async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, monitor: Monitor, hasValidation: boolean, io: Io): Promise<Run> {
+  const run: Run = { history: { epochs: 0, loss: [], stoppedEarly: false }, interrupted: false, seconds: 0, samples: 0 };
+  const trainRows = data.x.rows - Math.floor(data.x.rows * s.validationSplit);
+  const batches = Math.ceil(trainRows / s.batchSize);
+  const optimizer = model._internals().optimizer!;
+  const showBar = !!process.stderr.isTTY;
+  let progress: EpochProgress | undefined;
+  const onSigint = () => {
+    if (run.interrupted) {
+      io.log("\ninterrupted again: quitting without saving");
+      process.exit(130);
+    }
+    run.interrupted = true;
+    model.stopTraining = true;
+    progress?.stop();
+    io.log(`stopping after this batch; the ${hasValidation ? "best" : "last complete"} epoch's model will be saved (Ctrl-C again to quit at once)`);
+  };
+  process.on("SIGINT", onSigint);
+  const started = performance.now();
+  const options: FitOptions = {
+    epochs: s.epochs, batchSize: s.batchSize, validationSplit: s.validationSplit,
+    ...(s.schedule ? { learningRateSchedule: s.schedule } : {}),
+    ...(s.patience !== undefined ? { earlyStopping: { patience: s.patience, monitor } } : {}),
+    checkpoint: {
+      monitor, optimizer: false,
+      onSave: (bytes, kind, epoch) => {
+        if (kind === "best") {
+          run.best = bytes;
+          run.bestEpoch = epoch;
+        } else run.last = bytes;
+      },
+    },
+    callbacks: {
+      onEpochBegin: (epoch) => {
+        progress = new EpochProgress(epoch, s.epochs, batches, showBar && !run.interrupted, model.outputs > 1 && data.task === "classification");
+        progress.start();
+      },
+      onBatchEnd: (_, logs) => {
+        progress!.batch(logs);
+        run.samples += logs.size;
+      },
+      onEpochEnd: (epoch, logs) => {
+        progress!.stop();
+        io.log(epochLine(epoch, s.epochs, logs, optimizer.learningRate, progress!));
+      },
+    },
+  };
+  try {
+    run.history = await model.fit(data.x, (data.labels ?? data.targets)!, options);
+  } finally {
+    progress?.stop();
+    process.off("SIGINT", onSigint);
+    run.seconds = (performance.now() - started) / 1000;
+  }
+  return run;
+}
+
+function epochLine(epoch: number, epochs: number, logs: EpochLogs, lr: number, p: EpochProgress): string {
+  const parts = [`epoch ${String(epoch + 1).padStart(String(epochs).length)}/${epochs}`, `loss ${logs.loss.toFixed(4)}`];
+  if (logs.accuracy !== undefined) parts.push(`accuracy ${(100 * logs.accuracy).toFixed(2)}%`);
+  if (logs.valLoss !== undefined) parts.push(`val loss ${logs.valLoss.toFixed(4)}`);
+  if (logs.valAccuracy !== undefined) parts.push(`val accuracy ${(100 * logs.valAccuracy).toFixed(2)}%`);
+  parts.push(`lr ${lr.toPrecision(3)}`, `${p.seconds().toFixed(1)} s`, `${Math.round(p.rate()).toLocaleString("en-US")} samples/s`);
+  return parts.join("  ");
+}
+
+function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean },
+  run: Run, test: ClassificationReport | { loss: number; rmse: number; mae: number } | undefined): string {
+  const lines: string[] = [];
+  const how = s.interrupted ? "interrupted after" : s.stoppedEarly ? "stopped early after" : "trained";
+  lines.push(`${how} ${s.epochs} epoch${s.epochs === 1 ? "" : "s"} in ${duration(s.seconds)} (${s.samplesPerSecond.toLocaleString("en-US")} samples/s)`);
+  if (s.bestEpoch !== undefined && run.history.valLoss) {
+    const h = run.history;
+    const e = s.bestEpoch;
+    lines.push(`best epoch ${e + 1} by ${s.monitor}: val loss ${h.valLoss![e].toFixed(4)}${h.valAccuracy ? `, val accuracy ${(100 * h.valAccuracy[e]).toFixed(2)}%` : ""}`);
+  }
+  if (test && "confusionMatrix" in test) lines.push("", "test data:", formatReport(test), "");
+  else if (test) lines.push(`test: mean squared error ${test.loss.toPrecision(5)}, rmse ${test.rmse.toPrecision(5)}, mae ${test.mae.toPrecision(5)}`);
+  if (test && "accuracy" in test) lines.push(`test accuracy ${(100 * test.accuracy).toFixed(2)}%`);
+  lines.push(`saved ${[s.model, ...Object.values(s.pictures)].join(", ")}`);
+  return lines.join("\n");
+}
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${Math.round(seconds - 60 * m)} s`;
+}
+
+function round(v: number, digits: number): number {
+  return Number(v.toFixed(digits));
+}
