@@ -4,21 +4,25 @@
 // Packing does every transposition: op(A) goes into MR-row panels, op(B) into
 // K×NR column panels, and one register-blocked micro-kernel serves A·B, A·Bᵀ
 // and Aᵀ·B alike. Short A (M ≤ SMALL_M, single-sample inference) skips packing,
-// where padded rows would waste most of a tile.
+// where padded rows would waste most of a tile. Weights that change only once
+// per optimizer step can be packed ahead (pack_b_nn) and reused by every
+// forward pass (gemm_nn_packed_bias_act).
 
 import { activate_scalar, activate_v128, ACT_LINEAR } from "./activation_math";
+import { madd } from "./fma";
 
 /**
- * Micro-tile rows × columns. 5×8 holds 10 f32x4 accumulators + 2 B vectors + one A
- * vector + one product = 14 of V8's 15 free vector registers. 6×8 needs 16 and
- * spills an accumulator onto its loop-carried chain (measured ~30% slower).
+ * Micro-tile rows × columns. With a separate multiply and add, 5×8 holds 10 f32x4
+ * accumulators + 2 B vectors + one A vector + one product = 14 of V8's 15 free
+ * vector registers; 6×8 would need 16 and spills (measured ~30% slower). A fused
+ * multiply-add needs no product register, so the relaxed build fits 6×8 in 15.
  */
-const MR = 5;
+const MR = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 const NR = 8;
 /** K block: a packed A micro-panel (KC·MR·16 bytes) stays in L1 while B panels stream past it. */
 const KC = 256;
 /** M block, a multiple of MR: the packed A block (≤ 200 KiB) and B block share L2. */
-const MC = 50;
+const MC = ASC_FEATURE_RELAXED_SIMD ? 48 : 50;
 /** N block, a multiple of NR: the packed B block is at most KC·NC·4 = 512 KiB. */
 const NC = 512;
 /** Up to this many rows of A the direct (unpacked) kernels run instead. */
@@ -27,6 +31,11 @@ const SMALL_M = 4;
 const KB_DIRECT = 128;
 /** Scratch for one spilled micro-tile at the start of `work`; a multiple of 16. */
 const TILE_BYTES = MR * NR * 4;
+
+/** How gemm_packed finds B: stored K×N, stored N×K (Bᵀ), or already in panels by pack_b_nn. */
+const B_ROWS = 0;
+const B_COLS = 1;
+const B_PACKED = 2;
 
 // ---------------------------------------------------------------------------
 // Exports
@@ -49,7 +58,7 @@ export function gemm_nn(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ld
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
   if (M <= SMALL_M) direct_a_b(M, N, K, a, <usize>lda << 2, 4, b, ldb, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
-  else gemm_packed(M, N, K, a, lda, false, b, ldb, false, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0, work);
+  else gemm_packed(M, N, K, a, lda, false, b, ldb, B_ROWS, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0, work);
 }
 
 /** C (+)= A·Bᵀ with A M×K and B stored N×K. */
@@ -58,7 +67,7 @@ export function gemm_nt(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ld
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
   if (M <= SMALL_M) direct_a_bt(M, N, K, a, lda, b, ldb, c, ldc, accumulate != 0);
-  else gemm_packed(M, N, K, a, lda, false, b, ldb, true, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0, work);
+  else gemm_packed(M, N, K, a, lda, false, b, ldb, B_COLS, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0, work);
 }
 
 /** C (+)= Aᵀ·B with A stored K×M and B K×N. */
@@ -67,7 +76,7 @@ export function gemm_tn(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ld
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
   if (M <= SMALL_M) direct_a_b(M, N, K, a, 4, <usize>lda << 2, b, ldb, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
-  else gemm_packed(M, N, K, a, lda, true, b, ldb, false, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0, work);
+  else gemm_packed(M, N, K, a, lda, true, b, ldb, B_ROWS, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0, work);
 }
 
 /** C = act(A·B + bias), the dense-layer forward pass with its epilogue fused; bias 0 means none. */
@@ -76,7 +85,35 @@ export function gemm_nn_bias_act(M: i32, N: i32, K: i32, a: usize, lda: i32, b: 
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, false, bias, act, alpha);
   if (M <= SMALL_M) direct_a_b(M, N, K, a, <usize>lda << 2, 4, b, ldb, c, ldc, false, bias, act, alpha);
-  else gemm_packed(M, N, K, a, lda, false, b, ldb, false, c, ldc, false, bias, act, alpha, work);
+  else gemm_packed(M, N, K, a, lda, false, b, ldb, B_ROWS, c, ldc, false, bias, act, alpha, work);
+}
+
+/** Bytes of B (K×N) packed by pack_b_nn: N rounded up to whole NR-column panels, each K rows deep. */
+export function packed_b_bytes(K: i32, N: i32): i32 {
+  return max(K, 1) * round_up(max(N, 1), NR) * 4;
+}
+
+/**
+ * Packs B (K×N, row-major, ldb) for gemm_nn_packed_bias_act: NR-column panels,
+ * each holding all K rows (k-major), columns past N zero. The panels span the
+ * whole of K, so the layout does not depend on the kernels' cache blocking.
+ */
+export function pack_b_nn(K: i32, N: i32, b: usize, ldb: i32, packed: usize): void {
+  if (K <= 0 || N <= 0) return;
+  pack_b_n(K, N, b, ldb, packed);
+}
+
+/**
+ * gemm_nn_bias_act with B packed ahead by pack_b_nn: C = act(A·B + bias). The
+ * packed path gives the same bits as gemm_nn_bias_act; the M ≤ SMALL_M path
+ * sums along the whole of K in one pass, so it agrees to float tolerance.
+ */
+export function gemm_nn_packed_bias_act(M: i32, N: i32, K: i32, a: usize, lda: i32, packed: usize,
+  bias: usize, c: usize, ldc: i32, act: i32, alpha: f32, work: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) return empty_product(M, N, c, ldc, false, bias, act, alpha);
+  if (M <= SMALL_M) direct_packed(M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work);
+  else gemm_packed(M, N, K, a, lda, false, packed, 0, B_PACKED, c, ldc, false, bias, act, alpha, work);
 }
 
 // ---------------------------------------------------------------------------
@@ -85,10 +122,11 @@ export function gemm_nn_bias_act(M: i32, N: i32, K: i32, a: usize, lda: i32, b: 
 /**
  * The blocked loop nest: N blocks, then K blocks (B block packed once each), then
  * M blocks (A block packed), then A micro-panels, then B micro-panels.
- * a_t: A is stored K×M (Aᵀ·B); b_t: B is stored N×K (A·Bᵀ). Every K block but
- * the last writes raw sums; bias and activation run once the sum is complete.
+ * a_t: A is stored K×M (Aᵀ·B); b_form: one of B_ROWS, B_COLS (A·Bᵀ), B_PACKED
+ * (panels from pack_b_nn, read in place). Every K block but the last writes
+ * raw sums; bias and activation run once the sum is complete.
  */
-function gemm_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, a_t: bool, b: usize, ldb: i32, b_t: bool,
+function gemm_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, a_t: bool, b: usize, ldb: i32, b_form: i32,
   c: usize, ldc: i32, accumulate: bool, bias: usize, act: i32, alpha: f32, work: usize): void {
   const tile = work;
   const pa = work + TILE_BYTES;
@@ -105,7 +143,13 @@ function gemm_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, a_t: bool, b: u
       const last = pc + kc >= K;
       const tile_bias = last ? bias : 0;
       const tile_act = last ? act : ACT_LINEAR;
-      if (b_t) pack_b_t(kc, nc, b + ((<usize>jc * <usize>ldb + <usize>pc) << 2), ldb, pb);
+      // B micro-panel jr/NR of this block starts at b_block + (jr/NR)·panel_bytes.
+      let b_block = pb;
+      let panel_bytes = <usize>kc * NR << 2;
+      if (b_form == B_PACKED) {
+        b_block = b + ((<usize>jc * <usize>K + <usize>pc * NR) << 2);
+        panel_bytes = <usize>K * NR << 2;
+      } else if (b_form == B_COLS) pack_b_t(kc, nc, b + ((<usize>jc * <usize>ldb + <usize>pc) << 2), ldb, pb);
       else pack_b_n(kc, nc, b + ((<usize>pc * <usize>ldb + <usize>jc) << 2), ldb, pb);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
@@ -117,7 +161,7 @@ function gemm_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, a_t: bool, b: u
           const c_row = c + <usize>(ic + ir) * ldc_bytes;
           for (let jr = 0; jr < nc; jr += NR) {
             const col = <usize>(jc + jr) << 2;
-            micro_5x8(kc, panel_a, pb + (<usize>jr * <usize>kc << 2), c_row + col, ldc_bytes, mr, min(NR, nc - jr),
+            micro_mrx8(kc, panel_a, b_block + <usize>(jr / NR) * panel_bytes, c_row + col, ldc_bytes, mr, min(NR, nc - jr),
               load_c, tile_bias != 0 ? tile_bias + col : 0, tile_act, alpha, tile);
           }
         }
@@ -127,18 +171,20 @@ function gemm_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, a_t: bool, b: u
 }
 
 /**
- * 5×8 register tile from a packed A micro-panel (kc × 5 broadcast vectors) and a
+ * MR×8 register tile from a packed A micro-panel (kc × MR broadcast vectors) and a
  * packed B micro-panel (kc × 8 floats). Full tiles without an epilogue store
  * straight from registers; edges and fused epilogues go through `tile`, so one
  * routine owns every special case.
  */
-function micro_5x8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
+function micro_mrx8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
   load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
+  if (mr <= 3) return micro_3x8(kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   const pb_end = pb + (<usize>kc * NR << 2);
   // One k per iteration: unrolled by hand, binaryen and V8 hoist the loads and spill.
   // A arrives pre-broadcast, so each row costs a plain load with a folded offset
@@ -147,30 +193,48 @@ function micro_5x8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let av = v128.load(pa);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load(pa, 16);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load(pa, 32);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load(pa, 48);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     av = v128.load(pa, 64);
-    c40 = f32x4.add(c40, f32x4.mul(av, b0));
-    c41 = f32x4.add(c41, f32x4.mul(av, b1));
+    c40 = madd(av, b0, c40);
+    c41 = madd(av, b1, c41);
+    if (MR == 6) {
+      av = v128.load(pa, 80);
+      c50 = madd(av, b0, c50);
+      c51 = madd(av, b1, c51);
+    }
     pa += MR * 16;
     pb += NR * 4;
   }
-  if (mr == MR && nr == NR && bias == 0 && act == ACT_LINEAR) {
+  if (mr == MR && nr == NR) {
     let p = c;
-    put_row8(p, c00, c01, load_c); p += ldc_bytes;
-    put_row8(p, c10, c11, load_c); p += ldc_bytes;
-    put_row8(p, c20, c21, load_c); p += ldc_bytes;
-    put_row8(p, c30, c31, load_c); p += ldc_bytes;
-    put_row8(p, c40, c41, load_c);
+    if (bias == 0 && act == ACT_LINEAR) {
+      put_row8(p, c00, c01, load_c); p += ldc_bytes;
+      put_row8(p, c10, c11, load_c); p += ldc_bytes;
+      put_row8(p, c20, c21, load_c); p += ldc_bytes;
+      put_row8(p, c30, c31, load_c); p += ldc_bytes;
+      put_row8(p, c40, c41, load_c);
+      if (MR == 6) put_row8(p + ldc_bytes, c50, c51, load_c);
+      return;
+    }
+    // The fused epilogue of a full tile, in registers: bias loaded once for all rows.
+    const b0 = bias != 0 ? v128.load(bias) : f32x4.splat(0);
+    const b1 = bias != 0 ? v128.load(bias, 16) : f32x4.splat(0);
+    put_row8_act(p, c00, c01, load_c, b0, b1, act, alpha); p += ldc_bytes;
+    put_row8_act(p, c10, c11, load_c, b0, b1, act, alpha); p += ldc_bytes;
+    put_row8_act(p, c20, c21, load_c, b0, b1, act, alpha); p += ldc_bytes;
+    put_row8_act(p, c30, c31, load_c, b0, b1, act, alpha); p += ldc_bytes;
+    put_row8_act(p, c40, c41, load_c, b0, b1, act, alpha);
+    if (MR == 6) put_row8_act(p + ldc_bytes, c50, c51, load_c, b0, b1, act, alpha);
     return;
   }
   v128.store(tile, c00, 0); v128.store(tile, c01, 16);
@@ -178,6 +242,38 @@ function micro_5x8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr
   v128.store(tile, c20, 64); v128.store(tile, c21, 80);
   v128.store(tile, c30, 96); v128.store(tile, c31, 112);
   v128.store(tile, c40, 128); v128.store(tile, c41, 144);
+  if (MR == 6) { v128.store(tile, c50, 160); v128.store(tile, c51, 176); }
+  store_tile(tile, c, ldc_bytes, mr, nr, load_c, bias, act, alpha);
+}
+
+/**
+ * The last micro-panel of A when it holds at most 3 real rows (M = 128 leaves 2 in
+ * 6-row panels): the same panel layout, but the zero rows are not multiplied.
+ */
+function micro_3x8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
+  load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  const pb_end = pb + (<usize>kc * NR << 2);
+  while (pb < pb_end) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = v128.load(pa);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load(pa, 16);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load(pa, 32);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    pa += MR * 16;
+    pb += NR * 4;
+  }
+  v128.store(tile, c00, 0); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
   store_tile(tile, c, ldc_bytes, mr, nr, load_c, bias, act, alpha);
 }
 
@@ -190,6 +286,17 @@ function micro_5x8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr
   }
   v128.store(p, lo);
   v128.store(p, hi, 16);
+}
+
+/** put_row8 followed by the epilogue: + bias (b0, b1; zeros when none), then activation. */
+// @ts-ignore: decorator
+@inline function put_row8_act(p: usize, lo: v128, hi: v128, load_c: bool, b0: v128, b1: v128, act: i32, alpha: f32): void {
+  if (load_c) {
+    lo = f32x4.add(lo, v128.load(p));
+    hi = f32x4.add(hi, v128.load(p, 16));
+  }
+  v128.store(p, activate_v128(f32x4.add(lo, b0), act, alpha));
+  v128.store(p, activate_v128(f32x4.add(hi, b1), act, alpha), 16);
 }
 
 /** Writes the valid mr×nr corner of a spilled tile (rows NR floats apart) with the epilogue. */
@@ -282,6 +389,7 @@ function pack_a_t(mc: i32, kc: i32, a: usize, lda: i32, dst: usize): void {
       v128.store(d, v128.shuffle<f32>(v, v, 2, 2, 2, 2), 32);
       v128.store(d, v128.shuffle<f32>(v, v, 3, 3, 3, 3), 48);
       v128.store(d, v128.load32_splat(src, 16), 64);
+      if (MR == 6) v128.store(d, v128.load32_splat(src, 20), 80);
       d += panel_bytes;
     }
     if (rows > 0) {
@@ -392,7 +500,7 @@ function direct_a_b_block(M: i32, N: i32, K: i32, a: usize, a_row: usize, a_k: u
       let s = f32x4.splat(0);
       let pa = ai, pb = b + o;
       for (let k = 0; k < K; k++) {
-        s = f32x4.add(s, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+        s = madd(v128.load32_splat(pa), v128.load(pb), s);
         pa += a_k;
         pb += ldb_bytes;
       }
@@ -423,10 +531,10 @@ function strip_1x16(K: i32, pa: usize, a_k: usize, pb: usize, ldb_bytes: usize, 
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   for (let k = 0; k < K; k++) {
     const av = v128.load32_splat(pa);
-    s0 = f32x4.add(s0, f32x4.mul(av, v128.load(pb)));
-    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(pb, 16)));
-    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(pb, 32)));
-    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(pb, 48)));
+    s0 = madd(av, v128.load(pb), s0);
+    s1 = madd(av, v128.load(pb, 16), s1);
+    s2 = madd(av, v128.load(pb, 32), s2);
+    s3 = madd(av, v128.load(pb, 48), s3);
     pa += a_k;
     pb += ldb_bytes;
   }
@@ -474,10 +582,10 @@ function direct_a_bt(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: 
       for (let k = 0; k < k4; k += 4) {
         const o = <usize>k << 2;
         const av = v128.load(ai + o);
-        s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0 + o)));
-        s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + o)));
-        s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + o)));
-        s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + o)));
+        s0 = madd(av, v128.load(b0 + o), s0);
+        s1 = madd(av, v128.load(b1 + o), s1);
+        s2 = madd(av, v128.load(b2 + o), s2);
+        s3 = madd(av, v128.load(b3 + o), s3);
       }
       // Transpose-and-add: lane q of `sum` becomes the total of s_q.
       const t01 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
@@ -503,7 +611,7 @@ function direct_a_bt(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: 
       let s = f32x4.splat(0);
       for (let k = 0; k < k4; k += 4) {
         const o = <usize>k << 2;
-        s = f32x4.add(s, f32x4.mul(v128.load(ai + o), v128.load(bj + o)));
+        s = madd(v128.load(ai + o), v128.load(bj + o), s);
       }
       let x = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
       for (let k = k4; k < K; k++) x += load<f32>(ai + (<usize>k << 2)) * load<f32>(bj + (<usize>k << 2));
@@ -511,6 +619,107 @@ function direct_a_bt(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: 
       store<f32>(p, load_c ? load<f32>(p) + x : x);
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Direct path over pre-packed B for M ≤ SMALL_M: the single-sample forward pass.
+
+/**
+ * act(A·B + bias) for a few rows of A with B in pack_b_nn panels: each row of A
+ * against three panels (24 columns) at a time along the whole of K, the epilogue
+ * fused into the store. A panel is one contiguous run, so B streams through once
+ * per row and no sum is stored and reloaded between K blocks.
+ */
+function direct_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, packed: usize,
+  bias: usize, c: usize, ldc: i32, act: i32, alpha: f32, tile: usize): void {
+  const panel_bytes = <usize>K * NR << 2;
+  for (let i = 0; i < M; i++) {
+    const ai = a + (<usize>i * <usize>lda << 2);
+    const ci = c + (<usize>i * <usize>ldc << 2);
+    let j = 0;
+    for (; j + 3 * NR <= N; j += 3 * NR) {
+      const o = <usize>j << 2;
+      strip_packed_1x24(K, ai, packed + <usize>(j / NR) * panel_bytes, panel_bytes, ci + o, bias != 0 ? bias + o : 0, act, alpha);
+    }
+    if (j + 2 * NR <= N) {
+      const o = <usize>j << 2;
+      strip_packed_1x16(K, ai, packed + <usize>(j / NR) * panel_bytes, panel_bytes, ci + o, bias != 0 ? bias + o : 0, act, alpha);
+      j += 2 * NR;
+    }
+    for (; j < N; j += NR) {
+      const o = <usize>j << 2;
+      strip_packed_1x8(K, ai, packed + <usize>(j / NR) * panel_bytes, ci + o, min(NR, N - j), bias != 0 ? bias + o : 0, act, alpha, tile);
+    }
+  }
+}
+
+/**
+ * One row of A times three adjacent packed panels (24 columns of B): out = act(sum + bias).
+ * Six accumulators: each is a chain of dependent multiply-adds, and six chains keep
+ * more of them in flight than four (1×16); eight (1×32) spill in V8.
+ */
+function strip_packed_1x24(K: i32, pa: usize, pb: usize, panel_bytes: usize, out: usize, bias: usize, act: i32, alpha: f32): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
+  let pb1 = pb + panel_bytes;
+  let pb2 = pb1 + panel_bytes;
+  const pa_end = pa + (<usize>K << 2);
+  while (pa < pa_end) {
+    const av = v128.load32_splat(pa);
+    s0 = madd(av, v128.load(pb), s0);
+    s1 = madd(av, v128.load(pb, 16), s1);
+    s2 = madd(av, v128.load(pb1), s2);
+    s3 = madd(av, v128.load(pb1, 16), s3);
+    s4 = madd(av, v128.load(pb2), s4);
+    s5 = madd(av, v128.load(pb2, 16), s5);
+    pa += 4;
+    pb += NR * 4;
+    pb1 += NR * 4;
+    pb2 += NR * 4;
+  }
+  v128.store(out, finish_v128(s0, 0, false, bias, act, alpha));
+  v128.store(out, finish_v128(s1, 0, false, bias != 0 ? bias + 16 : 0, act, alpha), 16);
+  v128.store(out, finish_v128(s2, 0, false, bias != 0 ? bias + 32 : 0, act, alpha), 32);
+  v128.store(out, finish_v128(s3, 0, false, bias != 0 ? bias + 48 : 0, act, alpha), 48);
+  v128.store(out, finish_v128(s4, 0, false, bias != 0 ? bias + 64 : 0, act, alpha), 64);
+  v128.store(out, finish_v128(s5, 0, false, bias != 0 ? bias + 80 : 0, act, alpha), 80);
+}
+
+/** One row of A times two adjacent packed panels (16 columns of B): out = act(sum + bias). */
+function strip_packed_1x16(K: i32, pa: usize, pb: usize, panel_bytes: usize, out: usize, bias: usize, act: i32, alpha: f32): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let pb1 = pb + panel_bytes;
+  const pa_end = pa + (<usize>K << 2);
+  while (pa < pa_end) {
+    const av = v128.load32_splat(pa);
+    s0 = madd(av, v128.load(pb), s0);
+    s1 = madd(av, v128.load(pb, 16), s1);
+    s2 = madd(av, v128.load(pb1), s2);
+    s3 = madd(av, v128.load(pb1, 16), s3);
+    pa += 4;
+    pb += NR * 4;
+    pb1 += NR * 4;
+  }
+  v128.store(out, finish_v128(s0, 0, false, bias, act, alpha));
+  v128.store(out, finish_v128(s1, 0, false, bias != 0 ? bias + 16 : 0, act, alpha), 16);
+  v128.store(out, finish_v128(s2, 0, false, bias != 0 ? bias + 32 : 0, act, alpha), 32);
+  v128.store(out, finish_v128(s3, 0, false, bias != 0 ? bias + 48 : 0, act, alpha), 48);
+}
+
+/** One row of A times one packed panel, of which the first nr ≤ NR columns are stored. */
+function strip_packed_1x8(K: i32, pa: usize, pb: usize, out: usize, nr: i32, bias: usize, act: i32, alpha: f32, tile: usize): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  const pa_end = pa + (<usize>K << 2);
+  while (pa < pa_end) {
+    const av = v128.load32_splat(pa);
+    s0 = madd(av, v128.load(pb), s0);
+    s1 = madd(av, v128.load(pb, 16), s1);
+    pa += 4;
+    pb += NR * 4;
+  }
+  v128.store(tile, s0);
+  v128.store(tile, s1, 16);
+  store_tile(tile, out, 0, 1, nr, false, bias, act, alpha);
 }
 
 // ---------------------------------------------------------------------------

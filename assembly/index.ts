@@ -14,3 +14,8 @@ export * from "./convert";
 export function heap_base(): usize {
   return __heap_base;
 }
+
+/** 1 in the relaxed-SIMD build (fused multiply-add), 0 in the plain SIMD build. */
+export function simd_build(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}

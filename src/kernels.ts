@@ -5,6 +5,8 @@
 /** Signatures of every function exported by build/wasmlp.wasm. */
 export interface Kernels {
   heap_base(): number;
+  /** 1 in the relaxed-SIMD build (fused multiply-add), 0 in the plain SIMD build. */
+  simd_build(): number;
 
   // gemm.ts — C[M×N] (+)= op(A)·op(B); leading dimensions in elements; `work` is scratch of gemm_work_bytes.
   gemm_work_bytes(M: number, N: number, K: number): number;
@@ -15,6 +17,16 @@ export interface Kernels {
   gemm_tn(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
     c: number, ldc: number, accumulate: number, work: number): void;
   gemm_nn_bias_act(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    bias: number, c: number, ldc: number, act: number, alpha: number, work: number): void;
+  /** Bytes of B (K×N) packed by pack_b_nn: ⌈N/8⌉ panels of K×8 floats. */
+  packed_b_bytes(K: number, N: number): number;
+  /**
+   * Packs B (K×N, ldb) into 8-column panels spanning all of K, zero-padded; the
+   * columns n0…n1 of a split at a multiple of 8 start at packed + 4·n0·K.
+   */
+  pack_b_nn(K: number, N: number, b: number, ldb: number, packed: number): void;
+  /** gemm_nn_bias_act with B packed ahead by pack_b_nn (the same bits once M > 4). */
+  gemm_nn_packed_bias_act(M: number, N: number, K: number, a: number, lda: number, packed: number,
     bias: number, c: number, ldc: number, act: number, alpha: number, work: number): void;
 
   // activations.ts

@@ -191,20 +191,101 @@ describe("gemm_nn_bias_act", () => {
   }
 });
 
-function fusedOne(M: number, N: number, K: number, act: (typeof ACTS)[number], withBias: boolean, failures: string[]): void {
+function fusedOne(M: number, N: number, K: number, act: (typeof ACTS)[number], withBias: boolean, failures: string[],
+  prepacked = false): void {
   const p = problem(M, N, K);
   const bias = randomF32(N, 99 + N, -2, 2);
   const expected = p.P.map((x, i) => activate(x + (withBias ? bias[i % N] : 0), act));
   const code = ACTS.indexOf(act);
   const pbias = withBias ? putF32(core, bias) : 0;
   try {
-    const o = runCase(core, p, "nn", new Float32Array(M * N).fill(NaN), expected, (a, lda, b, ldb, c, ldc, work) =>
-      core.kernels.gemm_nn_bias_act(M, N, K, a, lda, b, ldb, pbias, c, ldc, code, ALPHA, work));
-    check(`bias_act ${act} bias=${withBias} M=${M} N=${N} K=${K}`, o, K, failures);
+    const o = runCase(core, p, "nn", new Float32Array(M * N).fill(NaN), expected, (a, lda, b, ldb, c, ldc, work) => {
+      if (!prepacked) return core.kernels.gemm_nn_bias_act(M, N, K, a, lda, b, ldb, pbias, c, ldc, code, ALPHA, work);
+      withPacked(K, N, b, ldb, failures, (packed) =>
+        core.kernels.gemm_nn_packed_bias_act(M, N, K, a, lda, packed, pbias, c, ldc, code, ALPHA, work));
+    });
+    check(`${prepacked ? "packed_" : ""}bias_act ${act} bias=${withBias} M=${M} N=${N} K=${K}`, o, K, failures);
   } finally {
     if (pbias) core.free(pbias);
   }
 }
+
+/** Packs B (K×N at b, ldb) with pack_b_nn into a guarded buffer, runs `use` on it, and reports writes past its size. */
+function withPacked(K: number, N: number, b: number, ldb: number, failures: string[], use: (packed: number) => void): void {
+  const bytes = core.kernels.packed_b_bytes(K, N);
+  const packed = core.allocator.alloc(bytes + GUARD);
+  try {
+    core.u8(packed + bytes, GUARD).fill(0xa5);
+    core.kernels.pack_b_nn(K, N, b, ldb, packed);
+    use(packed);
+    const stray = core.u8(packed + bytes, GUARD).filter((x) => x !== 0xa5).length;
+    if (stray > 0) failures.push(`pack_b_nn K=${K} N=${N}: ${stray} bytes written past packed_b_bytes`);
+  } finally {
+    core.free(packed);
+  }
+}
+
+describe("gemm_nn_packed_bias_act (B packed once by pack_b_nn)", () => {
+  for (const act of ACTS) {
+    for (const withBias of [true, false]) {
+      const label = `${act}${act === "leaky_relu" ? ` (alpha ${ALPHA})` : ""}, ${withBias ? "with" : "without"} bias`;
+
+      it.each(SIZES)(`${label}, M = %i, every N and K`, (M) => {
+        const failures: string[] = [];
+        for (const [N, K] of shapesFor(M)) fusedOne(M, N, K, act, withBias, failures, true);
+        expect(failures).toEqual([]);
+      });
+
+      it(`${label}, shapes past the cache blocks`, () => {
+        const failures: string[] = [];
+        for (const [M, N, K] of LARGE) fusedOne(M, N, K, act, withBias, failures, true);
+        expect(failures).toEqual([]);
+      });
+    }
+  }
+
+  it("packs 8-column panels spanning all of K, zero-padded, from a sub-block of B", () => {
+    for (const [K, N] of [[1, 1], [3, 8], [5, 17], [33, 24], [7, 129]]) {
+      const ldb = N + 3;
+      const B = randomF32(K * ldb, K * 31 + N);
+      const pb = putF32(core, B);
+      const bytes = core.kernels.packed_b_bytes(K, N);
+      expect(bytes).toBe(K * Math.ceil(N / 8) * 8 * 4);
+      const packed = core.allocator.alloc(bytes);
+      core.f32(packed, bytes / 4).fill(NaN);
+      core.kernels.pack_b_nn(K, N, pb, ldb, packed);
+      const got = getF32(core, packed, bytes / 4);
+      const want = new Float32Array(bytes / 4);
+      for (let j = 0; j < Math.ceil(N / 8) * 8; j++) {
+        for (let k = 0; k < K; k++) want[(Math.floor(j / 8) * K + k) * 8 + (j % 8)] = j < N ? B[k * ldb + j] : 0;
+      }
+      expect(Array.from(got)).toEqual(Array.from(want));
+      core.free(pb);
+      core.free(packed);
+    }
+  });
+
+  it("gives the same bits as gemm_nn_bias_act once M > 4, and agrees to tolerance below", () => {
+    const failures: string[] = [];
+    for (const [M, N, K] of [[5, 33, 17], [7, 129, 33], [50, 10, 784], [128, 256, 784], [130, 530, 520], [2, 256, 784], [1, 10, 128]]) {
+      const p = problem(M, N, K);
+      const bias = randomF32(N, 5);
+      const [pa, pb, pbias] = [putF32(core, p.A), putF32(core, p.B), putF32(core, bias)];
+      const [c1, c2] = [core.allocF32(M * N), core.allocF32(M * N)];
+      const work = core.allocator.alloc(core.kernels.gemm_work_bytes(M, N, K));
+      withPacked(K, N, pb, N, failures, (packed) => {
+        core.kernels.gemm_nn_bias_act(M, N, K, pa, K, pb, N, pbias, c1, N, 1, 0, work);
+        core.kernels.gemm_nn_packed_bias_act(M, N, K, pa, K, packed, pbias, c2, N, 1, 0, work);
+      });
+      const [r1, r2] = [getF32(core, c1, M * N), getF32(core, c2, M * N)];
+      if (M > 4 && !Buffer.from(r1.buffer).equals(Buffer.from(r2.buffer))) failures.push(`M=${M} N=${N} K=${K}: bits differ`);
+      const e = maxRelError(r2, r1);
+      if (!(e <= tolerance(K))) failures.push(`M=${M} N=${N} K=${K}: packed vs unpacked error ${e}`);
+      for (const ptr of [pa, pb, pbias, c1, c2, work]) core.free(ptr);
+    }
+    expect(failures).toEqual([]);
+  });
+});
 
 describe("gemm_work_bytes", () => {
   it("is positive, a multiple of 16, and never shrinks as any size grows", () => {
