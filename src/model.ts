@@ -261,6 +261,7 @@ export class Sequential {
       const p = byName.get(w.name)!;
       this.core.f32(net.params + p.offset * 4, p.length).set(w.data);
     }
+    net.weightsChanged();
   }
 
   /** Copies of layer `index`'s weight and bias with their shapes; {} for a layer without parameters (dropout). */
@@ -491,6 +492,7 @@ export class Sequential {
         data.gather(index, rows, net.inputBuffer, this.targetsBuffer);
         const r = lossAndGradient(net.inputBuffer, { kind: data.targets.kind, ptr: this.targetsBuffer }, rows, true);
         optimizer.step(net.params, net.grads, net.size);
+        net.weightsChanged();
         return r;
       },
       get targetsBuffer() { return model.lossBuffers.targets; },

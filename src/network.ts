@@ -1,6 +1,8 @@
 // The layer stack on linear memory: one flat parameter buffer (weights first,
 // then biases, so L2 and optimizer steps are single calls), one flat gradient
-// buffer of the same layout, and per-batch buffers sized to the largest batch.
+// buffer of the same layout, per-batch buffers sized to the largest batch, and
+// packed copies of the weights the forward GEMMs read, remade only when the
+// weights change (whoever writes parameters calls weightsChanged()).
 import type { Core } from "./core.js";
 import { initialize } from "./initializers.js";
 import { createLayer } from "./layers/registry.js";
@@ -33,6 +35,10 @@ export class Network {
   private capacity = 0;
   private input = 0;
   private workPtr = 0;
+  /** Tensors with a packed copy: [value, packed, K, N]; twice the memory of those weights. */
+  private readonly packedCopies: { value: number; packed: number; K: number; N: number }[] = [];
+  /** Whether the packed copies lag behind the parameters. */
+  private stale = true;
 
   constructor(readonly core: Core, readonly inputs: number, configs: LayerConfig[], seed: number) {
     this.rt = { core, rng: core.allocator.alloc(16), work: 0 };
@@ -64,6 +70,12 @@ export class Network {
     this.decaySize = decaySize;
     this.params = core.allocF32(this.size);
     this.grads = core.allocF32(this.size);
+    ordered.forEach(({ spec }, j) => {
+      if (!spec.packed) return;
+      const [K, N] = spec.shape;
+      const value = this.params + this.info[j].offset * 4;
+      this.packedCopies.push({ value, packed: core.allocator.alloc(core.kernels.packed_b_bytes(K, N)), K, N });
+    });
     core.f32(this.params, this.size).fill(0);
     core.f32(this.grads, this.size).fill(0);
     this.layers.forEach((layer, i) => {
@@ -106,11 +118,21 @@ export class Network {
     return rows;
   }
 
+  /**
+   * Marks the packed weight copies out of date; call after anything writes parameters
+   * (optimizer steps, setWeights, loading). The next forward pass repacks, once.
+   */
+  weightsChanged(): void {
+    this.stale = true;
+  }
+
   /** Runs the stack on `rows` rows at `input` (default: the input buffer); returns the output address. */
   forward(rows: number, training: boolean, logits: boolean, input = this.input): number {
+    if (this.stale) this.repack();
     let x = input;
-    const last = this.layers.length - 1;
-    this.layers.forEach((layer, i) => { x = layer.forward(x, rows, training, logits && i === last); });
+    const layers = this.layers;
+    const last = layers.length - 1;
+    for (let i = 0; i <= last; i++) x = layers[i].forward(x, rows, training, logits && i === last);
     return x;
   }
 
@@ -126,11 +148,20 @@ export class Network {
     const core = this.core;
     for (const layer of this.layers) layer.free();
     for (const p of [this.input, this.workPtr, this.params, this.grads, this.rt.rng]) if (p) core.free(p);
+    for (const c of this.packedCopies) core.free(c.packed);
+    this.packedCopies.length = 0;
     this.capacity = 0;
     this.input = this.workPtr = 0;
   }
 
+  private repack(): void {
+    const k = this.core.kernels;
+    for (const c of this.packedCopies) k.pack_b_nn(c.K, c.N, c.value, c.N, c.packed);
+    this.stale = false;
+  }
+
   private slot(p: ParamInfo): ParamSlot {
-    return { value: this.params + p.offset * 4, grad: this.grads + p.offset * 4 };
+    const value = this.params + p.offset * 4;
+    return { value, grad: this.grads + p.offset * 4, packed: this.packedCopies.find((c) => c.value === value)?.packed ?? 0 };
   }
 }

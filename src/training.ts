@@ -198,6 +198,7 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
     }
     if (stopper?.restore && best) {
       core.f32(t.net.params, t.net.size).set(best);
+      t.net.weightsChanged();
       history.bestEpoch = stopper.bestEpoch;
     }
   } finally {

@@ -12,6 +12,7 @@ import { Sequential, type CompileOptions, type ModelConfig } from "../model.js";
 import type { Network, ParamInfo } from "../network.js";
 import { OPTIMIZER_KEYS, type OptimizerConfig } from "../optimizers.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../options.js";
+import { nodeImport } from "../platform.js";
 import { checkPreprocessing, type Preprocessing } from "../preprocessing.js";
 import type { EpochLogs } from "../training.js";
 import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
@@ -320,7 +321,7 @@ async function readSource(source: ModelSource): Promise<Uint8Array> {
     try {
       if (href.startsWith("file:")) {
         // Node's fetch has no file: scheme; the import stays dynamic so browsers never load node: modules.
-        const { readFile } = await import("node:fs/promises");
+        const { readFile } = await nodeImport<typeof import("node:fs/promises")>("node:fs/promises");
         return new Uint8Array(await readFile(new URL(href)));
       }
       const response = await fetch(source);

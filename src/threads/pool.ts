@@ -2,6 +2,7 @@
 // task per worker into the control block, runs its own share inline, then
 // waits for the others: no messages, no copies, one notify per worker.
 import { CoreError } from "../errors.js";
+import { isNode, nodeImport } from "../platform.js";
 import { ARG0, DONE, FAILED, KERNEL, MAX_ARGS, QUIT, SEQ, SLOT_BYTES, SLOT_F64, SLOT_I32, SPIN, STATUS, type WorkerInit } from "./protocol.js";
 
 /** The few things the pool needs from a platform's worker. */
@@ -15,11 +16,13 @@ export interface Task {
   args: readonly number[];
 }
 
-/** Waiting longer than this for one task means a worker has died or hung. */
-const TASK_TIMEOUT_MS = 60_000;
-
 /** Workers that run core kernels on shared memory, driven through Atomics. */
 export class Pool {
+  /**
+   * Waiting longer than this (ms) for one task means a worker has died or hung. A worker that dies
+   * between calls is seen at once (its exit event); one that dies during a call, only by this timeout.
+   */
+  static taskTimeoutMs = 60_000;
   private seq = 0;
   private closed = false;
   private readonly ctl: Int32Array;
@@ -95,7 +98,16 @@ export class Pool {
     try {
       inline();
     } finally {
-      for (let w = 0; w < n; w++) this.await(w, seq);
+      // Every live worker is waited for even after one timed out, so none writes memory after the call returns.
+      let timedOut: unknown;
+      for (let w = 0; w < n; w++) {
+        try {
+          this.await(w, seq);
+        } catch (e) {
+          timedOut ??= e;
+        }
+      }
+      if (timedOut) throw timedOut;
     }
     for (let w = 0; w < n; w++) {
       if (this.ctl[w * SLOT_I32 + STATUS] === FAILED) {
@@ -112,8 +124,8 @@ export class Pool {
     while (Atomics.load(this.ctl, i) !== seq) {
       if (++spins < SPIN) continue;
       if (this.canBlock) Atomics.wait(this.ctl, i, Atomics.load(this.ctl, i), 1);
-      if (Date.now() - started > TASK_TIMEOUT_MS) {
-        this.fail(`worker ${w} did not finish a task within ${TASK_TIMEOUT_MS / 1000} s`);
+      if (Date.now() - started > Pool.taskTimeoutMs) {
+        this.fail(`worker ${w} did not finish a task within ${Pool.taskTimeoutMs / 1000} s`);
         throw new CoreError(`a pool worker stopped responding: ${this.failure}`);
       }
     }
@@ -133,32 +145,38 @@ export class Pool {
   }
 }
 
-/** Starts one worker; Node's worker_threads now, a module Web Worker in browsers. */
+/** Node's copy of the worker: dist/threads/worker.js both from dist/threads/ and from src/threads/ (tests run the sources). */
+const NODE_WORKER = "../../dist/threads/worker.js";
+
+/** Starts one worker; Node's worker_threads, or a module Web Worker in browsers. */
 async function spawn(init: WorkerInit, onError: (message: string) => void): Promise<{ handle: WorkerHandle; started: Promise<void> }> {
-  // Resolves to dist/threads/worker.js both from dist/threads/ and from src/threads/ (tests run the sources).
-  const url = new URL("../../dist/threads/worker.js", import.meta.url);
-  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
   if (isNode) {
-    const { Worker } = await import("node:worker_threads");
-    const worker = new Worker(url, { workerData: init });
+    const { Worker } = await nodeImport<typeof import("node:worker_threads")>("node:worker_threads");
+    const worker = new Worker(new URL(NODE_WORKER, import.meta.url), { workerData: init });
     worker.unref();
     const started = new Promise<void>((resolve, reject) => {
       worker.on("message", (m: { ready?: boolean; error?: string }) => {
         if (m.ready) resolve();
-        if (m.error) onError(m.error);
+        if (m.error) { onError(m.error); reject(new Error(m.error)); }
       });
       worker.once("error", (e) => { onError(e.message); reject(e); });
       worker.once("exit", (code) => { onError(`worker exited with code ${code}`); reject(new Error(`worker exited with code ${code}`)); });
     });
     return { handle: { terminate: () => worker.terminate() }, started };
   }
-  const worker = new Worker(url, { type: "module" });
+  // Written out in full so that bundlers (Vite, webpack 5) recognise the pattern and bundle the worker.
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   const started = new Promise<void>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<{ ready?: boolean; error?: string }>) => {
       if (e.data.ready) resolve();
-      if (e.data.error) onError(e.data.error);
+      if (e.data.error) { onError(e.data.error); reject(new Error(e.data.error)); }
     };
-    worker.onerror = (e) => { onError(e.message); reject(new Error(e.message)); };
+    worker.onerror = (e) => {
+      // A script that fails to load or parse reports an event without a message.
+      const message = e.message || "the pool worker script (threads/worker.js) failed to load";
+      onError(message);
+      reject(new Error(message));
+    };
   });
   worker.postMessage(init);
   return { handle: { terminate: () => worker.terminate() }, started };

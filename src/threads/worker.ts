@@ -1,6 +1,7 @@
 // A pool worker: instantiates the core on the shared memory, then runs the
 // kernels the pool posts in its control slot until told to quit. It blocks in
 // Atomics.wait only after spinning briefly, so back-to-back calls wake fast.
+import { isNode, nodeImport } from "../platform.js";
 import { ARG0, DONE, FAILED, KERNEL, OK, QUIT, SEQ, SLOT_F64, SLOT_I32, SPIN, STATUS, type WorkerInit } from "./protocol.js";
 
 type Kernel = (...args: number[]) => unknown;
@@ -38,15 +39,14 @@ async function start(init: WorkerInit, post: (message: unknown) => void): Promis
   }
 }
 
-const nodeThreads = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string"
-  ? await import("node:worker_threads") : undefined;
-if (nodeThreads?.parentPort) {
-  const port = nodeThreads.parentPort;
-  await start(nodeThreads.workerData as WorkerInit, (m) => port.postMessage(m));
+// No top-level await: bundlers build workers as classic scripts by default (Vite's 'iife').
+if (isNode) {
+  void nodeImport<typeof import("node:worker_threads")>("node:worker_threads").then(({ parentPort, workerData }) =>
+    parentPort && start(workerData as WorkerInit, (m) => parentPort.postMessage(m)));
 } else {
   const scope = globalThis as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
   scope.onmessage = (e) => {
     scope.onmessage = null;
-    void start(e.data as WorkerInit, (m) => scope.postMessage(m));
+    start(e.data as WorkerInit, (m) => scope.postMessage(m)).catch((err) => scope.postMessage({ error: String(err?.message ?? err) }));
   };
 }
