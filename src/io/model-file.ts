@@ -262,6 +262,7 @@ function restore(model: Sequential, plan: Plan): void {
     const slot = info.get(p.name)!;
     core.f32(net.params + slot.offset * 4, slot.length).set(plan.data.get(p.name)!);
   }
+  net.weightsChanged();
   if (plan.compile) wrap(() => model.compile(plan.compile), 'metadata "compile"');
   if (plan.optimizer) {
     const optimizer = model._internals().optimizer!;

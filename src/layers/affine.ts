@@ -6,6 +6,8 @@ import type { ParamSlot, ParamSpec, Runtime } from "./layer.js";
 /** Weights W (in×out, row-major), bias b (out) and their gradients. */
 export class Affine {
   private w = 0;
+  /** W packed for the forward GEMM; the network keeps it in step with w. */
+  private wPacked = 0;
   private b = 0;
   private dw = 0;
   private db = 0;
@@ -16,14 +18,14 @@ export class Affine {
   /** Parameter specs: weight, then bias if used. */
   params(): ParamSpec[] {
     const specs: ParamSpec[] = [{ name: "weight", shape: [this.inputs, this.outputs], init: this.init,
-      fanIn: this.inputs, fanOut: this.fanOut, decay: true }];
+      fanIn: this.inputs, fanOut: this.fanOut, decay: true, packed: true }];
     if (this.useBias) specs.push({ name: "bias", shape: [this.outputs], init: "zeros", fanIn: this.inputs, fanOut: this.fanOut, decay: false });
     return specs;
   }
 
   /** Takes the addresses of the tensors declared by params(). */
   bind(slots: ParamSlot[]): void {
-    [this.w, this.dw] = [slots[0].value, slots[0].grad];
+    [this.w, this.dw, this.wPacked] = [slots[0].value, slots[0].grad, slots[0].packed];
     if (this.useBias) [this.b, this.db] = [slots[1].value, slots[1].grad];
   }
 
@@ -34,9 +36,9 @@ export class Affine {
       k.gemm_work_bytes(this.inputs, this.outputs, rows), k.gemm_work_bytes(rows, this.inputs, this.outputs));
   }
 
-  /** out = act(x·W + b) for `rows` rows, with activation code `act` fused in the GEMM. */
+  /** out = act(x·W + b) for `rows` rows, with activation code `act` fused in the GEMM on the packed W. */
   forward(x: number, out: number, rows: number, act: number, alpha: number): void {
-    this.rt.core.kernels.gemm_nn_bias_act(rows, this.outputs, this.inputs, x, this.inputs, this.w, this.outputs,
+    this.rt.core.kernels.gemm_nn_packed_bias_act(rows, this.outputs, this.inputs, x, this.inputs, this.wPacked,
       this.b, out, this.outputs, act, alpha, this.rt.work);
   }
 

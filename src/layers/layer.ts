@@ -23,12 +23,18 @@ export interface ParamSpec {
   fanOut: number;
   /** Whether L2 regularisation applies (weights yes, biases no). */
   decay: boolean;
+  /**
+   * Keep a copy packed for gemm_nn_packed_bias_act (the tensor as B, shape [K, N]).
+   * The network refreshes it when the weights change, never per call.
+   */
+  packed?: boolean;
 }
 
-/** Where the model put a parameter and its gradient. */
+/** Where the model put a parameter, its gradient and (for `packed` specs) its packed copy, else 0. */
 export interface ParamSlot {
   value: number;
   grad: number;
+  packed: number;
 }
 
 /** Serializable description of a layer; `type` picks the class when loading. */

@@ -17,7 +17,7 @@ const MIN_ELEMENTS = 1 << 15;
 /** Kernels the pool may run, by index in this list (workers receive the same list). */
 export const POOL_KERNELS = [
   "gemm_nn", "gemm_nt", "gemm_tn", "gemm_nn_bias_act", "adam_update", "momentum_update", "rmsprop_update",
-  "activation_forward", "activation_backward",
+  "activation_forward", "activation_backward", "gemm_nn_packed_bias_act",
 ] as const;
 
 type PoolKernel = (typeof POOL_KERNELS)[number];
@@ -81,6 +81,13 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
     if (!ranges) return raw.gemm_nn_bias_act(M, N, K, a, lda, b, ldb, bias, c, ldc, act, alpha, work);
     fan("gemm_nn_bias_act", ranges, ([n0, n1], t) =>
       [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, bias ? bias + 4 * n0 : 0, c + 4 * n0, ldc, act, alpha, scratch(t, work, M, n1 - n0, K)]);
+  };
+  k.gemm_nn_packed_bias_act = (M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work) => {
+    const ranges = columns(M, N, K);
+    if (!ranges) return raw.gemm_nn_packed_bias_act(M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work);
+    // Packed B is 8-column panels spanning all of K: columns from n0 (a multiple of 16) start at packed + 4·n0·K.
+    fan("gemm_nn_packed_bias_act", ranges, ([n0, n1], t) =>
+      [M, n1 - n0, K, a, lda, packed + 4 * n0 * K, bias ? bias + 4 * n0 : 0, c + 4 * n0, ldc, act, alpha, scratch(t, work, M, n1 - n0, K)]);
   };
 
   /** Element ranges for a pass over n floats, or null when too short to share. */
