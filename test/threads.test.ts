@@ -1,6 +1,7 @@
 // The thread pool: every split kernel gives bit-identical results for any
 // thread count, training is identical with 1, 2 and 3 threads, and the pool
 // can be resized and shut down.
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCore, init, mlp, setThreads } from "../src/index.js";
 import { split } from "../src/threads/parallel.js";
@@ -136,5 +137,14 @@ describe("thread pool", () => {
     expect(() => pool.run([{ kernel: 0, args: [] }], () => {})).toThrow(/pool worker failed .*retry the call/);
     await pool.close();
     expect(() => pool.run([], () => {})).toThrow(/shut down/);
+  });
+
+  it("an idle pool does not keep the process alive", () => {
+    const script = `import { init } from ${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)};
+      const core = await init({ threads: 2 }); console.log("threads", core.threads);`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+    expect(r.stdout.trim()).toBe("threads 2");
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
   });
 });

@@ -162,6 +162,8 @@ async function spawn(init: WorkerInit, onError: (message: string) => void): Prom
       worker.once("error", (e) => { onError(e.message); reject(e); });
       worker.once("exit", (code) => { onError(`worker exited with code ${code}`); reject(new Error(`worker exited with code ${code}`)); });
     });
+    // Once started (and after the listeners, which take a reference): an idle pool never keeps the process alive.
+    void started.then(() => worker.unref(), () => {});
     return { handle: { terminate: () => worker.terminate() }, started };
   }
   // Written out in full so that bundlers (Vite, webpack 5) recognise the pattern and bundle the worker.
