@@ -14,6 +14,9 @@ const MAX_PAGES = 32767;
 /** Where the .wasm comes from: a URL or path, its bytes, or a compiled module. */
 export type WasmSource = URL | string | ArrayBuffer | Uint8Array | WebAssembly.Module;
 
+/** The core's two builds from one source: 'relaxed' multiplies-and-adds in one fused instruction, 'plain' in two. */
+export type SimdBuild = "relaxed" | "plain";
+
 /** Options of init(). */
 export interface InitOptions {
   /** The core's .wasm; defaults to the file shipped beside this package. */
@@ -24,6 +27,13 @@ export interface InitOptions {
    * the page is cross-origin isolated, otherwise one thread is used).
    */
   threads?: number;
+  /**
+   * Which build to load: 'auto' (default) takes the relaxed-SIMD build (fused multiply-add, faster)
+   * where the engine supports it and the plain SIMD build otherwise; 'relaxed' or 'plain' forces one.
+   * 'relaxed' throws a CoreError where unsupported (Node 20 needs --experimental-wasm-relaxed-simd;
+   * Node 22+ and Chromium 114+ have it). With `wasm` given, a forced value must match that module.
+   */
+  simd?: "auto" | SimdBuild;
 }
 
 /** The loaded core: its kernels, memory, allocator and thread pool. */
@@ -34,10 +44,13 @@ export class Core {
   private threadCount = 1;
   private workspaces: { ptr: number; bytes: number }[] = [];
   private recovering: Promise<void> | undefined;
+  /** Which build runs, as the module itself reports it. */
+  readonly build: SimdBuild;
 
   constructor(readonly raw: Kernels, readonly memory: WebAssembly.Memory,
     private readonly module: WebAssembly.Module, readonly shared: boolean, readonly file: string) {
     this.allocator = new Allocator(memory, raw.heap_base(), MAX_PAGES * PAGE);
+    this.build = typeof raw.simd_build === "function" && raw.simd_build() === 1 ? "relaxed" : "plain";
   }
 
   /** The kernels; with more than one thread the heavy ones are split across the pool. */
@@ -137,6 +150,9 @@ let loading: Promise<Core> | undefined;
 
 /** Loads the WebAssembly core and starts its threads; safe to call many times, it loads once. */
 export function init(options: InitOptions = {}): Promise<Core> {
+  if (core && options.simd && options.simd !== "auto" && options.simd !== core.build) {
+    return Promise.reject(new CoreError(`init: simd '${options.simd}' asked for, but the core is already loaded as the ${core.build} build`));
+  }
   if (core) return Promise.resolve(core);
   loading ??= load(options).then((c) => (core = c)).catch((e) => {
     loading = undefined;
@@ -150,6 +166,28 @@ export function getCore(): Core {
   if (!core) throw new StateError("the WebAssembly core is not loaded: await init() (or a factory such as mlp()) first");
   return core;
 }
+
+/** A core of its own, apart from the one init() shares: for tests and benchmarks comparing builds. */
+export function createCore(options: InitOptions = {}): Promise<Core> {
+  return load(options);
+}
+
+/**
+ * Whether this engine runs relaxed-SIMD modules, by validating a tiny module
+ * (one function: f32x4.relaxed_madd of its v128 argument with itself, twice).
+ */
+export function relaxedSimdSupported(): boolean {
+  relaxedSupport ??= WebAssembly.validate(new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+    0x01, 0x06, 0x01, 0x60, 0x01, 0x7b, 0x01, 0x7b, // type section: (v128) -> v128
+    0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+    0x0a, 0x0d, 0x01, 0x0b, 0x00, // code section: one body of 11 bytes, no locals
+    0x20, 0x00, 0x20, 0x00, 0x20, 0x00, // local.get 0 (three times)
+    0xfd, 0x85, 0x02, 0x0b, // f32x4.relaxed_madd (0xfd 0x105), end
+  ]));
+  return relaxedSupport;
+}
+let relaxedSupport: boolean | undefined;
 
 /** Changes the number of threads of the loaded core (loading it first if needed). */
 export async function setThreads(n: number): Promise<void> {
@@ -165,8 +203,17 @@ async function load(options: InitOptions): Promise<Core> {
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new ConfigError(`init: threads must be an integer ≥ 1, got ${options.threads}`);
   }
+  const simd = options.simd ?? "auto";
+  if (simd !== "auto" && simd !== "relaxed" && simd !== "plain") {
+    throw new ConfigError(`init: simd must be 'auto', 'relaxed' or 'plain', got ${JSON.stringify(simd)}`);
+  }
+  if (simd === "relaxed" && options.wasm === undefined && !relaxedSimdSupported()) {
+    throw new CoreError("init: simd 'relaxed' needs relaxed SIMD (f32x4.relaxed_madd), which this engine does not support; " +
+      "Node 20 runs it with --experimental-wasm-relaxed-simd, Node 22+ and Chromium 114+ by default (or use simd: 'auto')");
+  }
+  const relaxed = simd === "relaxed" || (simd === "auto" && relaxedSimdSupported());
   const shared = sharedMemoryAvailable();
-  const file = `wasmlp${shared ? "-shared" : ""}.wasm`;
+  const file = `wasmlp${relaxed ? "-relaxed" : ""}${shared ? "-shared" : ""}.wasm`;
   const source = options.wasm ?? new URL(`../build/${file}`, import.meta.url);
   const compiled = source instanceof WebAssembly.Module ? source : await compile(await readWasm(source));
   // A module supplied by the caller may import either kind of memory: try shared first.
@@ -175,6 +222,7 @@ async function load(options: InitOptions): Promise<Core> {
     try {
       const { exports } = await instantiate<Record<string, unknown>>(compiled, { env: { memory } });
       const c = new Core(exports as unknown as Kernels, memory, compiled, useShared, options.wasm ? "custom" : file);
+      if (simd !== "auto" && c.build !== simd) throw new CoreError(`init: simd '${simd}' asked for, but the module given as wasm is the ${c.build} build`);
       await c.setThreads(options.threads ?? await defaultThreads());
       return c;
     } catch (e) {

@@ -1,5 +1,5 @@
 // wasmlp: multilayer perceptrons on a SIMD WebAssembly core.
-export { init, getCore, setThreads, shutdown, type InitOptions, type WasmSource } from "./core.js";
+export { init, getCore, setThreads, shutdown, relaxedSimdSupported, type InitOptions, type WasmSource, type SimdBuild } from "./core.js";
 export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError } from "./errors.js";
 export {
   Sequential, sequential, type ModelConfig, type CompileOptions, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
