@@ -11,6 +11,8 @@ import type { Pool, Task } from "./pool.js";
 const ALIGN = 16;
 /** Below this many multiply-adds a GEMM runs on one thread: waking workers would cost more. */
 const MIN_GEMM_MACS = 1 << 17;
+/** The GEMMs' direct path for this many rows or fewer (assembly/gemm.ts SMALL_M). */
+const SMALL_M = 4;
 /** Below this many elements an elementwise pass runs on one thread. */
 const MIN_ELEMENTS = 1 << 15;
 
@@ -83,7 +85,9 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
       [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, bias ? bias + 4 * n0 : 0, c + 4 * n0, ldc, act, alpha, scratch(t, work, M, n1 - n0, K)]);
   };
   k.gemm_nn_packed_bias_act = (M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work) => {
-    const ranges = columns(M, N, K);
+    // A few rows (single-sample inference, ~15 µs for 784×256) stay on the calling thread: waking a
+    // worker costs about as much when it is spinning, and hundreds of µs when the machine is busy.
+    const ranges = M > SMALL_M ? columns(M, N, K) : null;
     if (!ranges) return raw.gemm_nn_packed_bias_act(M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work);
     // Packed B is 8-column panels spanning all of K: columns from n0 (a multiple of 16) start at packed + 4·n0·K.
     fan("gemm_nn_packed_bias_act", ranges, ([n0, n1], t) =>

@@ -152,8 +152,9 @@ const NODE_WORKER = "../../dist/threads/worker.js";
 async function spawn(init: WorkerInit, onError: (message: string) => void): Promise<{ handle: WorkerHandle; started: Promise<void> }> {
   if (isNode) {
     const { Worker } = await nodeImport<typeof import("node:worker_threads")>("node:worker_threads");
-    // Workers inherit the process's flags (relaxed SIMD needs them), except those valid only for a main script.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
+    // Workers inherit the process's flags, except those valid only for a main script, and V8's wasm
+    // flags (--experimental-wasm-relaxed-simd): process-wide, already in effect, refused in execArgv.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type") && !a.startsWith("--experimental-wasm-"));
     const worker = new Worker(new URL(NODE_WORKER, import.meta.url), { workerData: init, execArgv });
     const started = new Promise<void>((resolve, reject) => {
       worker.on("message", (m: { ready?: boolean; error?: string }) => {
