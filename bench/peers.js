@@ -105,7 +105,8 @@ function tile(src, length) {
 
 /** Rows comparing each wasmlp figure with the same figure of each peer (ratio > 1: wasmlp is better). */
 export async function peerRows(rows, { quick, log }) {
-  const shapes = [...new Set(rows.filter((r) => r.name.startsWith("gemm_")).map((r) => r.name.split("_")[2]))].map((s) => s.split("x").map(Number));
+  const shapes = [...new Set(rows.filter((r) => r.name.startsWith("gemm_")).map((r) => r.name.match(/_(\d+x\d+x\d+)(_|$)/)?.[1]).filter(Boolean))]
+    .map((s) => s.split("x").map(Number));
   const peers = [];
   try { peers.push(["tfjs-wasm", await tfjsFigures({ quick, log, shapes })]); } catch (e) { log(`TensorFlow.js failed: ${e?.message ?? e}`); }
   try { peers.push(["brain.js", await brainFigures({ quick, log })]); } catch (e) { log(`brain.js failed: ${e?.message ?? e}`); }

@@ -3,7 +3,7 @@
 // Debian's dataset-fashion-mnist is installed, the committed subset otherwise.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { mlp } from "../dist/index.js";
+import { getCore, mlp } from "../dist/index.js";
 import { loadFashionMnist } from "../dist/node/files.js";
 
 const FULL = "/usr/share/datasets/fashion-mnist";
@@ -33,6 +33,7 @@ export async function trainSection({ quick, log, latency = true }) {
   const { train, test } = await benchData({ quick, log });
   const x = train.x;
   const model = await mlp([784, 256, 128, 10], { activation: "relu", seed: 1 });
+  log(`training section: the ${getCore().build} SIMD build on ${getCore().threads} thread(s)`);
   model.compile({ optimizer: { type: "adam", learningRate: 1e-3 }, metrics: ["accuracy"] });
   const rowsPerRun = quick ? 2048 : Math.min(train.rows, 12800);
   const xs = x.subarray(0, rowsPerRun * 784);

@@ -52,6 +52,25 @@ describe("choosing the build", () => {
     await expect(createCore({ wasm: plainFile, simd: "relaxed", threads: 1 })).rejects.toThrow(/module given as wasm is the plain build/);
   });
 
+  it("starts the thread pool under either flag setting; the packed forward GEMM gives the same bits on 1 and 2 threads", async () => {
+    const core = await createCore({ threads: 2 });
+    expect(core.threads).toBe(2);
+    const [M, N, K] = [128, 256, 784];
+    const k = core.raw;
+    const [pa, pbias] = [putF32(core, randomF32(M * K, 1)), putF32(core, randomF32(N, 2))];
+    const pb = putF32(core, randomF32(K * N, 3));
+    const packed = core.allocator.alloc(k.packed_b_bytes(K, N));
+    const work = core.allocator.alloc(k.gemm_work_bytes(M, N, K));
+    const c = core.allocF32(M * N);
+    k.pack_b_nn(K, N, pb, N, packed);
+    const run = (kernels: typeof k) => {
+      kernels.gemm_nn_packed_bias_act(M, N, K, pa, K, packed, pbias, c, N, 1, 0, work);
+      return Buffer.from(getF32(core, c, M * N).buffer);
+    };
+    expect(run(core.kernels).equals(run(k))).toBe(true);
+    await core.stopPool();
+  });
+
   it("rejects an unknown simd option with a ConfigError", async () => {
     await expect(createCore({ simd: "fast" as never, threads: 1 })).rejects.toThrow(ConfigError);
   });
