@@ -9,6 +9,7 @@ export * from "./reduce";
 export * from "./random";
 export * from "./optimizers";
 export * from "./convert";
+export * from "./version";
 
 /** First free byte after the module's static data; TypeScript's allocator starts here. */
 export function heap_base(): usize {

@@ -4,8 +4,10 @@ import { instantiate } from "@assemblyscript/loader";
 import { Allocator } from "./allocator.js";
 import { ConfigError, CoreError, StateError } from "./errors.js";
 import type { Kernels } from "./kernels.js";
+import { isNode, nodeImport } from "./platform.js";
 import { parallelKernels, POOL_KERNELS } from "./threads/parallel.js";
 import { Pool } from "./threads/pool.js";
+import { VERSION } from "./version.js";
 
 const PAGE = 65536;
 /** Addresses stay below 2 GiB so pointers read back as positive numbers in JavaScript. */
@@ -203,6 +205,7 @@ async function load(options: InitOptions): Promise<Core> {
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new ConfigError(`init: threads must be an integer ≥ 1, got ${options.threads}`);
   }
+  requireSimd();
   const simd = options.simd ?? "auto";
   if (simd !== "auto" && simd !== "relaxed" && simd !== "plain") {
     throw new ConfigError(`init: simd must be 'auto', 'relaxed' or 'plain', got ${JSON.stringify(simd)}`);
@@ -214,13 +217,15 @@ async function load(options: InitOptions): Promise<Core> {
   const relaxed = simd === "relaxed" || (simd === "auto" && relaxedSimdSupported());
   const shared = sharedMemoryAvailable();
   const file = `wasmlp${relaxed ? "-relaxed" : ""}${shared ? "-shared" : ""}.wasm`;
-  const source = options.wasm ?? new URL(`../build/${file}`, import.meta.url);
+  const source = options.wasm ?? shippedWasm(relaxed, shared);
   const compiled = source instanceof WebAssembly.Module ? source : await compile(await readWasm(source));
   // A module supplied by the caller may import either kind of memory: try shared first.
   for (const useShared of shared ? [true, false] : [false]) {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: useShared } as WebAssembly.MemoryDescriptor);
     try {
       const { exports } = await instantiate<Record<string, unknown>>(compiled, { env: { memory } });
+      checkVersion(exports, source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer
+        ? "the module given as wasm" : String(source));
       const c = new Core(exports as unknown as Kernels, memory, compiled, useShared, options.wasm ? "custom" : file);
       if (simd !== "auto" && c.build !== simd) throw new CoreError(`init: simd '${simd}' asked for, but the module given as wasm is the ${c.build} build`);
       await c.setThreads(options.threads ?? await defaultThreads());
@@ -231,6 +236,45 @@ async function load(options: InitOptions): Promise<Core> {
     }
   }
   throw new CoreError("the WebAssembly core failed to load: its memory import matches neither shared nor unshared memory");
+}
+
+/**
+ * The .wasm shipped beside this module. One literal `new URL(…, import.meta.url)` per file, so that
+ * Vite, webpack 5 and Parcel find and emit each of them (a computed path would defeat them).
+ */
+function shippedWasm(relaxed: boolean, shared: boolean): URL {
+  if (relaxed) return shared ? new URL("../build/wasmlp-relaxed-shared.wasm", import.meta.url) : new URL("../build/wasmlp-relaxed.wasm", import.meta.url);
+  return shared ? new URL("../build/wasmlp-shared.wasm", import.meta.url) : new URL("../build/wasmlp.wasm", import.meta.url);
+}
+
+/** Refuses engines without WebAssembly SIMD, naming the requirement rather than failing to compile. */
+export function requireSimd(): void {
+  simdSupport ??= typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  if (!simdSupport) {
+    throw new CoreError("wasmlp needs WebAssembly SIMD (128-bit fixed-width SIMD), which this engine does not support; " +
+      "it ships in Chrome/Edge 91+, Firefox 89+, Safari 16.4+ and Node 16.4+");
+  }
+}
+let simdSupport: boolean | undefined;
+/** A module with one function returning a v128 constant: valid only where SIMD is. */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x16, 0x01, 0x14, 0x00, // code section: one body of 20 bytes, no locals
+  0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b, // v128.const 0, end
+]);
+
+/** Refuses a .wasm built for another wasmlp version: its kernels may not match this JavaScript. */
+function checkVersion(exports: Record<string, unknown>, where: string): void {
+  const reported = typeof exports.wasmlp_version === "function" ? (exports.wasmlp_version as () => number)() : undefined;
+  const found = reported === undefined ? undefined : `${Math.floor(reported / 1e6)}.${Math.floor(reported / 1e3) % 1e3}.${reported % 1e3}`;
+  if (found === VERSION.replace(/[-+].*$/, "")) return;
+  throw new CoreError(found === undefined
+    ? `the WebAssembly core (${where}) reports no wasmlp version, but this JavaScript is wasmlp ${VERSION}; ` +
+      "load the .wasm files of the same release"
+    : `the WebAssembly core (${where}) is wasmlp ${found}, but this JavaScript is wasmlp ${VERSION}; ` +
+      "load the .wasm files of the same release (a cached or separately deployed .wasm is the usual cause)");
 }
 
 async function compile(bytes: ArrayBuffer | Uint8Array): Promise<WebAssembly.Module> {
@@ -250,9 +294,9 @@ function sharedMemoryAvailable(): boolean {
 
 /** The number of cores, as the platform reports it. */
 async function defaultThreads(): Promise<number> {
-  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
-  const cores = typeof g.process?.versions?.node === "string"
-    ? (await import("node:os")).availableParallelism()
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number } };
+  const cores = isNode
+    ? (await nodeImport<typeof import("node:os")>("node:os")).availableParallelism()
     : g.navigator?.hardwareConcurrency ?? 1;
   return Math.max(1, Math.min(MAX_THREADS, cores));
 }
@@ -262,7 +306,7 @@ async function readWasm(source: URL | string | ArrayBuffer | Uint8Array): Promis
   const href = String(source);
   try {
     if (isFilePath(source)) {
-      const { readFile } = await import("node:fs/promises");
+      const { readFile } = await nodeImport<typeof import("node:fs/promises")>("node:fs/promises");
       return new Uint8Array(await readFile(href.startsWith("file:") ? new URL(href) : href));
     }
     const response = await fetch(source);

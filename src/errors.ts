@@ -5,21 +5,32 @@
 export class WasmlpError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
+    // Subclasses spell their names out (minifiers rename classes in browser bundles); the class name is the fallback.
+    this.name = new.target === WasmlpError ? "WasmlpError" : new.target.name;
   }
 }
 
 /** An argument has the wrong shape, type, range or value. */
-export class InputError extends WasmlpError {}
+export class InputError extends WasmlpError {
+  override name = "InputError";
+}
 
 /** A model, layer or option configuration is invalid or unknown. */
-export class ConfigError extends WasmlpError {}
+export class ConfigError extends WasmlpError {
+  override name = "ConfigError";
+}
 
 /** A model was used in a state that does not allow the call (disposed, not compiled, busy). */
-export class StateError extends WasmlpError {}
+export class StateError extends WasmlpError {
+  override name = "StateError";
+}
 
 /** The WebAssembly core could not be loaded or ran out of memory. */
-export class CoreError extends WasmlpError {}
+export class CoreError extends WasmlpError {
+  override name = "CoreError";
+}
 
 /** A model file is corrupt, hostile, of an unknown version, or does not match its own architecture. */
-export class ModelFileError extends WasmlpError {}
+export class ModelFileError extends WasmlpError {
+  override name = "ModelFileError";
+}

@@ -5,6 +5,7 @@ import type { DeviceData } from "./dataset.js";
 import { ConfigError } from "./errors.js";
 import type { Evaluation, Trainer } from "./model.js";
 import { checkKeys, choiceOption, integerOption, numberOption } from "./options.js";
+import { nodeImport } from "./platform.js";
 
 /** Metrics of one epoch, as passed to callbacks and recorded in the history. */
 export interface EpochLogs {
@@ -252,11 +253,12 @@ function checkpointer(spec: CheckpointOptions | undefined, hasValidation: boolea
   }
   const higherIsBetter = monitor === "accuracy" || monitor === "valAccuracy";
   let best = higherIsBetter ? -Infinity : Infinity;
-  // Loaded on first use, so that browsers, which pass only onSave, never import node: modules.
+  // Loaded on first use, so that browsers, which pass only onSave, never import node: modules (nor do bundlers see them;
+  // the path is relative to platform.js, which sits beside this file).
   let files: Promise<typeof import("./node/files.js")> | undefined;
   const write = async (path: string | undefined, bytes: Uint8Array) => {
     if (path === undefined) return;
-    files ??= import("./node/files.js");
+    files ??= nodeImport<typeof import("./node/files.js")>("./node/files.js");
     await (await files).writeFileAtomic(path, bytes);
   };
   return async (epoch, logs) => {
