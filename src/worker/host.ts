@@ -1,0 +1,143 @@
+// The worker side of createWorkerModel(): owns one core and one model, runs
+// what the page asks, and streams fit() progress. Training here never blocks
+// the page; fit() yields between batches, so predict and cancel get through.
+import { getCore, init } from "../core.js";
+import * as errors from "../errors.js";
+import { decodeModel } from "../io/model-file.js";
+import { parseSafetensors } from "../io/safetensors.js";
+import { Sequential, type CompileOptions } from "../model.js";
+import type { InputBatch, TargetBatch } from "../input.js";
+import type { CoreSummary, ModelSummary, Reply, Request, SerializedError } from "./protocol.js";
+
+interface Scope {
+  onmessage: ((e: MessageEvent<Request>) => void) | null;
+  postMessage(message: Reply, transfer?: Transferable[]): void;
+}
+const scope = globalThis as unknown as Scope;
+
+let model: Sequential | undefined;
+let compiled: CompileOptions | null = null;
+/** Requests to stop a fit, by the fit's id, seen before or while it runs. */
+const cancelled = new Set<number>();
+let fitting: number | undefined;
+
+scope.onmessage = (e) => {
+  const request = e.data;
+  if (request.op === "cancel") {
+    cancelled.add(request.target);
+    if (fitting === request.target && model) model.stopTraining = true;
+    return;
+  }
+  handle(request).then(
+    (value) => scope.postMessage({ id: request.id, ok: true, value, ...(request.op === "fit" && cancelled.delete(request.id) ? { cancelled: true } : {}) },
+      transferable(value)),
+    (error) => {
+      cancelled.delete(request.id);
+      scope.postMessage({ id: request.id, ok: false, error: serialize(error) });
+    });
+};
+
+async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unknown> {
+  switch (request.op) {
+    case "init": {
+      const core = await init(request.options);
+      return { threads: core.threads, build: (core as { build?: string }).build ?? "plain" } satisfies CoreSummary;
+    }
+    case "build":
+      replace(new Sequential(request.config), null);
+      return summary();
+    case "load": {
+      const next = decodeModel(request.bytes, request.options);
+      const saved = parseSafetensors(request.bytes).metadata.compile;
+      replace(next, saved ? JSON.parse(saved) as CompileOptions : null);
+      return summary();
+    }
+    case "compile":
+      current().compile(request.options);
+      compiled = request.options;
+      return summary();
+    case "fit": {
+      const m = current();
+      fitting = request.id;
+      try {
+        if (cancelled.has(request.id)) m.stopTraining = true;
+        return await m.fit(request.x as InputBatch, request.y as TargetBatch, {
+          ...request.options,
+          callbacks: {
+            ...(request.batchEvents ? { onBatchEnd: (batch: number, logs: { loss: number; accuracy?: number; size: number }) =>
+              scope.postMessage({ id: request.id, event: "batch", epoch, batch, logs }) } : {}),
+            onEpochBegin: (e: number) => { epoch = e; if (cancelled.has(request.id)) m.stopTraining = true; },
+            ...(request.epochEvents ? { onEpochEnd: (e: number, logs) => scope.postMessage({ id: request.id, event: "epoch", epoch: e, logs }) } : {}),
+          },
+        });
+      } finally {
+        fitting = undefined;
+      }
+    }
+    case "predict":
+      return copyOut(current().predict(request.x as Float32Array));
+    case "predictClasses":
+      return current().predictClasses(request.x as InputBatch);
+    case "evaluate":
+      return current().evaluate(request.x as InputBatch, request.y as TargetBatch);
+    case "save":
+      return current().save(request.options);
+    case "dispose":
+      replace(undefined, null);
+      return undefined;
+  }
+}
+/** Epoch of the running fit, for batch events. */
+let epoch = 0;
+
+function current(): Sequential {
+  if (!model) throw new errors.StateError("the worker has no model: build or load one first");
+  getCore();
+  return model;
+}
+
+function replace(next: Sequential | undefined, settings: CompileOptions | null): void {
+  if (fitting !== undefined) {
+    next?.dispose();
+    throw new errors.StateError("the worker's model is training; wait for fit() to finish (or cancel it) before replacing it");
+  }
+  model?.dispose();
+  model = next;
+  compiled = settings;
+}
+
+function summary(): ModelSummary {
+  const m = current();
+  return { config: m.toConfig(), inputs: m.inputs, outputs: m.outputs, parameterCount: m.parameterCount, compiled };
+}
+
+/** Results are copied out of shared memory (a view of it would be shared, not copied, by postMessage). */
+function copyOut<T>(value: T): T {
+  if (value instanceof Float32Array && !(value.buffer instanceof ArrayBuffer)) return value.slice() as T;
+  const m = value as { data?: unknown };
+  if (m && m.data instanceof Float32Array && !(m.data.buffer instanceof ArrayBuffer)) return { ...m, data: m.data.slice() } as T;
+  return value;
+}
+
+/** Buffers the worker made for the reply alone go back without a copy. */
+function transferable(value: unknown): Transferable[] {
+  const view = ArrayBuffer.isView(value) ? value : ArrayBuffer.isView((value as { data?: unknown })?.data) ? (value as { data: ArrayBufferView }).data : undefined;
+  return view && view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? [view.buffer] : [];
+}
+
+/** The error's class by its export name, which survives minification (a class's own name may not). */
+function serialize(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error), fields: {} };
+  const exported = Object.entries(errors).find(([, type]) => typeof type === "function" && Object.getPrototypeOf(error) === type.prototype);
+  const name = exported?.[0] ?? error.name;
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key !== "name" && key !== "message" && key !== "stack" && typeof value !== "function") fields[key] = value;
+  }
+  try {
+    structuredClone(fields);
+  } catch {
+    return { name, message: error.message, fields: {} };
+  }
+  return { name, message: error.message, fields };
+}

@@ -1,0 +1,200 @@
+// wasmlp in a real browser: Debian's Chromium driven by playwright-core, pages
+// built by Vite from the published entry points ("wasmlp", "wasmlp/worker")
+// and served from 127.0.0.1 plain, cross-origin isolated and under a strict
+// CSP. Results are compared bit for bit with the same runs in Node.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ISOLATION, serveStatic, STRICT_CSP, type StaticServer } from "./browser/server.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const root = fileURLToPath(new URL("..", import.meta.url));
+const present = existsSync(CHROMIUM);
+if (!present) console.warn(`browser tests skipped: ${CHROMIUM} is absent (CI installs it with apt-get install chromium)`);
+
+/** The run compared everywhere: big enough that the pool splits its GEMMs. */
+const SPEC = { sizes: [2, 128, 128, 3], epochs: 60, batchSize: 100, seed: 1 };
+const PLAIN = { ...SPEC, init: { simd: "plain", threads: 2 } };
+
+interface RunResult {
+  accuracy: number;
+  predictions: string;
+  threads: number;
+  shared: boolean;
+  build: string;
+  poolRuns: number;
+  model: string;
+}
+
+describe.skipIf(!present)("in Chromium", () => {
+  let out: string;
+  let server: StaticServer;
+  let browser: Browser;
+  /** The same run in Node (this process, plain SIMD), as produced by the page's own run.js. */
+  let node: Awaited<ReturnType<typeof import("./browser/page/run.js").trainSpiral>>;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), "wasmlp-browser-"));
+    const { build } = await import("vite");
+    await build({
+      configFile: false, root: join(root, "test/browser/page"), base: "./", logLevel: "warn",
+      build: { outDir: join(out, "page"), emptyOutDir: true },
+    });
+    server = await serveStatic({
+      "/plain/": { dir: join(out, "page") },
+      "/isolated/": { dir: join(out, "page"), headers: ISOLATION },
+      "/csp/": { dir: join(out, "page"), headers: STRICT_CSP },
+    });
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"],
+    });
+    const run = await import("./browser/page/run.js");
+    node = await run.trainSpiral(PLAIN);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  /** A fresh page at `prefix`, ready to call, with its errors collected. */
+  async function open(prefix: string): Promise<Page> {
+    const page = await browser.newPage();
+    page.on("pageerror", (e) => errors.push(`${prefix}: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(`${prefix}: ${m.text()}`); });
+    await page.goto(server.url(prefix));
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "ready");
+    return page;
+  }
+
+  const call = <T>(page: Page, method: string, ...args: unknown[]): Promise<T> =>
+    page.evaluate(([m, a]) => (globalThis as any).wasmlpTest[m as string](...(a as unknown[])), [method, args] as const) as Promise<T>;
+
+  it("the bundled library trains the spiral to ≥ 95% on one thread, bit-identical to Node", async () => {
+    expect(node.accuracy).toBeGreaterThanOrEqual(0.95);
+    const page = await open("/plain/");
+    expect(await call(page, "isolated")).toBe(false);
+    const r = await call<RunResult>(page, "train", PLAIN);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.95);
+    // Not isolated: no SharedArrayBuffer, so threads: 2 quietly becomes one thread.
+    expect([r.threads, r.shared, r.poolRuns]).toEqual([1, false, 0]);
+    expect(r.predictions).toBe(node.predictions);
+    await page.close();
+  }, 30_000);
+
+  it("cross-origin isolated, the thread pool runs, and results stay bit-identical (plain and relaxed SIMD)", async () => {
+    const page = await open("/isolated/");
+    expect(await call(page, "isolated")).toBe(true);
+    const r = await call<RunResult>(page, "train", PLAIN);
+    expect([r.threads, r.shared, r.build]).toEqual([2, true, "plain"]);
+    expect(r.poolRuns).toBeGreaterThan(0);
+    expect(r.predictions).toBe(node.predictions);
+    await page.close();
+
+    // The default build in Chromium is relaxed SIMD; Node 20 runs it behind a flag, in a child process.
+    const relaxedPage = await open("/isolated/");
+    const relaxed = await call<RunResult>(relaxedPage, "train", { ...SPEC, init: { threads: 2 } });
+    await relaxedPage.close();
+    expect(relaxed.build).toBe("relaxed");
+    expect(relaxed.accuracy).toBeGreaterThanOrEqual(0.95);
+    const script = `import { trainSpiral } from "./test/browser/page/run.js";
+      const r = await trainSpiral(${JSON.stringify({ ...SPEC, init: { simd: "relaxed", threads: 1 } })});
+      console.log(JSON.stringify({ predictions: r.predictions, build: r.build }));`;
+    const { stdout } = await promisify(execFile)(process.execPath,
+      ["--experimental-wasm-relaxed-simd", "--input-type=module", "-e", script], { cwd: root });
+    const child = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    expect(child.build).toBe("relaxed");
+    expect(relaxed.predictions).toBe(child.predictions);
+  }, 30_000);
+
+  it("a worker model trains off the main thread with progress events, bit-identical to Node, and cancels", async () => {
+    const page = await open("/isolated/");
+    const r = await call<RunResult & { epochEvents: number; batchEvents: number; historyEpochs: number }>(page, "workerTrain", PLAIN);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(r.threads).toBe(2); // the worker has its own pool, nested workers on shared memory
+    expect([r.epochEvents, r.historyEpochs, r.batchEvents]).toEqual([60, 60, 60 * 3]);
+    expect(r.predictions).toBe(node.predictions);
+
+    const c = await call<{ name: string; epochs: number; reason: string; eventsSeen: number; ticks: number; ms: number; predictsAfter: number }>(
+      page, "workerCancel", { ...PLAIN, init: { threads: 1 } });
+    expect(c.name).toBe("AbortError");
+    expect(c.reason).toBe("AbortError");
+    // The worker reads the cancel message when fit() next yields (every 50 ms) and stops after that batch;
+    // the history it rejects with matches the epoch events the page saw.
+    expect(c.epochs).toBeGreaterThanOrEqual(3);
+    expect(c.epochs).toBe(c.eventsSeen);
+    expect(c.ms).toBeLessThan(5000);
+    // The page kept running its own timers while the worker trained.
+    expect(c.ticks).toBeGreaterThan(0);
+    expect(c.predictsAfter).toBe(256 * 3);
+    await page.close();
+  }, 30_000);
+
+  it("under a strict CSP (no 'unsafe-eval', no inline script) the library and the worker model work", async () => {
+    const page = await open("/csp/");
+    const r = await call<RunResult>(page, "train", PLAIN);
+    expect(r.predictions).toBe(node.predictions);
+    const w = await call<RunResult>(page, "workerTrain", PLAIN);
+    expect(w.predictions).toBe(node.predictions);
+    expect(await page.evaluate(() => (globalThis as any).wasmlpTest.violations)).toEqual([]);
+    await page.close();
+    // Nothing in the bundles compiles strings to code.
+    const assets = join(out, "page/assets");
+    for (const file of (await readdir(assets)).filter((f) => f.endsWith(".js"))) {
+      const code = await readFile(join(assets, file), "utf8");
+      expect(code, file).not.toMatch(/\beval\(|new Function\(|Function\(["'`]/);
+    }
+  }, 30_000);
+
+  it("a model saved in Node loads in the browser and one saved in the browser loads in Node", async () => {
+    const page = await open("/plain/");
+    const fromNode = Buffer.from(node.model).toString("base64");
+    expect(await call(page, "loadAndPredict", fromNode, PLAIN.init)).toBe(node.predictions);
+    expect(await call(page, "workerLoadAndPredict", fromNode, PLAIN.init)).toBe(node.predictions);
+    const inBrowser = await call<RunResult>(page, "train", { ...PLAIN, seed: 7 });
+    await page.close();
+    const { load } = await import("wasmlp");
+    const { GRID, hex } = await import("./browser/page/run.js");
+    const model = await load(Buffer.from(inBrowser.model, "base64"));
+    expect(hex(model.predict(GRID))).toBe(inBrowser.predictions);
+    model.dispose();
+  }, 30_000);
+
+  it("a .wasm of another version is refused with both versions named", async () => {
+    const page = await open("/plain/");
+    const wrong = Buffer.from(wrongVersionModule(2003000)).toString("base64");
+    const message = await call<string>(page, "workerWrongVersion", wrong);
+    expect(message).toMatch(/^CoreError: .*is wasmlp 2\.3\.0, but this JavaScript is wasmlp \d+\.\d+\.\d+/);
+    await page.close();
+  }, 30_000);
+
+  it("no page reported an error", () => {
+    expect(errors).toEqual([]);
+  });
+});
+
+/** A module importing memory and reporting `code` as its wasmlp version, and nothing else. */
+function wrongVersionModule(code: number): Uint8Array {
+  const leb = (n: number) => { const b: number[] = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return b; };
+  const sleb = (n: number) => { const b: number[] = []; for (;;) { const x = n & 0x7f; n >>= 7; if ((n === 0 && !(x & 0x40)) || (n === -1 && x & 0x40)) { b.push(x); return b; } b.push(x | 0x80); } };
+  const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
+  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+  const body = [0, 0x41, ...sleb(code), 0x0b];
+  return Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, [1, 0x60, 0, 1, 0x7f]),
+    ...section(2, [1, ...name("env"), ...name("memory"), 2, 0, 1]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name("wasmlp_version"), 0, 0]),
+    ...section(10, [1, ...leb(body.length), ...body])]);
+}
