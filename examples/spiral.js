@@ -1,12 +1,14 @@
 // The main demo: a three-class spiral that no straight line can separate,
-// solved by one hidden layer of ReLU units. Run with `npm start`.
+// solved by one hidden layer of ReLU units. Run with `npm start` (or node examples/spiral.js).
+// Writes a picture of each network's decision regions (spiral-linear.svg, spiral-hidden.svg).
 
-import { mlp, spiral } from "../dist/index.js";
+import { decisionRegionsSvg, mlp, spiral } from "../dist/index.js";
+import { save } from "./_output.js";
 
 const data = spiral({ pointsPerClass: 100, classes: 3, noise: 0.2, seed: 1 });
 console.log(`spiral: ${data.rows} points in ${data.classes} classes`);
 
-for (const [label, sizes] of [["no hidden layer (linear classifier)", [2, 3]], ["one hidden layer of 100 ReLU units", [2, 100, 3]]]) {
+for (const [label, sizes, file] of [["no hidden layer (linear classifier)", [2, 3], "spiral-linear.svg"], ["one hidden layer of 100 ReLU units", [2, 100, 3], "spiral-hidden.svg"]]) {
   const model = await mlp(sizes, { activation: "relu", seed: 1 });
   model.compile({ optimizer: { type: "adam", learningRate: 0.02 }, metrics: ["accuracy"], l2: 1e-4 });
   console.log(`\n${label}: ${model.parameterCount} parameters`);
@@ -21,6 +23,7 @@ for (const [label, sizes] of [["no hidden layer (linear classifier)", [2, 3]], [
   const { accuracy } = model.evaluate(data.x, data.labels);
   console.log(`  final training accuracy: ${(100 * accuracy).toFixed(1)}% after ${history.epochs} epochs`);
   console.log(decisionMap(model, data));
+  save(file, decisionRegionsSvg(model, data.x, data.labels, { title: `${label}: ${(100 * accuracy).toFixed(1)}% correct` }));
   model.dispose();
 }
 

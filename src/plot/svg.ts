@@ -27,6 +27,8 @@ export interface LineChartOptions {
   yRange?: [number, number];
   /** Formats y tick labels (default: a short number). */
   yFormat?: (v: number) => string;
+  /** Only whole-number ticks on the x axis (epochs). */
+  integerX?: boolean;
 }
 
 /** Tableau 10: distinguishable colours for up to ten classes or series. */
@@ -47,12 +49,12 @@ export function trainingCurvesSvg(history: History, options: { title?: string } 
   const panel = { width: 480, height: 360 };
   const loss: Series[] = [{ name: "training loss", x: epochs, y: history.loss, color: PALETTE[0] }];
   if (history.valLoss?.length) loss.push({ name: "validation loss", x: epochs, y: history.valLoss, color: PALETTE[1], dashed: true });
-  const parts = [chart(loss, { ...panel, title: "Loss", xLabel: "epoch", yLabel: "loss" }, 0, 30)];
+  const parts = [chart(loss, { ...panel, title: "Loss", xLabel: "epoch", yLabel: "loss", integerX: true }, 0, 30)];
   let width = panel.width;
   if (history.accuracy?.length) {
     const acc: Series[] = [{ name: "training accuracy", x: epochs, y: history.accuracy.map((v) => 100 * v), color: PALETTE[0] }];
     if (history.valAccuracy?.length) acc.push({ name: "validation accuracy", x: epochs, y: history.valAccuracy.map((v) => 100 * v), color: PALETTE[1], dashed: true });
-    parts.push(chart(acc, { ...panel, title: "Accuracy", xLabel: "epoch", yLabel: "accuracy (%)", yFormat: (v) => `${round(v)}%` }, panel.width, 30));
+    parts.push(chart(acc, { ...panel, title: "Accuracy", xLabel: "epoch", yLabel: "accuracy (%)", yFormat: (v) => `${round(v)}%`, integerX: true }, panel.width, 30));
     width += panel.width;
   }
   const title = `<text x="${width / 2}" y="22" text-anchor="middle" font-size="16" font-weight="600" ${FONT}>${esc(options.title ?? "Training")}</text>`;
@@ -184,7 +186,7 @@ function chart(series: Series[], o: LineChartOptions & { width: number; height: 
     out.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="#eee"/>`);
     out.push(`<text x="${m.left - 6}" y="${f(sy(t) + 4)}" text-anchor="end" font-size="11" ${FONT}>${esc(yfmt(t))}</text>`);
   }
-  for (const t of ticks(xa, xb, 8)) {
+  for (const t of ticks(xa, xb, 8, o.integerX)) {
     out.push(`<line x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${m.top + h}" y2="${m.top + h + 4}" stroke="#999"/>`);
     out.push(`<text x="${f(sx(t))}" y="${m.top + h + 16}" text-anchor="middle" font-size="11" ${FONT}>${round(t)}</text>`);
   }
@@ -250,8 +252,8 @@ function span(v: number[], pad: boolean): [number, number] {
 }
 
 /** About `count` round tick values (1, 2 or 5 × 10^k apart) within [lo, hi]. */
-function ticks(lo: number, hi: number, count: number): number[] {
-  const raw = (hi - lo) / count;
+function ticks(lo: number, hi: number, count: number, integer = false): number[] {
+  const raw = Math.max((hi - lo) / count, integer ? 1 : 0);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((s) => s * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
