@@ -21,7 +21,7 @@ export type { LayerConfig } from "./layers/layer.js";
 export type { DenseOptions } from "./layers/dense.js";
 export type { MaxoutOptions } from "./layers/maxout.js";
 export type { DropoutOptions } from "./layers/dropout.js";
-export { spiral, xor, circles, moons, sine, type ToyDataset } from "./data/toy.js";
+export { spiral, xor, circles, moons, sine, type ToyDataset, type XorOptions } from "./data/toy.js";
 export { parseIdx, type IdxArray } from "./data/idx.js";
 export { imagesFromIdx, type ImageDataset } from "./data/images.js";
 export { parseCsv, csvPreprocessing, type CsvOptions, type CsvDataset } from "./data/csv.js";

@@ -4,7 +4,7 @@
 // CSP. Results are compared bit for bit with the same runs in Node.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,8 @@ import { ISOLATION, serveStatic, STRICT_CSP, type StaticServer } from "./browser
 
 const CHROMIUM = "/usr/bin/chromium";
 const root = fileURLToPath(new URL("..", import.meta.url));
+/** Kept after the run (gitignored): the playground's screenshot. */
+const artifacts = join(root, "test-artifacts");
 const present = existsSync(CHROMIUM);
 if (!present) console.warn(`browser tests skipped: ${CHROMIUM} is absent (CI installs it with apt-get install chromium)`);
 
@@ -47,10 +49,13 @@ describe.skipIf(!present)("in Chromium", () => {
       configFile: false, root: join(root, "test/browser/page"), base: "./", logLevel: "warn",
       build: { outDir: join(out, "page"), emptyOutDir: true },
     });
+    // The playground's static build, exactly as npm run build:playground makes it (into a scratch folder).
+    await build({ configFile: join(root, "playground/vite.config.ts"), logLevel: "warn", build: { outDir: join(out, "playground"), emptyOutDir: true } });
     server = await serveStatic({
       "/plain/": { dir: join(out, "page") },
       "/isolated/": { dir: join(out, "page"), headers: ISOLATION },
       "/csp/": { dir: join(out, "page"), headers: STRICT_CSP },
+      "/playground/": { dir: join(out, "playground"), headers: { ...ISOLATION, ...STRICT_CSP } },
     });
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
@@ -177,6 +182,73 @@ describe.skipIf(!present)("in Chromium", () => {
     const message = await call<string>(page, "workerWrongVersion", wrong);
     expect(message).toMatch(/^CoreError: .*is wasmlp 2\.3\.0, but this JavaScript is wasmlp \d+\.\d+\.\d+/);
     await page.close();
+  }, 30_000);
+
+  it("the playground (static build, isolated, strict CSP): train, watch accuracy rise and the picture change, save and reload", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+    page.on("pageerror", (e) => errors.push(`playground: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(`playground: ${m.text()}`); });
+    await page.goto(server.url("/playground/"));
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.textContent("#core-info")).toMatch(/threads? in the worker \(cross-origin isolated\)/);
+    const picture = () => page.evaluate(() => (document.getElementById("heatmap") as HTMLCanvasElement).toDataURL());
+    const percent = async (id: string) => Number((await page.textContent(id))!.replace("%", ""));
+    const untrained = await picture();
+
+    // One epoch, then play until the network has learnt the spiral, then pause.
+    await page.click("#step");
+    await page.waitForFunction(() => document.getElementById("epoch")!.textContent === "000,001");
+    const early = await percent("#train-accuracy");
+    await page.selectOption("#speed", "fast");
+    await page.click("#train");
+    await page.waitForFunction(() => parseFloat(document.getElementById("val-accuracy")!.textContent!) >= 90, null, { timeout: 20_000 });
+    await page.click("#train");
+    await page.waitForFunction(() => /^paused/.test(document.getElementById("status")!.textContent!));
+    expect(await percent("#train-accuracy")).toBeGreaterThan(Math.max(early, 80));
+    const epochs = Number((await page.textContent("#epoch"))!.replace(",", ""));
+    expect(epochs).toBeGreaterThan(1);
+    const trained = await picture();
+    expect(trained).not.toBe(untrained);
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, "playground.png") });
+
+    // Save: the download is a model file that Node loads, and it classifies the same spiral.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save")]);
+    const saved = await readFile((await download.path())!);
+    const { load, spiral } = await import("wasmlp");
+    const model = await load(saved);
+    const d = spiral({ pointsPerClass: 100, classes: 3, noise: 0.2, seed: 1 });
+    expect(model.evaluate(d.x, d.labels!).accuracy).toBeGreaterThan(0.85);
+    model.dispose();
+
+    // Reset to fresh weights, then load the file back: same epoch count, same picture, pixel for pixel.
+    await page.click("#reset");
+    await page.waitForFunction(() => document.getElementById("epoch")!.textContent === "000,000");
+    expect(await picture()).not.toBe(trained);
+    const file = join(out, "saved.safetensors");
+    await writeFile(file, saved);
+    await page.setInputFiles("#load-file", file);
+    await page.waitForFunction(() => /^loaded/.test(document.getElementById("status")!.textContent!));
+    expect(Number((await page.textContent("#epoch"))!.replace(",", ""))).toBe(epochs);
+    expect(await picture()).toBe(trained);
+    await page.close();
+  }, 45_000);
+
+  it("npm run playground's dev server serves a working playground", async () => {
+    const { createServer } = await import("vite");
+    const dev = await createServer({ configFile: join(root, "playground/vite.config.ts"), logLevel: "warn", server: { port: 0, strictPort: false } });
+    await dev.listen();
+    try {
+      const page = await browser.newPage();
+      page.on("pageerror", (e) => errors.push(`playground dev: ${e.message}`));
+      await page.goto(dev.resolvedUrls!.local[0]);
+      await page.waitForSelector("body[data-ready=true]");
+      await page.click("#step");
+      await page.waitForFunction(() => document.getElementById("epoch")!.textContent === "000,001");
+      await page.close();
+    } finally {
+      await dev.close();
+    }
   }, 30_000);
 
   it("no page reported an error", () => {

@@ -97,6 +97,25 @@ describe("xor", () => {
     expect(d.classes).toBe(2);
     for (let r = 0; r < 4; r++) expect(d.targets![r]).toBe(d.x[2 * r] ^ d.x[2 * r + 1]);
   });
+
+  it("with options, samples the square with XOR-of-signs labels, seeded, noise after labelling", () => {
+    const d = xor({ n: 500, seed: 3 });
+    expect([d.rows, d.cols, d.classes]).toEqual([500, 2, 2]);
+    for (let r = 0; r < 500; r++) {
+      const [px, py] = [d.x[2 * r], d.x[2 * r + 1]];
+      expect(Math.abs(px) <= 1 && Math.abs(py) <= 1).toBe(true);
+      expect(d.labels![r]).toBe(px * py < 0 ? 1 : 0);
+    }
+    const ones = d.labels!.reduce((a, b) => a + b, 0);
+    expect(ones).toBeGreaterThan(200);
+    expect(ones).toBeLessThan(300);
+    expect(Array.from(xor({ n: 500, seed: 3 }).x)).toEqual(Array.from(d.x));
+    const noisy = xor({ n: 500, seed: 3, noise: 0.2 });
+    expect(Array.from(noisy.labels!)).toEqual(Array.from(d.labels!));
+    expect(Array.from(noisy.x)).not.toEqual(Array.from(d.x));
+    expect(() => xor({ n: 0 })).toThrow(/xor: n must be an integer/);
+    expect(() => xor({ nois: 1 } as never)).toThrow(/unknown option "nois"/);
+  });
 });
 
 describe("circles", () => {

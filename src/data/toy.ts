@@ -47,6 +47,16 @@ export interface MoonsOptions {
   seed?: number;
 }
 
+/** Options of {@link xor} for a sampled XOR. */
+export interface XorOptions {
+  /** Number of points (default 200). */
+  n?: number;
+  /** Standard deviation of the Gaussian noise added to each coordinate after labelling (default 0). */
+  noise?: number;
+  /** Seed of the generator, an integer in [0, 2^32) (default 0). */
+  seed?: number;
+}
+
 /** Options of {@link sine}. */
 export interface SineOptions {
   /** Number of points (default 100). */
@@ -81,8 +91,13 @@ export function spiral(options: SpiralOptions = {}): ToyDataset {
   return { x, rows, cols: 2, labels, classes };
 }
 
-/** The four corners of the unit square with XOR targets (also as labels). */
-export function xor(): ToyDataset {
+/**
+ * Without options, the four corners of the unit square with XOR targets (also as labels). With options,
+ * `n` points uniform in [-1, 1]², labelled 1 where x and y have opposite signs (as the TensorFlow
+ * Playground's XOR), then moved by Gaussian noise.
+ */
+export function xor(options?: XorOptions): ToyDataset {
+  if (options !== undefined) return noisyXor(options);
   const labels = Int32Array.of(0, 1, 1, 0);
   return {
     x: Float32Array.of(0, 0, 0, 1, 1, 0, 1, 1),
@@ -92,6 +107,25 @@ export function xor(): ToyDataset {
     targets: Float32Array.from(labels),
     classes: 2,
   };
+}
+
+function noisyXor(options: XorOptions): ToyDataset {
+  checkKeys("xor", options, ["n", "noise", "seed"]);
+  const { n = 200, noise = 0, seed = 0 } = options;
+  count("xor", "n", n, 1);
+  nonNegative("xor", "noise", noise);
+  const rand = mulberry32(seedOf("xor", seed));
+  const randn = gaussian(seedOf("xor", seed) ^ 0x5bd1e995);
+  const x = new Float32Array(n * 2);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const px = 2 * rand() - 1;
+    const py = 2 * rand() - 1;
+    labels[i] = px * py < 0 ? 1 : 0;
+    x[2 * i] = px + noise * randn();
+    x[2 * i + 1] = py + noise * randn();
+  }
+  return { x, rows: n, cols: 2, labels, classes: 2 };
 }
 
 /** Two concentric circles (radii 1 and `factor`), label 0 outer, 1 inner, with Gaussian noise. */

@@ -2,7 +2,7 @@
 // training never freezes the page. Each method posts one request and resolves
 // with the worker's answer; fit() also streams progress and stops on abort.
 import * as errors from "../errors.js";
-import type { CompileOptions, Evaluation, ModelConfig } from "../model.js";
+import type { CompileOptions, Evaluation, ModelConfig, NamedTensor } from "../model.js";
 import type { LoadOptions, SaveOptions } from "../io/model-file.js";
 import type { InputBatch, Matrix, TargetBatch } from "../input.js";
 import type { EpochLogs, History } from "../training.js";
@@ -134,6 +134,11 @@ export class WorkerModel {
   /** Mean loss (and accuracy) over (x, y), without training. */
   evaluate(x: InputBatch, y: TargetBatch): Promise<Evaluation> {
     return this.request({ op: "evaluate", x, y });
+  }
+
+  /** Copies of all parameter tensors with their names and shapes, as Sequential.getWeights(). */
+  getWeights(): Promise<NamedTensor[]> {
+    return this.request({ op: "getWeights" });
   }
 
   /** The model file bytes, as Sequential.save(). */

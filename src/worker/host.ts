@@ -82,6 +82,8 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
       return current().evaluate(request.x as InputBatch, request.y as TargetBatch);
     case "save":
       return current().save(request.options);
+    case "getWeights":
+      return current().getWeights();
     case "dispose":
       replace(undefined, null);
       return undefined;

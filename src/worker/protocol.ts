@@ -26,6 +26,7 @@ export type Request =
   | { id: number; op: "predictClasses"; x: unknown }
   | { id: number; op: "evaluate"; x: unknown; y: unknown }
   | { id: number; op: "save"; options?: SaveOptions }
+  | { id: number; op: "getWeights" }
   | { id: number; op: "dispose" }
   | { id: number; op: "cancel"; target: number };
 
