@@ -68,22 +68,39 @@ export function fitPreprocessing(x: Matrix | ByteMatrix, options: FitPreprocessi
   for (const c of exclude) {
     if (!Number.isInteger(c) || c < 0 || c >= cols) throw new ConfigError(`fitPreprocessing: exclude has column ${describe(c)}, outside 0..${cols - 1}`);
   }
-  // Statistics in float64: one pass for min/max or sum/sum of squares, per column or pooled.
+  // Statistics in float64, one pass: min/max or sum/sum of squares per column, pooled afterwards if asked.
+  const minmax = method === "minmax";
+  const skip = new Uint8Array(cols);
+  for (const c of exclude) skip[c] = 1;
+  const colA = new Float64Array(cols).fill(minmax ? Infinity : 0);
+  const colB = new Float64Array(cols).fill(minmax ? -Infinity : 0);
+  for (let r = 0, base = 0; r < rows; r++, base += cols) {
+    if (minmax) {
+      for (let c = 0; c < cols; c++) {
+        const v = data[base + c];
+        if (v < colA[c]) colA[c] = v;
+        if (v > colB[c]) colB[c] = v;
+      }
+    } else {
+      for (let c = 0; c < cols; c++) {
+        const v = data[base + c];
+        colA[c] += v;
+        colB[c] += v * v;
+      }
+    }
+  }
   const groups = perColumn ? cols : 1;
-  const a = new Float64Array(groups).fill(method === "minmax" ? Infinity : 0);
-  const b = new Float64Array(groups).fill(method === "minmax" ? -Infinity : 0);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
+  const a = perColumn ? colA : Float64Array.of(minmax ? Infinity : 0);
+  const b = perColumn ? colB : Float64Array.of(minmax ? -Infinity : 0);
+  if (!perColumn) {
     for (let c = 0; c < cols; c++) {
-      if (exclude.has(c)) continue;
-      const v = data[base + c];
-      const g = perColumn ? c : 0;
-      if (method === "minmax") {
-        if (v < a[g]) a[g] = v;
-        if (v > b[g]) b[g] = v;
+      if (skip[c]) continue;
+      if (minmax) {
+        a[0] = Math.min(a[0], colA[c]);
+        b[0] = Math.max(b[0], colB[c]);
       } else {
-        a[g] += v;
-        b[g] += v * v;
+        a[0] += colA[c];
+        b[0] += colB[c];
       }
     }
   }
