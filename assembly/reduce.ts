@@ -1,5 +1,5 @@
 // Reductions and vector updates the layers and the training loop share: bias
-// gradients, norms, finiteness and label checks, and batch gathering.
+// gradients, norms, clipping, finiteness and label checks, and batch gathering.
 
 /** out (+)= Σ over rows of x (rows×cols), per column; accumulate 0 overwrites out. */
 export function column_sums(x: usize, out: usize, rows: i32, cols: i32, accumulate: i32): void {
@@ -88,6 +88,22 @@ export function scale(x: usize, n: i32, s: f32): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(x + o, load<f32>(x + o) * s);
+  }
+}
+
+/** x = min(max(x, lo), hi) over n floats; NaN stays NaN so divergence is still seen. */
+export function clamp(x: usize, n: i32, lo: f32, hi: f32): void {
+  // f32x4.min/max propagate NaN (pmin/pmax would not), matching Mathf.min/max in the tail.
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(x + o, f32x4.min(f32x4.max(v128.load(x + o), vlo), vhi));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, Mathf.min(Mathf.max(load<f32>(x + o), lo), hi));
   }
 }
 

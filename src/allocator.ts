@@ -26,6 +26,7 @@ export class Allocator {
 
   /** Reserves `bytes` bytes (rounded up to the alignment) and returns their address. */
   alloc(bytes: number): number {
+    if (!(bytes >= 0)) throw new CoreError(`alloc: a byte count must be a number ≥ 0, got ${bytes}`);
     const size = Math.max(ALIGN, align(bytes));
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i];
@@ -36,7 +37,7 @@ export class Allocator {
       return this.take(start, size);
     }
     const start = this.top;
-    this.ensure(start + size);
+    this.ensure(start + size, bytes);
     this.top = start + size;
     return this.take(start, size);
   }
@@ -78,13 +79,18 @@ export class Allocator {
     }
   }
 
-  private ensure(end: number): void {
-    if (end > this.maxBytes) {
-      throw new CoreError(
-        `out of memory: ${end} bytes needed, the core's limit is ${this.maxBytes} bytes`);
-    }
+  /** Grows memory to `end` bytes for a request of `bytes`, or throws a CoreError saying what did not fit. */
+  private ensure(end: number, bytes: number): void {
+    const refuse = (why: string) => new CoreError(`out of memory: ${bytes} bytes requested with ${this.inUse} in use; ${why}`);
+    if (!Number.isFinite(end) || end > this.maxBytes) throw refuse(`the core's memory limit is ${this.maxBytes} bytes`);
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end <= have) return;
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      // Below the limit, the host may still refuse to grow (its own memory is short).
+      throw refuse(`the host refused to grow the core's memory from ${have} to ${end} bytes (${(e as Error).message})`);
+    }
   }
 }
 

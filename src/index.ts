@@ -1,6 +1,6 @@
 // wasmlp: multilayer perceptrons on a SIMD WebAssembly core.
 export { init, getCore, setThreads, shutdown, relaxedSimdSupported, type InitOptions, type WasmSource, type SimdBuild } from "./core.js";
-export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError } from "./errors.js";
+export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError, DivergenceError, AbortError } from "./errors.js";
 export {
   Sequential, sequential, type ModelConfig, type CompileOptions, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
 } from "./model.js";
@@ -9,6 +9,7 @@ export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/s
 export { ONNX_OPSET } from "./io/onnx.js";
 export { mlp, dense, maxout, dropout, type MlpOptions } from "./builders.js";
 export type { FitOptions, History, Callbacks, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule } from "./training.js";
+export type { DivergenceOptions, DivergenceRecord } from "./divergence.js";
 export type { Matrix, ByteMatrix, InputBatch, TargetBatch } from "./input.js";
 export {
   fitPreprocessing, scaling, oneHot, type Preprocessing, type PreprocessingMethod, type FitPreprocessingOptions, type InputColumn, type TargetColumn,

@@ -56,6 +56,8 @@ export interface Kernels {
   sum_squares(x: number, n: number): number;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(x: number, n: number, s: number): void;
+  /** x = min(max(x, lo), hi); NaN stays NaN. */
+  clamp(x: number, n: number, lo: number, hi: number): void;
   count_nonfinite(x: number, n: number): number;
   first_label_out_of_range(labels: number, n: number, classes: number): number;
   gather_rows(src: number, index: number, dst: number, rows: number, cols: number): void;

@@ -14,6 +14,7 @@ import { Network } from "./network.js";
 import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerName } from "./optimizers.js";
 import { checkKeys, describe, integerOption, numberOption } from "./options.js";
 import { checkPreprocessing, isIdentity, uniform, type Preprocessing } from "./preprocessing.js";
+import { reclaimer, type Owned } from "./reclaim.js";
 import { train, type EpochLogs, type FitOptions, type History } from "./training.js";
 
 /** Architecture of a model: input width, layers, and the seed that makes it repeatable. */
@@ -70,14 +71,20 @@ export class Sequential {
   stopTraining = false;
   readonly seed: number;
   private readonly core: Core;
-  private net: Network | undefined;
   private lossFn: Loss | undefined;
-  private optimizer: Optimizer | undefined;
   private compiled: Required<Pick<CompileOptions, "l2">> & { metrics: boolean; loss: LossName; optimizer: Optimizer["config"] } | undefined;
   private busy = false;
-  private lossBuffers = { grad: 0, targets: 0, rows: 0 };
   private readonly training: TrainingRecord = { epochs: 0 };
-  private prep: { spec: Preprocessing; transform?: RowTransform } | undefined;
+  /** The model's memory in the core, apart from the model so that a dropped model's memory can be freed (see reclaim.ts). */
+  private readonly owned: Owned;
+  private get net(): Network | undefined { return this.owned.net; }
+  private set net(net: Network | undefined) { this.owned.net = net; }
+  private get optimizer(): Optimizer | undefined { return this.owned.optimizer; }
+  private set optimizer(optimizer: Optimizer | undefined) { this.owned.optimizer = optimizer; }
+  private get lossBuffers(): Owned["lossBuffers"] { return this.owned.lossBuffers; }
+  private set lossBuffers(buffers: Owned["lossBuffers"]) { this.owned.lossBuffers = buffers; }
+  private get prep(): Owned["prep"] { return this.owned.prep; }
+  private set prep(prep: Owned["prep"]) { this.owned.prep = prep; }
 
   /** Builds the layers and initialises weights; the core must be loaded (see init()). */
   constructor(config: ModelConfig) {
@@ -88,7 +95,9 @@ export class Sequential {
     }
     this.seed = config.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : integerOption(config.seed, "model config: seed", 0);
     this.core = getCore();
+    this.owned = { core: this.core, lossBuffers: { grad: 0, targets: 0, rows: 0 } };
     this.net = new Network(this.core, inputs, config.layers, this.seed);
+    reclaimer?.register(this, this.owned, this.owned);
   }
 
   /** Width of each input row. */
@@ -209,14 +218,15 @@ export class Sequential {
     const core = this.core;
     const n = out.length;
     const p = core.allocF32(n);
-    const q = core.allocator.alloc(m.rows * 4);
+    let q = 0;
     try {
+      q = core.allocator.alloc(m.rows * 4);
       core.f32(p, n).set(out);
       core.kernels.argmax_rows(p, q, m.rows, this.outputs);
       return core.i32(q, m.rows).slice();
     } finally {
       core.free(p);
-      core.free(q);
+      if (q) core.free(q);
     }
   }
 
@@ -332,6 +342,7 @@ export class Sequential {
     this.net.dispose();
     this.net = undefined;
     this.optimizer = undefined;
+    reclaimer?.unregister(this.owned);
   }
 
   // ---- internals ----
@@ -459,7 +470,13 @@ export class Sequential {
       net.reserve(rows);
       if (rows <= this.lossBuffers.rows) return;
       this.freeLossBuffers();
-      this.lossBuffers = { grad: core.allocF32(rows * outputs), targets: core.allocF32(rows * outputs), rows };
+      const grad = core.allocF32(rows * outputs);
+      try {
+        this.lossBuffers = { grad, targets: core.allocF32(rows * outputs), rows };
+      } catch (e) {
+        core.free(grad);
+        throw e;
+      }
     };
     const penalty = (): number => compiled.l2 ? 0.5 * compiled.l2 * core.kernels.sum_squares(net.params, net.decaySize) : 0;
     const lossAndGradient = (x: number, targets: DeviceTargets, rows: number, training: boolean) => {
@@ -471,7 +488,7 @@ export class Sequential {
       return { loss: value + penalty(), accuracy };
     };
     return {
-      core, net, reserve, penalty, lossAndGradient,
+      core, net, optimizer, reserve, penalty, lossAndGradient,
       recordEpoch: (logs) => {
         this.training.epochs++;
         this.training.last = { ...logs };
@@ -488,9 +505,10 @@ export class Sequential {
           accuracy: compiled.metrics ? loss.accuracy(core, out, targets, rows, outputs) : NaN,
         };
       },
-      step(data, index, rows) {
+      step(data, index, rows, beforeUpdate) {
         data.gather(index, rows, net.inputBuffer, this.targetsBuffer);
         const r = lossAndGradient(net.inputBuffer, { kind: data.targets.kind, ptr: this.targetsBuffer }, rows, true);
+        beforeUpdate?.();
         optimizer.step(net.params, net.grads, net.size);
         net.weightsChanged();
         return r;
@@ -505,6 +523,7 @@ export class Sequential {
 export interface Trainer {
   core: Core;
   net: Network;
+  optimizer: Optimizer;
   metrics: boolean;
   readonly stop: boolean;
   readonly targetsBuffer: number;
@@ -514,7 +533,8 @@ export interface Trainer {
   penalty(): number;
   lossAndGradient(x: number, targets: DeviceTargets, rows: number, training: boolean): { loss: number; accuracy: number };
   score(x: number, targets: DeviceTargets, rows: number): { loss: number; accuracy: number };
-  step(data: DeviceData, index: number, rows: number): { loss: number; accuracy: number };
+  /** One training batch: gather, forward, backward, `beforeUpdate` (gradient clipping), optimizer step. */
+  step(data: DeviceData, index: number, rows: number, beforeUpdate?: () => void): { loss: number; accuracy: number };
   evaluate(data: DeviceData, start: number, count: number): Evaluation;
   /** Counts a finished epoch in the model's training record (saved in model files). */
   recordEpoch(logs: EpochLogs): void;

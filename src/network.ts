@@ -4,6 +4,7 @@
 // packed copies of the weights the forward GEMMs read, remade only when the
 // weights change (whoever writes parameters calls weightsChanged()).
 import type { Core } from "./core.js";
+import { CoreError } from "./errors.js";
 import { initialize } from "./initializers.js";
 import { createLayer } from "./layers/registry.js";
 import type { Layer, LayerConfig, ParamSlot, ParamSpec, Runtime } from "./layers/layer.js";
@@ -68,14 +69,20 @@ export class Network {
     }
     this.size = Math.max(offset, PAD);
     this.decaySize = decaySize;
-    this.params = core.allocF32(this.size);
-    this.grads = core.allocF32(this.size);
-    ordered.forEach(({ spec }, j) => {
-      if (!spec.packed) return;
-      const [K, N] = spec.shape;
-      const value = this.params + this.info[j].offset * 4;
-      this.packedCopies.push({ value, packed: core.allocator.alloc(core.kernels.packed_b_bytes(K, N)), K, N });
-    });
+    try {
+      this.params = core.allocF32(this.size);
+      this.grads = core.allocF32(this.size);
+      ordered.forEach(({ spec }, j) => {
+        if (!spec.packed) return;
+        const [K, N] = spec.shape;
+        const value = this.params + this.info[j].offset * 4;
+        this.packedCopies.push({ value, packed: core.allocator.alloc(core.kernels.packed_b_bytes(K, N)), K, N });
+      });
+    } catch (e) {
+      // Too big for the core: free what was allocated, so a refused model leaks nothing.
+      this.dispose();
+      throw e instanceof CoreError ? new CoreError(`a network of ${this.parameterCount} parameters does not fit: ${e.message}`) : e;
+    }
     core.f32(this.params, this.size).fill(0);
     core.f32(this.grads, this.size).fill(0);
     this.layers.forEach((layer, i) => {
@@ -109,6 +116,8 @@ export class Network {
     const core = this.core;
     if (this.input) core.free(this.input);
     if (this.workPtr) core.free(this.workPtr);
+    // Nothing stale survives a failed allocation below: the next call allocates everything again.
+    this.input = this.workPtr = this.rt.work = this.capacity = 0;
     this.input = core.allocF32(rows * this.inputs);
     for (const layer of this.layers) layer.allocate(rows);
     const work = Math.max(64, ...this.layers.map((l) => l.workBytes(rows)));

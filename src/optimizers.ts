@@ -102,11 +102,18 @@ abstract class Rule implements Optimizer {
 
   constructor(protected readonly core: Core, readonly config: Optimizer["config"], n: number, names: string[]) {
     this.learningRate = config.learningRate;
-    this.buffers = names.map((name) => {
-      const ptr = core.allocF32(n);
-      core.f32(ptr, n).fill(0);
-      return { name, ptr };
-    });
+    this.buffers = [];
+    try {
+      for (const name of names) {
+        const ptr = core.allocF32(n);
+        core.f32(ptr, n).fill(0);
+        this.buffers.push({ name, ptr });
+      }
+    } catch (e) {
+      // The state did not fit: free the part that did, so a refused compile() leaks nothing.
+      this.dispose();
+      throw e;
+    }
   }
 
   /** @inheritdoc */

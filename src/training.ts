@@ -1,10 +1,12 @@
 // The training loop: epochs of shuffled mini-batches, validation, early
 // stopping, callbacks and the returned history. Every batch is one gather,
 // one forward, one backward and one optimizer call into the core.
+import { clipGradients, clippingOptions } from "./clipping.js";
 import type { DeviceData } from "./dataset.js";
-import { ConfigError } from "./errors.js";
+import { divergencePolicy, Snapshot, type DivergenceOptions, type DivergenceRecord } from "./divergence.js";
+import { AbortError, ConfigError, DivergenceError } from "./errors.js";
 import type { Evaluation, Trainer } from "./model.js";
-import { checkKeys, choiceOption, integerOption, numberOption } from "./options.js";
+import { checkKeys, choiceOption, describe, integerOption, numberOption } from "./options.js";
 import { nodeImport } from "./platform.js";
 
 /** Metrics of one epoch, as passed to callbacks and recorded in the history. */
@@ -83,6 +85,18 @@ export interface FitOptions {
   checkpoint?: CheckpointOptions;
   /** Change the learning rate as training goes (default: constant). */
   learningRateSchedule?: LearningRateSchedule;
+  /** Stops training after the current batch when aborted: fit() rejects with an AbortError and the model keeps that batch's weights. */
+  signal?: AbortSignal;
+  /** Scale the whole gradient (all parameters together) down to this L2 norm when it is larger. */
+  clipNorm?: number;
+  /** Clamp every gradient element into [−clipValue, clipValue] (before clipNorm, when both are set). */
+  clipValue?: number;
+  /**
+   * When the loss or the weights become NaN or infinite, the model goes back to the weights and optimizer
+   * state of the start of that epoch, then 'throw' (default) rejects with a DivergenceError, 'recover'
+   * lowers the learning rate (×0.1, at most 3 times) and runs the epoch again.
+   */
+  onDivergence?: "throw" | "recover" | DivergenceOptions;
 }
 
 /** What fit() returns: one entry per completed epoch. */
@@ -96,10 +110,12 @@ export interface History {
   bestEpoch?: number;
   /** True when early stopping or stopTraining ended training before `epochs` (a partly done epoch is not recorded). */
   stoppedEarly: boolean;
+  /** Divergences recovered from with onDivergence: 'recover', in order. */
+  recoveries?: DivergenceRecord[];
 }
 
 const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose", "checkpoint",
-  "learningRateSchedule"];
+  "learningRateSchedule", "signal", "clipNorm", "clipValue", "onDivergence"];
 /** Yield to the event loop at least this often (ms) so pages and progress bars stay live. */
 const YIELD_MS = 50;
 
@@ -124,37 +140,61 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
   const baseRate = t.learningRate;
   const schedule = scheduler(options.learningRateSchedule, epochs, baseRate);
   const batches = Math.ceil(trainRows / batchSize);
+  const signal = abortSignal(options.signal);
+  const clip = clippingOptions(options.clipNorm, options.clipValue);
+  const policy = divergencePolicy(options.onDivergence);
 
   const core = t.core;
-  const rows = Math.min(batchSize, trainRows);
-  t.reserve(rows);
-  const index = core.allocator.alloc(trainRows * 4);
   const history: History = { epochs: 0, loss: [], stoppedEarly: false };
   if (t.metrics) history.accuracy = [];
   if (hasValidation) {
     history.valLoss = [];
     if (t.metrics) history.valAccuracy = [];
   }
+  if (signal?.aborted) throw aborted(signal, "before training started", history);
+  const rows = Math.min(batchSize, trainRows);
+  t.reserve(rows);
+  const index = core.allocator.alloc(trainRows * 4);
+  let snapshot: Snapshot | undefined;
+  const clipHook = clip ? () => clipGradients(core, t.net.grads, t.net.size, clip) : undefined;
+  let rateScale = 1;
   let best: Float32Array | undefined;
   try {
+    snapshot = new Snapshot(core, t.net, t.optimizer);
     const identity = Int32Array.from({ length: trainRows }, (_, i) => i);
     cb.onTrainBegin?.();
     let lastYield = Date.now();
     for (let epoch = 0; epoch < epochs; epoch++) {
+      if (signal?.aborted) throw aborted(signal, `before epoch ${epoch}`, history);
       cb.onEpochBegin?.(epoch);
+      snapshot.take();
       // Each epoch shuffles the identity, so its order depends on the RNG state alone and a resumed run matches.
       core.i32(index, trainRows).set(identity);
       if (shuffle) core.kernels.rng_shuffle(t.net.rt.rng, index, trainRows);
       let loss = 0;
       let acc = 0;
       let interrupted = false;
+      let diverged: { batch: number; loss: number; what: string } | undefined;
       for (let start = 0, batch = 0; start < trainRows; start += batchSize, batch++) {
         const n = Math.min(batchSize, trainRows - start);
-        if (schedule) t.learningRate = schedule(epoch + batch / batches);
-        const r = t.step(data, index + start * 4, n);
+        if (schedule || rateScale !== 1) t.learningRate = (schedule ? schedule(epoch + batch / batches) : baseRate) * rateScale;
+        let r: { loss: number; accuracy: number };
+        try {
+          r = t.step(data, index + start * 4, n, clipHook);
+        } catch (e) {
+          // A failure inside the core (a pool worker dying) may leave an update half applied.
+          snapshot.restore();
+          throw e;
+        }
+        const bad = core.kernels.count_nonfinite(t.net.params, t.net.size);
+        if (!Number.isFinite(r.loss) || bad > 0) {
+          diverged = { batch, loss: r.loss, what: Number.isFinite(r.loss) ? `${bad} weights became non-finite (loss ${r.loss})` : `the loss became ${r.loss}` };
+          break;
+        }
         loss += r.loss * n;
         acc += r.accuracy * n;
         cb.onBatchEnd?.(batch, t.metrics ? { loss: r.loss, accuracy: r.accuracy, size: n } : { loss: r.loss, size: n });
+        if (signal?.aborted) throw aborted(signal, `after batch ${batch} of epoch ${epoch}`, history);
         if (t.stop) {
           interrupted = true;
           break;
@@ -163,6 +203,26 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
           await new Promise((resolve) => setTimeout(resolve, 0));
           lastYield = Date.now();
         }
+      }
+      if (!diverged && !interrupted) {
+        const bad = snapshot.stateNonFinite();
+        if (bad > 0) diverged = { batch: batches - 1, loss: NaN, what: `${bad} values of the optimizer state became non-finite` };
+      }
+      if (diverged) {
+        snapshot.restore();
+        const rate = t.learningRate;
+        if (!policy.recover || (history.recoveries?.length ?? 0) >= policy.maxRecoveries) {
+          const tried = history.recoveries?.length ? ` after ${history.recoveries.length} recoveries` : "";
+          throw new DivergenceError(
+            `fit: training diverged in epoch ${epoch}, batch ${diverged.batch}${tried}: ${diverged.what} at learning rate ${rate}; ` +
+            `the model is back at its weights from the start of epoch ${epoch}. Lower the learning rate, set clipNorm or clipValue, ` +
+            `or pass onDivergence: 'recover'`, epoch, diverged.batch, diverged.loss, history);
+        }
+        rateScale *= policy.factor;
+        t.learningRate = (schedule ? schedule(epoch) : baseRate) * rateScale;
+        (history.recoveries ??= []).push({ epoch, batch: diverged.batch, loss: diverged.loss, learningRate: t.learningRate });
+        epoch--;
+        continue;
       }
       if (interrupted) {
         history.stoppedEarly = true;
@@ -204,10 +264,26 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
     }
   } finally {
     core.free(index);
+    snapshot?.free();
     t.learningRate = baseRate;
   }
   cb.onTrainEnd?.(history);
   return history;
+}
+
+/** Checks fit()'s signal option: an AbortSignal, or undefined. */
+function abortSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (typeof signal !== "object" || signal === null || typeof (signal as AbortSignal).aborted !== "boolean") {
+    throw new ConfigError(`fit: signal must be an AbortSignal (e.g. new AbortController().signal), got ${describe(signal)}`);
+  }
+  return signal as AbortSignal;
+}
+
+/** The error an aborted fit() rejects with. */
+function aborted(signal: AbortSignal, when: string, history: History): AbortError {
+  const reason = signal.reason instanceof Error ? `: ${signal.reason.message}` : "";
+  return new AbortError(`fit: aborted ${when}${reason}; the model keeps the weights of the last completed batch`, signal.reason, history);
 }
 
 function record(h: History, logs: EpochLogs): void {

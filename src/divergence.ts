@@ -1,0 +1,100 @@
+// Divergence: a batch whose loss, or whose updated weights, are NaN or
+// infinite. The training loop copies the weights and the optimizer state at
+// the start of every epoch (a point known to be finite) and, on divergence,
+// goes back to that copy; then it either throws or lowers the learning rate
+// and runs the epoch again. One copy per epoch, not per batch: a per-batch
+// copy would cost as much as a small batch's forward pass.
+import type { Core } from "./core.js";
+import { ConfigError } from "./errors.js";
+import type { Network } from "./network.js";
+import type { Optimizer } from "./optimizers.js";
+import { checkKeys, choiceOption, describe, integerOption, numberOption } from "./options.js";
+
+/** What fit() does when training diverges; a string is the action with default settings. */
+export interface DivergenceOptions {
+  /** 'throw' (default): put back the last good weights and reject with a DivergenceError. 'recover': put them back, lower the learning rate, go on. */
+  action?: "throw" | "recover";
+  /** 'recover': the learning rate is multiplied by this each time; default 0.1. */
+  factor?: number;
+  /** 'recover': after this many recoveries in one fit(), the next divergence throws; default 3. */
+  maxRecoveries?: number;
+}
+
+/** A divergence fit() recovered from, as recorded in the history. */
+export interface DivergenceRecord {
+  epoch: number;
+  batch: number;
+  /** The loss of the batch that diverged (finite when only the update overflowed). */
+  loss: number;
+  /** The learning rate the epoch was run again with. */
+  learningRate: number;
+}
+
+/** The resolved divergence settings. */
+export interface DivergencePolicy {
+  recover: boolean;
+  factor: number;
+  maxRecoveries: number;
+}
+
+/** Reads fit()'s onDivergence option, or throws a ConfigError naming it. */
+export function divergencePolicy(spec: unknown): DivergencePolicy {
+  const where = "fit: onDivergence";
+  const o: DivergenceOptions = typeof spec === "string" ? { action: spec as DivergenceOptions["action"] } : spec ?? {};
+  if (typeof o !== "object" || o === null || Array.isArray(o)) {
+    throw new ConfigError(`${where} must be 'throw', 'recover' or {action, factor, maxRecoveries}, got ${describe(spec)}`);
+  }
+  checkKeys(o, ["action", "factor", "maxRecoveries"], where);
+  const action = choiceOption(o.action ?? "throw", `${where}${typeof spec === "string" ? "" : ".action"}`, ["throw", "recover"] as const);
+  const factor = numberOption(o.factor ?? 0.1, `${where}.factor`, 0, 1);
+  if (factor === 0) throw new ConfigError(`${where}.factor must be a finite number > 0 and < 1, got 0`);
+  return { recover: action === "recover", factor, maxRecoveries: integerOption(o.maxRecoveries ?? 3, `${where}.maxRecoveries`, 0) };
+}
+
+/** A copy of a network's parameters and its optimizer's state and step count, in the core, to go back to. */
+export class Snapshot {
+  private readonly ptr: number;
+  private readonly buffers: number[];
+  private steps = 0;
+
+  constructor(private readonly core: Core, private readonly net: Network, private readonly optimizer: Optimizer) {
+    this.buffers = [net.params, ...optimizer.state().map((s) => s.ptr)];
+    this.ptr = core.allocF32(this.buffers.length * net.size);
+  }
+
+  /** Copies the current parameters and optimizer state. */
+  take(): void {
+    this.copy(true);
+    this.steps = this.optimizer.steps;
+  }
+
+  /** Puts back what take() copied. */
+  restore(): void {
+    this.copy(false);
+    this.optimizer.steps = this.steps;
+    this.net.weightsChanged();
+  }
+
+  /** Number of NaN or infinite values among the optimizer's state buffers. */
+  stateNonFinite(): number {
+    let bad = 0;
+    for (const b of this.buffers.slice(1)) bad += this.core.kernels.count_nonfinite(b, this.net.size);
+    return bad;
+  }
+
+  /** Frees the copy. */
+  free(): void {
+    this.core.free(this.ptr);
+  }
+
+  private copy(save: boolean): void {
+    const bytes = this.net.size * 4;
+    // A fresh view: memory may have grown since the last copy.
+    const memory = new Uint8Array(this.core.memory.buffer);
+    this.buffers.forEach((b, i) => {
+      const saved = this.ptr + i * bytes;
+      if (save) memory.copyWithin(saved, b, b + bytes);
+      else memory.copyWithin(b, saved, saved + bytes);
+    });
+  }
+}
