@@ -164,7 +164,10 @@ describe("wasmlp on Fashion-MNIST (the committed subset)", () => {
     expect(report.testResult.classes[0].name).toBe("T-shirt/top");
     expect(report.samplesPerSecond).toBeGreaterThan(1000);
     expect(checkSvg(await readFile(report.pictures.confusion, "utf8")).get("rect.cell")).toBe(100);
-    expect(checkSvg(await readFile(report.pictures.training, "utf8")).get("polyline.series")).toBe(2);
+    // Training and test curves: the test data is scored each epoch, for the picture only.
+    expect(checkSvg(await readFile(report.pictures.training, "utf8")).get("polyline.series")).toBe(4);
+    expect(report.testCurve.accuracy).toHaveLength(5);
+    expect(report.testCurve.accuracy[4]).toBe(report.testResult.accuracy);
     // The saved model scores the same through `evaluate`, reading the same folder's t10k files.
     const e = JSON.parse((await wasmlp("evaluate", at("fashion.safetensors"), FASHION, "--json", "--no-plot")).stdout);
     expect(e.accuracy).toBeCloseTo(report.testResult.accuracy, 10);

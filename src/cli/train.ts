@@ -132,7 +132,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     io.log(`network ${sizes.join("-")} (${settings.activation}${settings.dropout ? `, dropout ${settings.dropout}` : ""}), ` +
       `${model.parameterCount.toLocaleString("en-US")} parameters, seed ${model.seed}, ${core.threads} thread${core.threads === 1 ? "" : "s"}`);
 
-    const run = await fitWithProgress(model, data, settings, monitor, hasValidation, io);
+    // Without validation data, the test data is scored after each epoch for the curves only: it picks nothing.
+    const run = await fitWithProgress(model, data, settings, monitor, hasValidation, io, hasValidation ? undefined : test);
     // The best epoch's model by `monitor` with validation data or early stopping; otherwise the last epoch's.
     const bytes = (hasValidation || settings.patience !== undefined ? run.best : run.last) ?? model.save();
     final = decodeModel(bytes);
@@ -144,7 +145,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     if (test) testReport = classification ? classificationReport(final, test, names) : regressionReport(final, test);
     if (!settings.noPlot && run.history.epochs > 0) {
       pictures.training = sibling(out, ".training.svg");
-      await writeFile(pictures.training, trainingCurvesSvg(run.history, { title: `Training ${sizes.join("-")}` }));
+      const curves = run.testCurve ? { ...run.history, valLoss: run.testCurve.loss, valAccuracy: run.testCurve.accuracy } : run.history;
+      await writeFile(pictures.training, trainingCurvesSvg(curves, { title: `Training ${sizes.join("-")}`, validationName: run.testCurve ? "test" : "validation" }));
     }
     if (!settings.noPlot && testReport && "confusionMatrix" in testReport) {
       pictures.confusion = sibling(out, ".confusion.svg");
@@ -162,7 +164,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       network: { sizes, activation: settings.activation, dropout: settings.dropout, parameters: model.parameterCount, seed: model.seed },
       threads: core.threads, epochs: run.history.epochs, bestEpoch: run.bestEpoch, monitor,
       stoppedEarly: run.history.stoppedEarly, interrupted: run.interrupted, seconds: round(run.seconds, 2),
-      samplesPerSecond: Math.round(run.samples / run.seconds), history: run.history, testResult: testReport,
+      samplesPerSecond: Math.round(run.samples / run.seconds), history: run.history, testCurve: run.testCurve, testResult: testReport,
     };
     if (io.json) io.result(summary);
     else io.log(finalReport(summary, run, testReport));
@@ -259,6 +261,8 @@ function makePreprocessing(data: Loaded, o: Options, names: string[]): Preproces
 
 interface Run {
   history: History;
+  /** Test loss (and accuracy) after each epoch, when there is test data but no validation data. */
+  testCurve?: { loss: number[]; accuracy?: number[] };
   best?: Uint8Array;
   last?: Uint8Array;
   bestEpoch?: number;
@@ -268,8 +272,11 @@ interface Run {
 }
 
 /** fit() with a progress bar per epoch, one line per epoch, best/last model bytes kept, and Ctrl-C handled. */
-async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, monitor: Monitor, hasValidation: boolean, io: Io): Promise<Run> {
+async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, monitor: Monitor, hasValidation: boolean, io: Io,
+  test?: Loaded): Promise<Run> {
   const run: Run = { history: { epochs: 0, loss: [], stoppedEarly: false }, interrupted: false, seconds: 0, samples: 0 };
+  const classification = data.task === "classification";
+  if (test) run.testCurve = classification ? { loss: [], accuracy: [] } : { loss: [] };
   const trainRows = data.x.rows - Math.floor(data.x.rows * s.validationSplit);
   const batches = Math.ceil(trainRows / s.batchSize);
   const optimizer = model._internals().optimizer!;
@@ -311,7 +318,14 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
       },
       onEpochEnd: (epoch, logs) => {
         progress!.stop();
-        io.log(epochLine(epoch, s.epochs, logs, optimizer.learningRate, progress!));
+        let line = epochLine(epoch, s.epochs, logs, optimizer.learningRate, progress!);
+        if (test && run.testCurve) {
+          const r = model.evaluate(test.x, (test.labels ?? test.targets)!);
+          run.testCurve.loss.push(r.loss);
+          if (r.accuracy !== undefined) run.testCurve.accuracy?.push(r.accuracy);
+          line += `  test ${r.accuracy !== undefined ? `accuracy ${(100 * r.accuracy).toFixed(2)}%` : `loss ${r.loss.toFixed(4)}`}`;
+        }
+        io.log(line);
       },
     },
   };

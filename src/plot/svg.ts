@@ -43,17 +43,18 @@ export function lineChartSvg(series: Series[], options: LineChartOptions = {}): 
   return document(width, height, chart(series, { ...options, width, height }, 0, 0));
 }
 
-/** Loss and accuracy per epoch, training and validation, side by side, as an SVG document. */
-export function trainingCurvesSvg(history: History, options: { title?: string } = {}): string {
+/** Loss and accuracy per epoch, training and validation, side by side, as an SVG document; `validationName` labels the second series. */
+export function trainingCurvesSvg(history: History, options: { title?: string; validationName?: string } = {}): string {
+  const other = options.validationName ?? "validation";
   const epochs = Array.from({ length: history.epochs }, (_, i) => i + 1);
   const panel = { width: 480, height: 360 };
   const loss: Series[] = [{ name: "training loss", x: epochs, y: history.loss, color: PALETTE[0] }];
-  if (history.valLoss?.length) loss.push({ name: "validation loss", x: epochs, y: history.valLoss, color: PALETTE[1], dashed: true });
+  if (history.valLoss?.length) loss.push({ name: `${other} loss`, x: epochs, y: history.valLoss, color: PALETTE[1], dashed: true });
   const parts = [chart(loss, { ...panel, title: "Loss", xLabel: "epoch", yLabel: "loss", integerX: true }, 0, 30)];
   let width = panel.width;
   if (history.accuracy?.length) {
     const acc: Series[] = [{ name: "training accuracy", x: epochs, y: history.accuracy.map((v) => 100 * v), color: PALETTE[0] }];
-    if (history.valAccuracy?.length) acc.push({ name: "validation accuracy", x: epochs, y: history.valAccuracy.map((v) => 100 * v), color: PALETTE[1], dashed: true });
+    if (history.valAccuracy?.length) acc.push({ name: `${other} accuracy`, x: epochs, y: history.valAccuracy.map((v) => 100 * v), color: PALETTE[1], dashed: true });
     parts.push(chart(acc, { ...panel, title: "Accuracy", xLabel: "epoch", yLabel: "accuracy (%)", yFormat: (v) => `${round(v)}%`, integerX: true }, panel.width, 30));
     width += panel.width;
   }
