@@ -85,10 +85,14 @@ export class Network {
     }
     core.f32(this.params, this.size).fill(0);
     core.f32(this.grads, this.size).fill(0);
-    this.layers.forEach((layer, i) => {
-      const mine = ordered.map((o, j) => ({ o, slot: this.slot(this.info[j]) })).filter(({ o }) => o.layer === i);
-      layer.bind(layer.params().map((spec) => mine.find(({ o }) => o.spec.name === spec.name)!.slot));
+    // Each layer receives its slots in the order of its own params(); one pass keeps deep networks cheap to build.
+    const packed = new Map(this.packedCopies.map((c) => [c.value, c.packed]));
+    const byLayer = this.layers.map(() => new Map<string, ParamSlot>());
+    ordered.forEach(({ layer, spec }, j) => {
+      const value = this.params + this.info[j].offset * 4;
+      byLayer[layer].set(spec.name, { value, grad: this.grads + this.info[j].offset * 4, packed: packed.get(value) ?? 0 });
     });
+    this.layers.forEach((layer, i) => layer.bind(layer.params().map((spec) => byLayer[i].get(spec.name)!)));
     ordered.forEach(({ spec }, j) => {
       const p = this.info[j];
       initialize(core, spec.init, this.params + p.offset * 4, p.length, spec.fanIn, spec.fanOut, this.rt.rng);
@@ -169,8 +173,4 @@ export class Network {
     this.stale = false;
   }
 
-  private slot(p: ParamInfo): ParamSlot {
-    const value = this.params + p.offset * 4;
-    return { value, grad: this.grads + p.offset * 4, packed: this.packedCopies.find((c) => c.value === value)?.packed ?? 0 };
-  }
 }
