@@ -1,6 +1,5 @@
 // Loads the WebAssembly core once and owns its memory. Node and browsers share
 // this path; only fetching the .wasm bytes differs.
-import { instantiate } from "@assemblyscript/loader";
 import { Allocator } from "./allocator.js";
 import { ConfigError, CoreError, StateError } from "./errors.js";
 import type { Kernels } from "./kernels.js";
@@ -223,7 +222,8 @@ async function load(options: InitOptions): Promise<Core> {
   for (const useShared of shared ? [true, false] : [false]) {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: useShared } as WebAssembly.MemoryDescriptor);
     try {
-      const { exports } = await instantiate<Record<string, unknown>>(compiled, { env: { memory } });
+      // The core imports only its memory and exports plain functions: no loader glue is needed.
+      const { exports } = await WebAssembly.instantiate(compiled, { env: { memory } }) as { exports: Record<string, unknown> };
       checkVersion(exports, source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer
         ? "the module given as wasm" : String(source));
       const c = new Core(exports as unknown as Kernels, memory, compiled, useShared, options.wasm ? "custom" : file);

@@ -18,6 +18,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 /** Kept after the run (gitignored): the playground's screenshot. */
 const artifacts = join(root, "test-artifacts");
 const present = existsSync(CHROMIUM);
+if (!present && process.env.WASMLP_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is absent, and WASMLP_REQUIRE_BROWSER is set (as in .ci/run)`);
 if (!present) console.warn(`browser tests skipped: ${CHROMIUM} is absent (CI installs it with apt-get install chromium)`);
 
 /** The run compared everywhere: big enough that the pool splits its GEMMs. */
@@ -56,6 +57,8 @@ describe.skipIf(!present)("in Chromium", () => {
       "/isolated/": { dir: join(out, "page"), headers: ISOLATION },
       "/csp/": { dir: join(out, "page"), headers: STRICT_CSP },
       "/playground/": { dir: join(out, "playground"), headers: { ...ISOLATION, ...STRICT_CSP } },
+      // The repository itself, for the page that loads dist/ without a bundler.
+      "/repo/": { dir: root, headers: ISOLATION },
     });
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
@@ -249,6 +252,21 @@ describe.skipIf(!present)("in Chromium", () => {
     } finally {
       await dev.close();
     }
+  }, 30_000);
+
+  it("without a bundler (plain <script type=\"module\"> and an import map), the package loads, threads and matches Node", async () => {
+    const page = await browser.newPage();
+    page.on("pageerror", (e) => errors.push(`plain: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(`plain: ${m.text()}`); });
+    await page.goto(server.url("/repo/test/browser/plain/index.html"));
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "ready");
+    const r = await page.evaluate((spec) => (globalThis as any).wasmlpPlain.train(spec), PLAIN) as RunResult;
+    expect([r.threads, r.shared]).toEqual([2, true]);
+    expect(r.poolRuns).toBeGreaterThan(0);
+    expect(r.predictions).toBe(node.predictions);
+    const w = await page.evaluate(() => (globalThis as any).wasmlpPlain.workerPredict({ init: { threads: 2 } }));
+    expect(w).toEqual({ epochs: 5, predictions: 256 * 3 * 8, threads: 2 });
+    await page.close();
   }, 30_000);
 
   it("no page reported an error", () => {
