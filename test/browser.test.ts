@@ -179,6 +179,23 @@ describe.skipIf(!present)("in Chromium", () => {
     model.dispose();
   }, 30_000);
 
+  it("a browser without WebAssembly SIMD gets a CoreError naming the requirement", async () => {
+    const page = await browser.newPage();
+    // Chromium cannot switch SIMD off, so the page's validate refuses every module with a v128.const, as such a browser would.
+    await page.addInitScript(() => {
+      const validate = WebAssembly.validate;
+      WebAssembly.validate = (bytes) => {
+        const b = new Uint8Array(bytes instanceof ArrayBuffer ? bytes : (bytes as Uint8Array).buffer);
+        for (let i = 0; i + 1 < b.length; i++) if (b[i] === 0xfd && b[i + 1] === 0x0c) return false;
+        return validate(bytes);
+      };
+    });
+    await page.goto(server.url("/plain/"));
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "ready");
+    expect(await call(page, "initOutcome")).toMatch(/^CoreError: wasmlp needs WebAssembly SIMD/);
+    await page.close();
+  }, 30_000);
+
   it("a .wasm of another version is refused with both versions named", async () => {
     const page = await open("/plain/");
     const wrong = Buffer.from(wrongVersionModule(2003000)).toString("base64");

@@ -94,6 +94,11 @@ const api = {
     return result;
   },
 
+  /** init(): "loaded", or the error's class and message. */
+  async initOutcome(initOptions?: InitOptions) {
+    return init(initOptions).then(() => "loaded", (e) => `${e instanceof CoreError ? "CoreError" : e.name}: ${e.message}`);
+  },
+
   /** A worker model given a .wasm of another version: the error it rejects with. */
   async workerWrongVersion(wasm: string) {
     return createWorkerModel(configOf({ sizes: [2, 3], epochs: 0, batchSize: 1, seed: 0 }), { wasm: bytes(wasm) })
