@@ -2,6 +2,7 @@
 // divergence (a run really made to blow up) that throws or recovers without
 // ever leaving non-finite weights, AbortSignal, failing callbacks, concurrent
 // callers, and pool workers that die during a call.
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AbortError, CoreError, DivergenceError, getCore, init, load, mlp, Sequential, setThreads, StateError, type NamedTensor,
@@ -355,5 +356,12 @@ describe("pool workers that die during a call", () => {
     } finally {
       Pool.taskTimeoutMs = saved;
     }
+  });
+
+  it("the pool starts in a process run with V8 flags, which Node refuses in a worker's execArgv", () => {
+    const script = `const { init } = await import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)});
+      const core = await init({ threads: 2 }); console.log(core.threads, typeof gc); await core.stopPool();`;
+    const out = execFileSync(process.execPath, ["--expose-gc", "--max-old-space-size=512", "--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(out.trim()).toBe("2 function");
   });
 });

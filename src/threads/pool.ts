@@ -148,6 +148,26 @@ export class Pool {
 /** Node's copy of the worker: dist/threads/worker.js both from dist/threads/ and from src/threads/ (tests run the sources). */
 const NODE_WORKER = "../../dist/threads/worker.js";
 
+/**
+ * A Node worker given the process's flags, less any Node refuses in a worker: V8 options such as
+ * --expose-gc or --max-old-space-size, which are process-wide and so in effect there already.
+ */
+function nodeWorker(Worker: typeof import("node:worker_threads").Worker, url: URL, workerData: WorkerInit, execArgv: string[]) {
+  try {
+    return new Worker(url, { workerData, execArgv });
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
+    // The message lists the refused flags; should its wording change, fall back to no flags at all.
+    const message = (e as Error).message;
+    const kept = execArgv.filter((a) => !message.includes(a));
+    try {
+      return new Worker(url, { workerData, execArgv: kept });
+    } catch {
+      return new Worker(url, { workerData, execArgv: [] });
+    }
+  }
+}
+
 /** Starts one worker; Node's worker_threads, or a module Web Worker in browsers. */
 async function spawn(init: WorkerInit, onError: (message: string) => void): Promise<{ handle: WorkerHandle; started: Promise<void> }> {
   if (isNode) {
@@ -155,7 +175,7 @@ async function spawn(init: WorkerInit, onError: (message: string) => void): Prom
     // Workers inherit the process's flags, except those valid only for a main script, and V8's wasm
     // flags (--experimental-wasm-relaxed-simd): process-wide, already in effect, refused in execArgv.
     const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type") && !a.startsWith("--experimental-wasm-"));
-    const worker = new Worker(new URL(NODE_WORKER, import.meta.url), { workerData: init, execArgv });
+    const worker = nodeWorker(Worker, new URL(NODE_WORKER, import.meta.url), init, execArgv);
     const started = new Promise<void>((resolve, reject) => {
       worker.on("message", (m: { ready?: boolean; error?: string }) => {
         if (m.ready) resolve();
