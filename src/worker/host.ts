@@ -17,24 +17,21 @@ const scope = globalThis as unknown as Scope;
 
 let model: Sequential | undefined;
 let compiled: CompileOptions | null = null;
-/** Requests to stop a fit, by the fit's id, seen before or while it runs. */
-const cancelled = new Set<number>();
+/** The running fit's request id, and the epoch it is in (for batch events). */
 let fitting: number | undefined;
+let epoch = 0;
 
 scope.onmessage = (e) => {
   const request = e.data;
   if (request.op === "cancel") {
-    cancelled.add(request.target);
+    // Messages arrive in order, so a cancel finds its fit running (fit() has reset stopTraining by
+    // then) or already answered; the page decides from its own signal whether the fit was aborted.
     if (fitting === request.target && model) model.stopTraining = true;
     return;
   }
   handle(request).then(
-    (value) => scope.postMessage({ id: request.id, ok: true, value, ...(request.op === "fit" && cancelled.delete(request.id) ? { cancelled: true } : {}) },
-      transferable(value)),
-    (error) => {
-      cancelled.delete(request.id);
-      scope.postMessage({ id: request.id, ok: false, error: serialize(error) });
-    });
+    (value) => scope.postMessage({ id: request.id, ok: true, value }, transferable(value)),
+    (error) => scope.postMessage({ id: request.id, ok: false, error: serialize(error) }));
 };
 
 async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unknown> {
@@ -60,13 +57,12 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
       const m = current();
       fitting = request.id;
       try {
-        if (cancelled.has(request.id)) m.stopTraining = true;
         return await m.fit(request.x as InputBatch, request.y as TargetBatch, {
           ...request.options,
           callbacks: {
             ...(request.batchEvents ? { onBatchEnd: (batch: number, logs: { loss: number; accuracy?: number; size: number }) =>
               scope.postMessage({ id: request.id, event: "batch", epoch, batch, logs }) } : {}),
-            onEpochBegin: (e: number) => { epoch = e; if (cancelled.has(request.id)) m.stopTraining = true; },
+            onEpochBegin: (e: number) => { epoch = e; },
             ...(request.epochEvents ? { onEpochEnd: (e: number, logs) => scope.postMessage({ id: request.id, event: "epoch", epoch: e, logs }) } : {}),
           },
         });
@@ -89,9 +85,6 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
       return undefined;
   }
 }
-/** Epoch of the running fit, for batch events. */
-let epoch = 0;
-
 function current(): Sequential {
   if (!model) throw new errors.StateError("the worker has no model: build or load one first");
   getCore();

@@ -54,7 +54,7 @@ export interface SerializedError {
 
 /** A message from the worker. */
 export type Reply =
-  | { id: number; ok: true; value: unknown; cancelled?: boolean }
+  | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: SerializedError }
   | { id: number; event: "epoch"; epoch: number; logs: EpochLogs }
   | { id: number; event: "batch"; epoch: number; batch: number; logs: { loss: number; accuracy?: number; size: number } };
