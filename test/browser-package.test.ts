@@ -118,8 +118,8 @@ describe("the package as bundlers see it", () => {
 
   it("error names are spelled out, so they survive minification", async () => {
     const errors = await import("../src/errors.js");
-    for (const name of ["InputError", "ConfigError", "StateError", "CoreError", "ModelFileError"] as const) {
-      expect(new errors[name]("x").name).toBe(name);
+    for (const name of ["InputError", "ConfigError", "StateError", "CoreError", "ModelFileError", "DivergenceError", "AbortError"] as const) {
+      expect(new (errors[name] as new (m: string) => Error)("x").name).toBe(name);
     }
     expect(new errors.WasmlpError("x").name).toBe("WasmlpError");
   });

@@ -249,6 +249,6 @@ function deserialize(error: { name: string; message: string; fields: Record<stri
 function abortError(reason: unknown, history: History): Error {
   const message = "fit: stopped by its AbortSignal";
   const Class = (errors as Record<string, unknown>).AbortError as (new (m: string, r: unknown, h: History) => Error) | undefined;
-  if (typeof Class === "function") return Object.assign(new Class(message, reason, history), { name: "AbortError" });
+  if (typeof Class === "function") return new Class(message, reason, history);
   return Object.assign(new errors.WasmlpError(message), { name: "AbortError", reason, history });
 }
