@@ -1,7 +1,7 @@
 // The affine map z = x·W + b shared by dense and maxout layers: forward with
 // the fused GEMM epilogue, backward with the two transposed GEMM forms.
 import type { InitializerName } from "../initializers.js";
-import type { ParamSlot, ParamSpec, Runtime } from "./layer.js";
+import { BatchBuffers, type ParamSlot, type ParamSpec, type Runtime } from "./layer.js";
 
 /** Weights W (in×out, row-major), bias b (out) and their gradients. */
 export class Affine {
@@ -48,5 +48,33 @@ export class Affine {
     k.gemm_tn(this.inputs, this.outputs, rows, x, this.inputs, dz, this.outputs, this.dw, this.outputs, 0, this.rt.work);
     if (this.useBias) k.column_sums(dz, this.db, rows, this.outputs, 0);
     if (dx) k.gemm_nt(rows, this.inputs, this.outputs, dz, this.outputs, this.w, this.outputs, dx, this.inputs, 0, this.rt.work);
+  }
+}
+
+/** What dense and maxout layers share: the affine map's parameters, batch buffers, and dx = dz·Wᵀ. */
+export abstract class AffineLayer {
+  protected abstract readonly affine: Affine;
+  protected readonly buffers: BatchBuffers;
+  /** The forward pass's input, which the weight gradient needs. */
+  protected input = 0;
+  protected dx = 0;
+
+  constructor(protected readonly rt: Runtime, readonly inputSize: number) {
+    this.buffers = new BatchBuffers(rt.core);
+  }
+
+  /** Parameter specs of the affine map. */
+  params(): ParamSpec[] { return this.affine.params(); }
+  /** Takes the addresses of the affine map's tensors. */
+  bind(slots: ParamSlot[]): void { this.affine.bind(slots); }
+  /** GEMM scratch for a batch of `rows`. */
+  workBytes(rows: number): number { return this.affine.workBytes(rows); }
+  /** Frees the per-batch buffers. */
+  free(): void { this.buffers.free(); }
+
+  /** Parameter gradients from dz, and d(loss)/d(input) when `needInput`. */
+  protected backwardAffine(dz: number, rows: number, needInput: boolean): number {
+    this.affine.backward(this.input, dz, needInput ? this.dx : 0, rows);
+    return needInput ? this.dx : 0;
   }
 }

@@ -2,8 +2,8 @@
 import { activationCode, activationName, type ActivationName } from "../activations.js";
 import { defaultInitializer, initializerName, type InitializerName } from "../initializers.js";
 import { booleanOption, checkKeys, integerOption, numberOption } from "../options.js";
-import { Affine } from "./affine.js";
-import { BatchBuffers, type Layer, type LayerConfig, type ParamSlot, type ParamSpec, type Runtime } from "./layer.js";
+import { Affine, AffineLayer } from "./affine.js";
+import type { Layer, LayerConfig, Runtime } from "./layer.js";
 
 /** Options of a dense layer. */
 export interface DenseOptions {
@@ -22,19 +22,17 @@ export interface DenseOptions {
 const KEYS = ["type", "units", "activation", "alpha", "initializer", "useBias"];
 
 /** Dense layer implementing the layer protocol. */
-export class Dense implements Layer {
+export class Dense extends AffineLayer implements Layer {
   readonly type = "dense";
   readonly outputSize: number;
   readonly activation: ActivationName;
   readonly alpha: number;
-  private readonly affine: Affine;
+  protected readonly affine: Affine;
   private readonly initializer: InitializerName;
-  private readonly buffers: BatchBuffers;
   private out = 0;
-  private dx = 0;
-  private input = 0;
 
-  constructor(private readonly rt: Runtime, readonly inputSize: number, options: DenseOptions, where = "dense layer") {
+  constructor(rt: Runtime, inputSize: number, options: DenseOptions, where = "dense layer") {
+    super(rt, inputSize);
     checkKeys(options, KEYS, where);
     this.outputSize = integerOption(options.units, `${where}: units`);
     this.activation = activationName(options.activation ?? "linear", where);
@@ -42,15 +40,7 @@ export class Dense implements Layer {
     this.initializer = initializerName(options.initializer ?? defaultInitializer(this.activation), where);
     const useBias = booleanOption(options.useBias ?? true, `${where}: useBias`);
     this.affine = new Affine(rt, inputSize, this.outputSize, this.initializer, this.outputSize, useBias);
-    this.buffers = new BatchBuffers(rt.core);
   }
-
-  /** @inheritdoc */
-  params(): ParamSpec[] { return this.affine.params(); }
-  /** @inheritdoc */
-  bind(slots: ParamSlot[]): void { this.affine.bind(slots); }
-  /** @inheritdoc */
-  workBytes(rows: number): number { return this.affine.workBytes(rows); }
 
   /** @inheritdoc */
   allocate(rows: number): void {
@@ -77,8 +67,7 @@ export class Dense implements Layer {
         k.activation_backward(activationCode(this.activation), this.out, dOutput, dOutput, rows * this.outputSize, this.alpha);
       }
     }
-    this.affine.backward(this.input, dOutput, needInput ? this.dx : 0, rows);
-    return needInput ? this.dx : 0;
+    return this.backwardAffine(dOutput, rows, needInput);
   }
 
   /** @inheritdoc */
@@ -88,7 +77,4 @@ export class Dense implements Layer {
     if (!this.affine.useBias) c.useBias = false;
     return c;
   }
-
-  /** @inheritdoc */
-  free(): void { this.buffers.free(); }
 }

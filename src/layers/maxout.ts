@@ -2,8 +2,8 @@
 // so it has pieces times the weights of a dense unit.
 import { initializerName, type InitializerName } from "../initializers.js";
 import { booleanOption, checkKeys, integerOption } from "../options.js";
-import { Affine } from "./affine.js";
-import { BatchBuffers, type Layer, type LayerConfig, type ParamSlot, type ParamSpec, type Runtime } from "./layer.js";
+import { Affine, AffineLayer } from "./affine.js";
+import type { Layer, LayerConfig, Runtime } from "./layer.js";
 
 /** Options of a maxout layer. */
 export interface MaxoutOptions {
@@ -20,35 +20,25 @@ export interface MaxoutOptions {
 const KEYS = ["type", "units", "pieces", "initializer", "useBias"];
 
 /** Maxout layer implementing the layer protocol. Weight columns j·k … j·k+k−1 belong to unit j. */
-export class Maxout implements Layer {
+export class Maxout extends AffineLayer implements Layer {
   readonly type = "maxout";
   readonly outputSize: number;
   readonly pieces: number;
-  private readonly affine: Affine;
+  protected readonly affine: Affine;
   private readonly initializer: InitializerName;
-  private readonly buffers: BatchBuffers;
   private z = 0;
   private out = 0;
   private argmax = 0;
-  private dx = 0;
-  private input = 0;
 
-  constructor(private readonly rt: Runtime, readonly inputSize: number, options: MaxoutOptions, where = "maxout layer") {
+  constructor(rt: Runtime, inputSize: number, options: MaxoutOptions, where = "maxout layer") {
+    super(rt, inputSize);
     checkKeys(options, KEYS, where);
     this.outputSize = integerOption(options.units, `${where}: units`);
     this.pieces = integerOption(options.pieces ?? 2, `${where}: pieces`, 2);
     this.initializer = initializerName(options.initializer ?? "glorotUniform", where);
     this.affine = new Affine(rt, inputSize, this.outputSize * this.pieces, this.initializer, this.outputSize,
       booleanOption(options.useBias ?? true, `${where}: useBias`));
-    this.buffers = new BatchBuffers(rt.core);
   }
-
-  /** @inheritdoc */
-  params(): ParamSpec[] { return this.affine.params(); }
-  /** @inheritdoc */
-  bind(slots: ParamSlot[]): void { this.affine.bind(slots); }
-  /** @inheritdoc */
-  workBytes(rows: number): number { return this.affine.workBytes(rows); }
 
   /** @inheritdoc */
   allocate(rows: number): void {
@@ -71,8 +61,7 @@ export class Maxout implements Layer {
   backward(dOutput: number, rows: number, needInput: boolean): number {
     // z is not needed after forward, so its buffer receives dz.
     this.rt.core.kernels.maxout_backward(dOutput, this.argmax, this.z, rows, this.outputSize, this.pieces);
-    this.affine.backward(this.input, this.z, needInput ? this.dx : 0, rows);
-    return needInput ? this.dx : 0;
+    return this.backwardAffine(this.z, rows, needInput);
   }
 
   /** @inheritdoc */
@@ -81,7 +70,4 @@ export class Maxout implements Layer {
     if (!this.affine.useBias) c.useBias = false;
     return c;
   }
-
-  /** @inheritdoc */
-  free(): void { this.buffers.free(); }
 }
