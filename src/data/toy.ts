@@ -228,8 +228,8 @@ function checkKeys(fn: string, options: unknown, known: string[]): void {
   }
 }
 
-/** mulberry32: a 32-bit seeded generator of uniform floats in [0, 1). */
-function mulberry32(seed: number): () => number {
+/** mulberry32: a 32-bit seeded generator of uniform floats in [0, 1), independent of the core's RNG. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
