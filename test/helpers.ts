@@ -2,6 +2,7 @@
 // seeded data, and float64 comparisons.
 import { afterEach, beforeAll } from "vitest";
 import { init, type Core } from "../src/core.js";
+import { mulberry32 } from "../src/data/toy.js";
 
 /** Loads the core once for a test file. */
 export async function loadCore(): Promise<Core> {
@@ -28,7 +29,7 @@ export function getF32(core: Core, ptr: number, n: number): Float32Array {
 }
 
 /** A small seeded generator (mulberry32) for test data, independent of the core's RNG. */
-export { mulberry32 as rng } from "../src/data/toy.js";
+export const rng = mulberry32;
 
 /** n uniform floats in [lo, hi). */
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
