@@ -36,6 +36,7 @@ describe("Python interop", () => {
     const cases = Object.entries(expected).map(([file, f]) => ({ path: join(fixtures, file), inputs: f.inputs, outputs: f.outputs }));
     const fresh = new Sequential({ inputs: 3, layers: [maxout(5, 3), dropout(0.1), dense(4, { activation: "leakyRelu", alpha: 0.25 }), dense(3, "softmax")], seed: 8 });
     fresh.compile({ optimizer: "adamw" });
+    fresh.setPreprocessing({ method: "standardize", scale: [0.5, 2, 0.25], offset: [1, 0, -0.5] });
     const path = join(dir, "fresh.safetensors");
     await saveModel(fresh, path, { optimizer: true });
     const inputs = [[0.5, -1, 2], [-0.25, 0.75, -3]];
