@@ -151,6 +151,10 @@ let loading: Promise<Core> | undefined;
 
 /** Loads the WebAssembly core and starts its threads; safe to call many times, it loads once. */
 export function init(options: InitOptions = {}): Promise<Core> {
+  // Checked even when the core is loaded already, so a bad option is never silently ignored.
+  if (options?.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    return Promise.reject(new ConfigError(`init: threads must be an integer ≥ 1, got ${options.threads}`));
+  }
   if (core && options.simd && options.simd !== "auto" && options.simd !== core.build) {
     return Promise.reject(new CoreError(`init: simd '${options.simd}' asked for, but the core is already loaded as the ${core.build} build`));
   }

@@ -10,12 +10,37 @@ export function checkKeys(options: object | undefined, allowed: readonly string[
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
-      const near = allowed.find((a) => a.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)));
+      const near = nearest(key, allowed);
       throw new ConfigError(
         `${where}: unknown option '${key}'` + (near ? ` (did you mean '${near}'?)` : "") +
         `; known options: ${allowed.join(", ")}`);
     }
   }
+}
+
+/** The allowed name a misspelling most likely meant: fewest edits (case ignored), at most one per three letters. */
+export function nearest(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
+  for (const a of allowed) {
+    const d = editDistance(key.toLowerCase(), a.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [a, d];
+  }
+  return best;
+}
+
+/** Insertions, deletions, substitutions and swaps of neighbours needed to turn a into b. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
+      rows[i][j] = d;
+    }
+  }
+  return rows[a.length][b.length];
 }
 
 /** A positive integer (≥ min), or a ConfigError naming `name`. */

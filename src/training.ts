@@ -208,6 +208,23 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
         const bad = snapshot.stateNonFinite();
         if (bad > 0) diverged = { batch: batches - 1, loss: NaN, what: `${bad} values of the optimizer state became non-finite` };
       }
+      const logs: EpochLogs = { loss: loss / trainRows };
+      if (!diverged && !interrupted) {
+        if (t.metrics) logs.accuracy = acc / trainRows;
+        // A batch's loss is that of the weights before its update, so the epoch's last update is checked here:
+        // by the validation loss, or, after the last epoch, by the loss of the last batch once more.
+        if (hasValidation) {
+          const v: Evaluation = validation ? t.evaluate(validation, 0, validation.rows) : t.evaluate(data, trainRows, valRows);
+          logs.valLoss = v.loss;
+          if (t.metrics) logs.valAccuracy = v.accuracy;
+          if (!Number.isFinite(v.loss)) diverged = { batch: batches - 1, loss: v.loss, what: `the validation loss became ${v.loss}` };
+        } else if (epoch === epochs - 1) {
+          const start = (batches - 1) * batchSize;
+          data.gather(index + start * 4, trainRows - start, t.net.inputBuffer, t.targetsBuffer);
+          const after = t.score(t.net.inputBuffer, { kind: data.targets.kind, ptr: t.targetsBuffer }, trainRows - start).loss;
+          if (!Number.isFinite(after)) diverged = { batch: batches - 1, loss: after, what: `the loss after the last update became ${after}` };
+        }
+      }
       if (diverged) {
         snapshot.restore();
         const rate = t.learningRate;
@@ -227,13 +244,6 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
       if (interrupted) {
         history.stoppedEarly = true;
         break;
-      }
-      const logs: EpochLogs = { loss: loss / trainRows };
-      if (t.metrics) logs.accuracy = acc / trainRows;
-      if (hasValidation) {
-        const v: Evaluation = validation ? t.evaluate(validation, 0, validation.rows) : t.evaluate(data, trainRows, valRows);
-        logs.valLoss = v.loss;
-        if (t.metrics) logs.valAccuracy = v.accuracy;
       }
       record(history, logs);
       t.recordEpoch(logs);

@@ -139,6 +139,19 @@ describe("divergence", () => {
     m.dispose();
   });
 
+  it("the last update of fit is checked too: weights that are finite but overflow the forward pass", async () => {
+    // One full batch at rate 1e28: the weights become ~1e28 (finite); through two linear layers their products overflow.
+    for (const withValidation of [false, true]) {
+      const m = (await mlp([1, 16, 1], { activation: "linear", output: "linear", seed: 1 })).compile({ optimizer: { type: "sgd", learningRate: 1e28 } });
+      const before = m.getWeights();
+      const e = await rejection(m.fit(d.x, d.targets!, { epochs: 1, batchSize: 64, ...(withValidation ? { validationData: [d.x, d.targets!] } : {}) }));
+      expect(e).toBeInstanceOf(DivergenceError);
+      expect(e.message).toMatch(withValidation ? /the validation loss became (Infinity|NaN)/ : /the loss after the last update became (Infinity|NaN)/);
+      expect(m.getWeights()).toEqual(before);
+      m.dispose();
+    }
+  });
+
   it("onDivergence: 'recover' lowers the learning rate and finishes with finite weights", async () => {
     // At rate 3 with batches of 4 the run blows up within the first epoch; back at the initial weights, 0.3 trains well.
     const m = await diverging({ type: "sgd", learningRate: 3 });
