@@ -1,9 +1,10 @@
 // Divergence: a batch whose loss, or whose updated weights, are NaN or
 // infinite. The training loop copies the weights and the optimizer state at
-// the start of every epoch (a point known to be finite) and, on divergence,
-// goes back to that copy; then it either throws or lowers the learning rate
-// and runs the epoch again. One copy per epoch, not per batch: a per-batch
-// copy would cost as much as a small batch's forward pass.
+// the start of every epoch whose first batch has a finite loss (a point known
+// to be good) and, on divergence, goes back to the latest such copy; then it
+// either throws or lowers the learning rate and runs the epoch again. One copy
+// per epoch, not per batch: a per-batch copy would cost as much as a small
+// batch's forward pass, and weights just before a blow-up are rarely good.
 import type { Core } from "./core.js";
 import { ConfigError } from "./errors.js";
 import type { Network } from "./network.js";
@@ -56,16 +57,19 @@ export class Snapshot {
   private readonly ptr: number;
   private readonly buffers: number[];
   private steps = 0;
+  /** The epoch whose starting weights the copy holds. */
+  epoch = 0;
 
   constructor(private readonly core: Core, private readonly net: Network, private readonly optimizer: Optimizer) {
     this.buffers = [net.params, ...optimizer.state().map((s) => s.ptr)];
     this.ptr = core.allocF32(this.buffers.length * net.size);
   }
 
-  /** Copies the current parameters and optimizer state. */
-  take(): void {
+  /** Copies the current parameters and optimizer state, as those of the start of `epoch`. */
+  take(epoch: number): void {
     this.copy(true);
     this.steps = this.optimizer.steps;
+    this.epoch = epoch;
   }
 
   /** Puts back what take() copied. */

@@ -46,6 +46,8 @@ export class DivergenceError extends WasmlpError {
     readonly batch: number,
     /** That batch's loss (NaN or ±Infinity, or finite when the update overflowed). */
     readonly loss: number,
+    /** The epoch whose starting weights (and optimizer state) the model was put back to. */
+    readonly restoredEpoch: number,
     /** The history of the epochs completed before. */
     readonly history?: History) {
     super(message);

@@ -508,7 +508,7 @@ export class Sequential {
       step(data, index, rows, beforeUpdate) {
         data.gather(index, rows, net.inputBuffer, this.targetsBuffer);
         const r = lossAndGradient(net.inputBuffer, { kind: data.targets.kind, ptr: this.targetsBuffer }, rows, true);
-        beforeUpdate?.();
+        beforeUpdate?.(r.loss);
         optimizer.step(net.params, net.grads, net.size);
         net.weightsChanged();
         return r;
@@ -533,8 +533,8 @@ export interface Trainer {
   penalty(): number;
   lossAndGradient(x: number, targets: DeviceTargets, rows: number, training: boolean): { loss: number; accuracy: number };
   score(x: number, targets: DeviceTargets, rows: number): { loss: number; accuracy: number };
-  /** One training batch: gather, forward, backward, `beforeUpdate` (gradient clipping), optimizer step. */
-  step(data: DeviceData, index: number, rows: number, beforeUpdate?: () => void): { loss: number; accuracy: number };
+  /** One training batch: gather, forward, backward, `beforeUpdate` (given the batch's loss: snapshots, clipping), optimizer step. */
+  step(data: DeviceData, index: number, rows: number, beforeUpdate?: (loss: number) => void): { loss: number; accuracy: number };
   evaluate(data: DeviceData, start: number, count: number): Evaluation;
   /** Counts a finished epoch in the model's training record (saved in model files). */
   recordEpoch(logs: EpochLogs): void;

@@ -93,8 +93,9 @@ export interface FitOptions {
   clipValue?: number;
   /**
    * When the loss or the weights become NaN or infinite, the model goes back to the weights and optimizer
-   * state of the start of that epoch, then 'throw' (default) rejects with a DivergenceError, 'recover'
-   * lowers the learning rate (×0.1, at most 3 times) and runs the epoch again.
+   * state of the start of that epoch (or of an earlier one, if the loss was not finite there already), then
+   * 'throw' (default) rejects with a DivergenceError, 'recover' lowers the learning rate (×0.1, at most 3
+   * times) and runs the epoch again.
    */
   onDivergence?: "throw" | "recover" | DivergenceOptions;
 }
@@ -156,18 +157,26 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
   t.reserve(rows);
   const index = core.allocator.alloc(trainRows * 4);
   let snapshot: Snapshot | undefined;
-  const clipHook = clip ? () => clipGradients(core, t.net.grads, t.net.size, clip) : undefined;
+  // Runs between a batch's backward pass and its update.
+  let at = { epoch: 0, batch: 0 };
+  let updating = false;
+  const beforeUpdate = (batchLoss: number): void => {
+    // An epoch's starting weights become the point to go back to once their loss is seen finite.
+    if (at.batch === 0 && Number.isFinite(batchLoss)) snapshot!.take(at.epoch);
+    if (clip) clipGradients(core, t.net.grads, t.net.size, clip);
+    updating = true;
+  };
   let rateScale = 1;
   let best: Float32Array | undefined;
   try {
     snapshot = new Snapshot(core, t.net, t.optimizer);
+    snapshot.take(0);
     const identity = Int32Array.from({ length: trainRows }, (_, i) => i);
     cb.onTrainBegin?.();
     let lastYield = Date.now();
     for (let epoch = 0; epoch < epochs; epoch++) {
       if (signal?.aborted) throw aborted(signal, `before epoch ${epoch}`, history);
       cb.onEpochBegin?.(epoch);
-      snapshot.take();
       // Each epoch shuffles the identity, so its order depends on the RNG state alone and a resumed run matches.
       core.i32(index, trainRows).set(identity);
       if (shuffle) core.kernels.rng_shuffle(t.net.rt.rng, index, trainRows);
@@ -179,11 +188,14 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
         const n = Math.min(batchSize, trainRows - start);
         if (schedule || rateScale !== 1) t.learningRate = (schedule ? schedule(epoch + batch / batches) : baseRate) * rateScale;
         let r: { loss: number; accuracy: number };
+        at = { epoch, batch };
+        updating = false;
         try {
-          r = t.step(data, index + start * 4, n, clipHook);
+          r = t.step(data, index + start * 4, n, beforeUpdate);
         } catch (e) {
-          // A failure inside the core (a pool worker dying) may leave an update half applied.
-          snapshot.restore();
+          // A failure inside the core (a pool worker dying) during the update may leave it half applied;
+          // before it, the weights are still those of the last completed batch.
+          if (updating) snapshot.restore();
           throw e;
         }
         const bad = core.kernels.count_nonfinite(t.net.params, t.net.size);
@@ -232,8 +244,8 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
           const tried = history.recoveries?.length ? ` after ${history.recoveries.length} recoveries` : "";
           throw new DivergenceError(
             `fit: training diverged in epoch ${epoch}, batch ${diverged.batch}${tried}: ${diverged.what} at learning rate ${rate}; ` +
-            `the model is back at its weights from the start of epoch ${epoch}. Lower the learning rate, set clipNorm or clipValue, ` +
-            `or pass onDivergence: 'recover'`, epoch, diverged.batch, diverged.loss, history);
+            `the model is back at its weights from the start of epoch ${snapshot.epoch}. Lower the learning rate, set clipNorm or clipValue, ` +
+            `or pass onDivergence: 'recover'`, epoch, diverged.batch, diverged.loss, snapshot.epoch, history);
         }
         rateScale *= policy.factor;
         t.learningRate = (schedule ? schedule(epoch) : baseRate) * rateScale;

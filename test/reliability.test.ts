@@ -113,7 +113,9 @@ describe("divergence", () => {
     expect(e).toBeInstanceOf(DivergenceError);
     const div = e as DivergenceError;
     expect(div.name).toBe("DivergenceError");
-    expect(div.message).toMatch(new RegExp(`diverged in epoch ${div.epoch}, batch ${div.batch}: .*learning rate 10; .*start of epoch ${div.epoch}`));
+    expect(div.message).toMatch(new RegExp(`diverged in epoch ${div.epoch}, batch ${div.batch}: .*learning rate 10; .*start of epoch ${div.restoredEpoch}`));
+    expect(div.batch).toBeGreaterThan(0);
+    expect(div.restoredEpoch).toBe(div.epoch);
     expect(div.history?.epochs).toBe(div.epoch);
     expect(m.getWeights()).toEqual(atEpochStart[div.epoch]);
     expect(allFinite(m.getWeights())).toBe(true);
@@ -150,6 +152,19 @@ describe("divergence", () => {
       expect(m.getWeights()).toEqual(before);
       m.dispose();
     }
+  });
+
+  it("an epoch whose very first loss is not finite sends the model back to an earlier epoch's start", async () => {
+    // Full batches at rate 1e28: epoch 0's update makes the weights ~1e28, epoch 1's first forward pass overflows.
+    const m = (await mlp([1, 16, 1], { activation: "linear", output: "linear", seed: 1 })).compile({ optimizer: { type: "sgd", learningRate: 1e28 } });
+    const initial = m.getWeights();
+    const e = await rejection(m.fit(d.x, d.targets!, { epochs: 3, batchSize: 64 }));
+    expect(e).toBeInstanceOf(DivergenceError);
+    expect(e).toMatchObject({ epoch: 1, batch: 0, restoredEpoch: 0 });
+    expect(e.message).toMatch(/the loss became (Infinity|NaN).*start of epoch 0/);
+    expect(m.getWeights()).toEqual(initial);
+    expect(m.predict(d.x).every(Number.isFinite)).toBe(true);
+    m.dispose();
   });
 
   it("onDivergence: 'recover' lowers the learning rate and finishes with finite weights", async () => {
@@ -338,7 +353,7 @@ describe("pool workers that die during a call", () => {
     }
   });
 
-  it("a fit whose worker dies rejects, keeps the start-of-epoch weights, and the next fit works", async () => {
+  it("a fit whose worker dies rejects, keeps the last completed batch's weights, and the next fit works", async () => {
     await setThreads(2);
     const saved = Pool.taskTimeoutMs;
     Pool.taskTimeoutMs = 500;
