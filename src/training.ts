@@ -184,7 +184,9 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
       let acc = 0;
       let interrupted = false;
       let diverged: { batch: number; loss: number; what: string } | undefined;
+      let lastBatch = 0;
       for (let start = 0, batch = 0; start < trainRows; start += batchSize, batch++) {
+        lastBatch = batch;
         const n = Math.min(batchSize, trainRows - start);
         if (schedule || rateScale !== 1) t.learningRate = (schedule ? schedule(epoch + batch / batches) : baseRate) * rateScale;
         let r: { loss: number; accuracy: number };
@@ -198,9 +200,9 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
           if (updating) snapshot.restore();
           throw e;
         }
-        const bad = core.kernels.count_nonfinite(t.net.params, t.net.size);
-        if (!Number.isFinite(r.loss) || bad > 0) {
-          diverged = { batch, loss: r.loss, what: Number.isFinite(r.loss) ? `${bad} weights became non-finite (loss ${r.loss})` : `the loss became ${r.loss}` };
+        // Weights are counted once an epoch (below): a NaN weight shows in the next batch's loss long before that.
+        if (!Number.isFinite(r.loss)) {
+          diverged = { batch, loss: r.loss, what: `the loss became ${r.loss}` };
           break;
         }
         loss += r.loss * n;
@@ -216,9 +218,9 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
           lastYield = Date.now();
         }
       }
-      if (!diverged && !interrupted) {
-        const bad = snapshot.stateNonFinite();
-        if (bad > 0) diverged = { batch: batches - 1, loss: NaN, what: `${bad} values of the optimizer state became non-finite` };
+      if (!diverged) {
+        const bad = nonFinite(core, t, snapshot);
+        if (bad > 0) diverged = { batch: lastBatch, loss: NaN, what: `${bad} weights or optimizer values became non-finite by then` };
       }
       const logs: EpochLogs = { loss: loss / trainRows };
       if (!diverged && !interrupted) {
@@ -284,6 +286,10 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
       t.net.weightsChanged();
       history.bestEpoch = stopper.bestEpoch;
     }
+  } catch (e) {
+    // Whatever ended fit early (an abort, a callback's error), it leaves no non-finite weight behind.
+    if (snapshot && nonFinite(core, t, snapshot) > 0) snapshot.restore();
+    throw e;
   } finally {
     core.free(index);
     snapshot?.free();
@@ -291,6 +297,11 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
   }
   cb.onTrainEnd?.(history);
   return history;
+}
+
+/** NaN and infinite values among the parameters and the optimizer state. */
+function nonFinite(core: Trainer["core"], t: Trainer, snapshot: Snapshot): number {
+  return core.kernels.count_nonfinite(t.net.params, t.net.size) + snapshot.stateNonFinite();
 }
 
 /** Checks fit()'s signal option: an AbortSignal, or undefined. */

@@ -167,6 +167,39 @@ describe("divergence", () => {
     m.dispose();
   });
 
+  it("a weight that turns NaN is caught at the epoch's end, or when fit stops early, and never kept", async () => {
+    // Poisons one weight from a callback, as a faulty update would, in the last batch of epoch 1 or after batch 2 with an abort.
+    const poison = (m: Sequential) => {
+      const { core, net } = m._internals();
+      core.f32(net.params, 1)[0] = NaN;
+    };
+    for (const how of ["epoch end", "abort", "callback error"] as const) {
+      const m = await diverging({ type: "adam", learningRate: 0.01 });
+      const atStart: NamedTensor[][] = [];
+      const controller = new AbortController();
+      const e = await rejection(m.fit(d.x, d.targets!, {
+        epochs: 3, batchSize: 16, signal: controller.signal,
+        callbacks: {
+          onEpochBegin: () => { atStart.push(m.getWeights()); },
+          onBatchEnd: (batch) => {
+            if (atStart.length !== 2) return;
+            if (how === "epoch end" && batch === 3) poison(m);
+            if (how !== "epoch end" && batch === 2) {
+              poison(m);
+              if (how === "abort") controller.abort();
+              else throw new Error("callback failed");
+            }
+          },
+        },
+      }));
+      expect(e.name, how).toBe(how === "epoch end" ? "DivergenceError" : how === "abort" ? "AbortError" : "Error");
+      if (how === "epoch end") expect(e.message).toMatch(/epoch 1, batch 3: 1 weights or optimizer values became non-finite/);
+      expect(allFinite(m.getWeights()), how).toBe(true);
+      expect(m.getWeights(), how).toEqual(atStart[1]);
+      m.dispose();
+    }
+  });
+
   it("onDivergence: 'recover' lowers the learning rate and finishes with finite weights", async () => {
     // At rate 3 with batches of 4 the run blows up within the first epoch; back at the initial weights, 0.3 trains well.
     const m = await diverging({ type: "sgd", learningRate: 3 });
