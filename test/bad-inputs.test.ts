@@ -91,6 +91,7 @@ const API: Case[] = [
   { what: "Infinity in x at predict", call: (m) => m.predict(Float32Array.from([1, 2, Infinity])), error: InputError, message: /x contains Infinity at row 0, column 2/ },
   { what: "empty x", call: (m) => fit(m, {}, new Float32Array(0), new Int32Array(0)), error: InputError, message: /x is empty: expected at least one row of 3 values/ },
   { what: "no rows at all", call: (m) => m.predict([]), error: InputError, message: /x is empty/ },
+  { what: "one row of the wrong width", call: (m) => m.predict([1, 2]), error: InputError, message: /x\[0\] has 2 values, expected 3/ },
   { what: "x of the wrong type", call: (m) => m.predict("1,2,3" as never), error: InputError, message: /x must be a Float32Array, an array of rows or \{data, rows, cols\}; got '1,2,3'/ },
   { what: "NaN in validation data", call: (m) => fit(m, { validationData: [nan(0), y6] }), error: InputError, message: /validationData\[0\] contains NaN at row 0, column 0/ },
 
@@ -103,7 +104,7 @@ const API: Case[] = [
   { what: "one-hot targets of the wrong width", call: (m) => m.evaluate(x6, new Float32Array(6 * 3)), error: InputError, message: /y has 18 values; expected 6 rows × 2 outputs = 12/ },
   { what: "Infinity in one-hot targets", call: (m) => m.evaluate(x6, new Float32Array(12).fill(Infinity, 3, 4)), error: InputError, message: /y contains Infinity at row 1, column 1/ },
 
-  // State, and two callers at once
+  // State, and two callers at once. (predict before compile is not an error: a network predicts without a loss.)
   { what: "evaluate before compile", call: () => new Sequential({ inputs: 3, layers: [dense(2, "softmax")] }).evaluate(x6, y6), error: StateError, message: /evaluate: call compile\(\) first/ },
   { what: "fit before compile", call: () => new Sequential({ inputs: 3, layers: [dense(2, "softmax")] }).fit(x6, y6), error: StateError, message: /fit: call compile\(\) first/ },
   { what: "save with optimizer state before compile", call: () => new Sequential({ inputs: 3, layers: [dense(2, "softmax")] }).save({ optimizer: true }), error: StateError, message: /save: optimizer state was requested but the model is not compiled/ },
