@@ -166,6 +166,21 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
     if (clip) clipGradients(core, t.net.grads, t.net.size, clip);
     updating = true;
   };
+  // A batch's loss is that of the weights before its update, so the last update is checked apart: by the
+  // validation loss or by the last batch's loss once more. `verified` says whether the weights have been.
+  let last = { start: 0, n: 0 };
+  let verified = true;
+  const lastLoss = (): number => {
+    data.gather(index + last.start * 4, last.n, t.net.inputBuffer, t.targetsBuffer);
+    return t.score(t.net.inputBuffer, { kind: data.targets.kind, ptr: t.targetsBuffer }, last.n).loss;
+  };
+  const lastFinite = (): boolean => {
+    try {
+      return Number.isFinite(lastLoss());
+    } catch {
+      return false;
+    }
+  };
   let rateScale = 1;
   let best: Float32Array | undefined;
   try {
@@ -197,7 +212,10 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
         } catch (e) {
           // A failure inside the core (a pool worker dying) during the update may leave it half applied;
           // before it, the weights are still those of the last completed batch.
-          if (updating) snapshot.restore();
+          if (updating) {
+            snapshot.restore();
+            verified = true;
+          }
           throw e;
         }
         // Weights are counted once an epoch (below): a NaN weight shows in the next batch's loss long before that.
@@ -205,6 +223,8 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
           diverged = { batch, loss: r.loss, what: `the loss became ${r.loss}` };
           break;
         }
+        last = { start, n };
+        verified = false;
         loss += r.loss * n;
         acc += r.accuracy * n;
         cb.onBatchEnd?.(batch, t.metrics ? { loss: r.loss, accuracy: r.accuracy, size: n } : { loss: r.loss, size: n });
@@ -225,22 +245,21 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
       const logs: EpochLogs = { loss: loss / trainRows };
       if (!diverged && !interrupted) {
         if (t.metrics) logs.accuracy = acc / trainRows;
-        // A batch's loss is that of the weights before its update, so the epoch's last update is checked here:
-        // by the validation loss, or, after the last epoch, by the loss of the last batch once more.
         if (hasValidation) {
           const v: Evaluation = validation ? t.evaluate(validation, 0, validation.rows) : t.evaluate(data, trainRows, valRows);
           logs.valLoss = v.loss;
           if (t.metrics) logs.valAccuracy = v.accuracy;
           if (!Number.isFinite(v.loss)) diverged = { batch: batches - 1, loss: v.loss, what: `the validation loss became ${v.loss}` };
+          else verified = true;
         } else if (epoch === epochs - 1) {
-          const start = (batches - 1) * batchSize;
-          data.gather(index + start * 4, trainRows - start, t.net.inputBuffer, t.targetsBuffer);
-          const after = t.score(t.net.inputBuffer, { kind: data.targets.kind, ptr: t.targetsBuffer }, trainRows - start).loss;
+          const after = lastLoss();
           if (!Number.isFinite(after)) diverged = { batch: batches - 1, loss: after, what: `the loss after the last update became ${after}` };
+          else verified = true;
         }
       }
       if (diverged) {
         snapshot.restore();
+        verified = true;
         const rate = t.learningRate;
         if (!policy.recover || (history.recoveries?.length ?? 0) >= policy.maxRecoveries) {
           const tried = history.recoveries?.length ? ` after ${history.recoveries.length} recoveries` : "";
@@ -285,10 +304,20 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
       core.f32(t.net.params, t.net.size).set(best);
       t.net.weightsChanged();
       history.bestEpoch = stopper.bestEpoch;
+      verified = hasValidation;
+    }
+    // Early stopping and stopTraining can end fit at weights no forward pass has seen yet.
+    if (!verified && !lastFinite()) {
+      snapshot.restore();
+      verified = true;
+      throw new DivergenceError(
+        `fit: training diverged in epoch ${at.epoch}, batch ${at.batch}: the loss after the last update is not finite; ` +
+        `the model is back at its weights from the start of epoch ${snapshot.epoch}`, at.epoch, at.batch, NaN, snapshot.epoch, history);
     }
   } catch (e) {
-    // Whatever ended fit early (an abort, a callback's error), it leaves no non-finite weight behind.
-    if (snapshot && nonFinite(core, t, snapshot) > 0) snapshot.restore();
+    // Whatever ended fit early (an abort, a callback's error), it leaves neither a non-finite weight nor
+    // an update whose loss overflows behind.
+    if (snapshot && (nonFinite(core, t, snapshot) > 0 || (!verified && !lastFinite()))) snapshot.restore();
     throw e;
   } finally {
     core.free(index);

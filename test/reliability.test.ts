@@ -200,6 +200,29 @@ describe("divergence", () => {
     }
   });
 
+  it("stopping early never keeps an update that overflows the forward pass", async () => {
+    // One full batch at rate 1e28 makes finite weights whose forward pass overflows; then fit is stopped three ways.
+    for (const how of ["abort", "stopTraining", "callback error"] as const) {
+      const m = (await mlp([1, 16, 1], { activation: "linear", output: "linear", seed: 1 })).compile({ optimizer: { type: "sgd", learningRate: 1e28 } });
+      const initial = m.getWeights();
+      const controller = new AbortController();
+      const e = await rejection(m.fit(d.x, d.targets!, {
+        epochs: 3, batchSize: 64, signal: controller.signal,
+        callbacks: {
+          onBatchEnd: () => {
+            if (how === "abort") controller.abort();
+            if (how === "stopTraining") m.stopTraining = true;
+            if (how === "callback error") throw new Error("callback failed");
+          },
+        },
+      }));
+      expect(e.name, how).toBe(how === "abort" ? "AbortError" : how === "stopTraining" ? "DivergenceError" : "Error");
+      expect(m.getWeights(), how).toEqual(initial);
+      expect(m.predict(d.x).every(Number.isFinite), how).toBe(true);
+      m.dispose();
+    }
+  });
+
   it("onDivergence: 'recover' lowers the learning rate and finishes with finite weights", async () => {
     // At rate 3 with batches of 4 the run blows up within the first epoch; back at the initial weights, 0.3 trains well.
     const m = await diverging({ type: "sgd", learningRate: 3 });
