@@ -4,6 +4,7 @@
 // configuration (on the other thread count) gives bit-identical weights.
 //
 //   npm run soak -- --minutes 10 [--seed 1] [--every 30] [--rss-bound 96]
+//   npm run soak -- --seed 1 --round 8235     (just that round, to reproduce a failure)
 //
 // Not a unit test: it runs for as long as it is told and prints one status line
 // every `--every` seconds and a summary; it exits 1 at the first failed check.
@@ -17,6 +18,8 @@ const every = Number(args.every ?? 30) * 1000;
 const rssBound = Number(args["rss-bound"] ?? 96);
 /** Rounds run before the RSS baseline is taken: JIT tiers and V8's heap sizing settle first. */
 const WARMUP_ROUNDS = 20;
+/** With --round, only that round runs (its configuration depends on the seed and the round alone). */
+const only = args.round === undefined ? undefined : Number(args.round);
 const dist = new URL(args.dist ? `file://${args.dist}/` : "../dist/", import.meta.url);
 if (!(minutes > 0)) fail(`--minutes must be a number > 0, got ${args.minutes}`);
 
@@ -33,7 +36,7 @@ let rssMax = 0;
 let lastReport = started;
 
 console.log(`soak: ${minutes} min, seed ${seed}, ${gc ? "gc exposed" : "no --expose-gc"}, core ${core.file}, baseline ${baseline} bytes in use`);
-for (let round = 0; performance.now() < deadline; round++) {
+for (let round = only ?? 0; only === undefined ? performance.now() < deadline : round === only; round++) {
   const rand = mulberry32(seed * 1_000_003 + round);
   const config = randomConfig(rand, round);
   const first = await runOnce(config, config.threads);
@@ -48,8 +51,8 @@ for (let round = 0; performance.now() < deadline; round++) {
   stats.byOptimizer[config.optimizer.type] = (stats.byOptimizer[config.optimizer.type] ?? 0) + 1;
   if (gc && round % 10 === 0) gc();
   const rss = process.memoryUsage().rss;
-  if (round === WARMUP_ROUNDS) rssBaseline = rss;
-  if (round >= WARMUP_ROUNDS) {
+  if (stats.rounds === WARMUP_ROUNDS) rssBaseline = rss;
+  if (stats.rounds >= WARMUP_ROUNDS) {
     rssMax = Math.max(rssMax, rss);
     if (rss - rssBaseline > rssBound * 2 ** 20) fail(`round ${round}: RSS ${mib(rss)} is more than ${rssBound} MiB above the baseline ${mib(rssBaseline)}`, config);
   }
@@ -208,7 +211,7 @@ function report(kind) {
 
 function fail(message, config, error) {
   console.log(`soak: FAIL — ${message}`);
-  if (config) console.log(`soak: configuration ${JSON.stringify(config)}`);
+  if (config) console.log(`soak: configuration ${JSON.stringify(config)}; rerun it with --seed ${seed} --round ${config.round}`);
   if (error?.stack) console.log(error.stack);
   process.exit(1);
 }
