@@ -117,6 +117,8 @@ export interface History {
 
 const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose", "checkpoint",
   "learningRateSchedule", "signal", "clipNorm", "clipValue", "onDivergence"];
+/** Training rows the final weights are checked on (a forward pass, once per fit). */
+const CHECK_ROWS = 1024;
 /** Yield to the event loop at least this often (ms) so pages and progress bars stay live. */
 const YIELD_MS = 50;
 
@@ -166,17 +168,21 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
     if (clip) clipGradients(core, t.net.grads, t.net.size, clip);
     updating = true;
   };
-  // A batch's loss is that of the weights before its update, so the last update is checked apart: by the
-  // validation loss or by the last batch's loss once more. `verified` says whether the weights have been.
-  let last = { start: 0, n: 0 };
+  // A batch's loss is that of the weights before its update, so the weights fit ends with are checked apart:
+  // by the validation loss, or by the loss on the training rows (up to CHECK_ROWS of them). A loss can grow
+  // huge and stay finite while some rows' outputs already overflow, so one batch is not enough.
+  // `verified` says whether the current weights have been checked.
   let verified = true;
-  const lastLoss = (): number => {
-    data.gather(index + last.start * 4, last.n, t.net.inputBuffer, t.targetsBuffer);
-    return t.score(t.net.inputBuffer, { kind: data.targets.kind, ptr: t.targetsBuffer }, last.n).loss;
+  const finalLoss = (): number => {
+    // In batches of the training batch size, so no buffer grows beyond what training needs.
+    const total = Math.min(trainRows, CHECK_ROWS);
+    let sum = 0;
+    for (let s = 0; s < total; s += rows) sum += t.evaluate(data, s, Math.min(rows, total - s)).loss;
+    return sum;
   };
-  const lastFinite = (): boolean => {
+  const finalFinite = (): boolean => {
     try {
-      return Number.isFinite(lastLoss());
+      return Number.isFinite(finalLoss());
     } catch {
       return false;
     }
@@ -223,7 +229,6 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
           diverged = { batch, loss: r.loss, what: `the loss became ${r.loss}` };
           break;
         }
-        last = { start, n };
         verified = false;
         loss += r.loss * n;
         acc += r.accuracy * n;
@@ -252,8 +257,8 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
           if (!Number.isFinite(v.loss)) diverged = { batch: batches - 1, loss: v.loss, what: `the validation loss became ${v.loss}` };
           else verified = true;
         } else if (epoch === epochs - 1) {
-          const after = lastLoss();
-          if (!Number.isFinite(after)) diverged = { batch: batches - 1, loss: after, what: `the loss after the last update became ${after}` };
+          const after = finalLoss();
+          if (!Number.isFinite(after)) diverged = { batch: batches - 1, loss: after, what: `the loss on the training data after the last update became ${after}` };
           else verified = true;
         }
       }
@@ -307,17 +312,17 @@ export async function train(t: Trainer, data: DeviceData, validation: DeviceData
       verified = hasValidation;
     }
     // Early stopping and stopTraining can end fit at weights no forward pass has seen yet.
-    if (!verified && !lastFinite()) {
+    if (!verified && !finalFinite()) {
       snapshot.restore();
       verified = true;
       throw new DivergenceError(
-        `fit: training diverged in epoch ${at.epoch}, batch ${at.batch}: the loss after the last update is not finite; ` +
+        `fit: training diverged in epoch ${at.epoch}, batch ${at.batch}: the loss on the training data after the last update is not finite; ` +
         `the model is back at its weights from the start of epoch ${snapshot.epoch}`, at.epoch, at.batch, NaN, snapshot.epoch, history);
     }
   } catch (e) {
     // Whatever ended fit early (an abort, a callback's error), it leaves neither a non-finite weight nor
     // an update whose loss overflows behind.
-    if (snapshot && (nonFinite(core, t, snapshot) > 0 || (!verified && !lastFinite()))) snapshot.restore();
+    if (snapshot && (nonFinite(core, t, snapshot) > 0 || (!verified && !finalFinite()))) snapshot.restore();
     throw e;
   } finally {
     core.free(index);

@@ -148,7 +148,7 @@ describe("divergence", () => {
       const before = m.getWeights();
       const e = await rejection(m.fit(d.x, d.targets!, { epochs: 1, batchSize: 64, ...(withValidation ? { validationData: [d.x, d.targets!] } : {}) }));
       expect(e).toBeInstanceOf(DivergenceError);
-      expect(e.message).toMatch(withValidation ? /the validation loss became (Infinity|NaN)/ : /the loss after the last update became (Infinity|NaN)/);
+      expect(e.message).toMatch(withValidation ? /the validation loss became (Infinity|NaN)/ : /the loss on the training data after the last update became (Infinity|NaN)/);
       expect(m.getWeights()).toEqual(before);
       m.dispose();
     }
