@@ -13,6 +13,8 @@ const ALIGN = 16;
 const MIN_GEMM_MACS = 1 << 17;
 /** The GEMMs' direct path for this many rows or fewer (assembly/gemm.ts SMALL_M). */
 const SMALL_M = 4;
+/** Fewest rows of C a thread takes when a GEMM is split by rows (well above the few-rows path's 4). */
+const MIN_ROWS = 16;
 /** Below this many elements an elementwise pass runs on one thread. */
 const MIN_ELEMENTS = 1 << 15;
 
@@ -59,19 +61,50 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
   const scratch = (t: number, work: number, M: number, N: number, K: number): number =>
     t === 0 ? work : workspace(t - 1, raw.gemm_work_bytes(M, N, K));
 
+  /**
+   * Rows of C for each thread, when every share has at least MIN_ROWS rows. Splitting rows lets each
+   * thread pack only its own rows of A, where splitting columns makes every thread pack all of A.
+   * Each row's arithmetic does not depend on which register tile holds it, and no share is small
+   * enough to take the few-rows path, so results stay bit-identical.
+   */
+  const rowShares = (M: number, N: number, K: number): [number, number][] | null => {
+    const t = threads();
+    if (t < 2 || M * N * K < MIN_GEMM_MACS || M < MIN_ROWS * t) return null;
+    const chunk = Math.ceil(M / t);
+    const out: [number, number][] = [];
+    for (let s = 0; s < M; s += chunk) out.push([s, Math.min(M, s + chunk)]);
+    return out;
+  };
+
   k.gemm_nn = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
+    const byRows = rowShares(M, N, K);
+    if (byRows) {
+      return fan("gemm_nn", byRows, ([m0, m1], t) =>
+        [m1 - m0, N, K, a + 4 * m0 * lda, lda, b, ldb, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
+    }
     const ranges = columns(M, N, K);
     if (!ranges) return raw.gemm_nn(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
     fan("gemm_nn", ranges, ([n0, n1], t) =>
       [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
   };
   k.gemm_tn = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
+    const byRows = rowShares(M, N, K);
+    if (byRows) {
+      // A is stored K×M: rows of C are columns of A.
+      return fan("gemm_tn", byRows, ([m0, m1], t) =>
+        [m1 - m0, N, K, a + 4 * m0, lda, b, ldb, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
+    }
     const ranges = columns(M, N, K);
     if (!ranges) return raw.gemm_tn(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
     fan("gemm_tn", ranges, ([n0, n1], t) =>
       [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
   };
   k.gemm_nt = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
+    const byRows = rowShares(M, N, K);
+    if (byRows) {
+      return fan("gemm_nt", byRows, ([m0, m1], t) =>
+        [m1 - m0, N, K, a + 4 * m0 * lda, lda, b, ldb, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
+    }
     const ranges = columns(M, N, K);
     if (!ranges) return raw.gemm_nt(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
     // B is stored N×K: a column range of C is a row range of B.
@@ -79,6 +112,11 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
       [M, n1 - n0, K, a, lda, b + 4 * n0 * ldb, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
   };
   k.gemm_nn_bias_act = (M, N, K, a, lda, b, ldb, bias, c, ldc, act, alpha, work) => {
+    const byRows = rowShares(M, N, K);
+    if (byRows) {
+      return fan("gemm_nn_bias_act", byRows, ([m0, m1], t) =>
+        [m1 - m0, N, K, a + 4 * m0 * lda, lda, b, ldb, bias, c + 4 * m0 * ldc, ldc, act, alpha, scratch(t, work, m1 - m0, N, K)]);
+    }
     const ranges = columns(M, N, K);
     if (!ranges) return raw.gemm_nn_bias_act(M, N, K, a, lda, b, ldb, bias, c, ldc, act, alpha, work);
     fan("gemm_nn_bias_act", ranges, ([n0, n1], t) =>
@@ -87,6 +125,11 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
   k.gemm_nn_packed_bias_act = (M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work) => {
     // A few rows (single-sample inference, ~15 µs for 784×256) stay on the calling thread: waking a
     // worker costs about as much when it is spinning, and hundreds of µs when the machine is busy.
+    const byRows = M > SMALL_M ? rowShares(M, N, K) : null;
+    if (byRows) {
+      return fan("gemm_nn_packed_bias_act", byRows, ([m0, m1], t) =>
+        [m1 - m0, N, K, a + 4 * m0 * lda, lda, packed, bias, c + 4 * m0 * ldc, ldc, act, alpha, scratch(t, work, m1 - m0, N, K)]);
+    }
     const ranges = M > SMALL_M ? columns(M, N, K) : null;
     if (!ranges) return raw.gemm_nn_packed_bias_act(M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work);
     // Packed B is 8-column panels spanning all of K: columns from n0 (a multiple of 16) start at packed + 4·n0·K.
