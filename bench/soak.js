@@ -9,6 +9,7 @@
 // Not a unit test: it runs for as long as it is told and prints one status line
 // every `--every` seconds and a summary; it exits 1 at the first failed check.
 import { performance } from "node:perf_hooks";
+import { mulberry32 } from "../dist/data/toy.js";
 
 const args = parseArgs(process.argv.slice(2));
 const minutes = Number(args.minutes ?? 10);
@@ -228,15 +229,6 @@ function mib(bytes) {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-function mulberry32(a) {
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function parseArgs(argv) {
   const out = {};

@@ -76,41 +76,27 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
     return out;
   };
 
-  k.gemm_nn = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
-    const byRows = rowShares(M, N, K);
-    if (byRows) {
-      return fan("gemm_nn", byRows, ([m0, m1], t) =>
-        [m1 - m0, N, K, a + 4 * m0 * lda, lda, b, ldb, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
-    }
-    const ranges = columns(M, N, K);
-    if (!ranges) return raw.gemm_nn(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
-    fan("gemm_nn", ranges, ([n0, n1], t) =>
-      [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
-  };
-  k.gemm_tn = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
-    const byRows = rowShares(M, N, K);
-    if (byRows) {
-      // A is stored K×M: rows of C are columns of A.
-      return fan("gemm_tn", byRows, ([m0, m1], t) =>
-        [m1 - m0, N, K, a + 4 * m0, lda, b, ldb, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
-    }
-    const ranges = columns(M, N, K);
-    if (!ranges) return raw.gemm_tn(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
-    fan("gemm_tn", ranges, ([n0, n1], t) =>
-      [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
-  };
-  k.gemm_nt = (M, N, K, a, lda, b, ldb, c, ldc, acc, work) => {
-    const byRows = rowShares(M, N, K);
-    if (byRows) {
-      return fan("gemm_nt", byRows, ([m0, m1], t) =>
-        [m1 - m0, N, K, a + 4 * m0 * lda, lda, b, ldb, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
-    }
-    const ranges = columns(M, N, K);
-    if (!ranges) return raw.gemm_nt(M, N, K, a, lda, b, ldb, c, ldc, acc, work);
-    // B is stored N×K: a column range of C is a row range of B.
-    fan("gemm_nt", ranges, ([n0, n1], t) =>
-      [M, n1 - n0, K, a, lda, b + 4 * n0 * ldb, ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
-  };
+  /**
+   * One of the three plain forms, split by rows of C when it can be, else by columns. A share of rows
+   * starts `aRow(lda)` elements further into A per row; a share of columns `bCol(ldb)` further into B.
+   */
+  const plainGemm = (name: "gemm_nn" | "gemm_nt" | "gemm_tn", aRow: (lda: number) => number, bCol: (ldb: number) => number) =>
+    (M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, work: number): void => {
+      const byRows = rowShares(M, N, K);
+      if (byRows) {
+        return fan(name, byRows, ([m0, m1], t) =>
+          [m1 - m0, N, K, a + 4 * m0 * aRow(lda), lda, b, ldb, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
+      }
+      const ranges = columns(M, N, K);
+      if (!ranges) return raw[name](M, N, K, a, lda, b, ldb, c, ldc, acc, work);
+      fan(name, ranges, ([n0, n1], t) =>
+        [M, n1 - n0, K, a, lda, b + 4 * n0 * bCol(ldb), ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
+    };
+  k.gemm_nn = plainGemm("gemm_nn", (lda) => lda, () => 1);
+  // Aᵀ·B: A is stored K×M, so rows of C are columns of A.
+  k.gemm_tn = plainGemm("gemm_tn", () => 1, () => 1);
+  // A·Bᵀ: B is stored N×K, so columns of C are rows of B.
+  k.gemm_nt = plainGemm("gemm_nt", (lda) => lda, (ldb) => ldb);
   k.gemm_nn_bias_act = (M, N, K, a, lda, b, ldb, bias, c, ldc, act, alpha, work) => {
     const byRows = rowShares(M, N, K);
     if (byRows) {
