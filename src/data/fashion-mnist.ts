@@ -1,7 +1,7 @@
 // Fashion-MNIST from its IDX files: images stay uint8 (one byte a pixel); scaling to
 // floats is the caller's choice, made per batch rather than for the whole set.
 import { InputError } from "../errors.js";
-import { parseIdx, type IdxArray } from "./idx.js";
+import { parseNamed } from "./idx.js";
 
 /** Class names of Fashion-MNIST, indexed by label. */
 export const FASHION_MNIST_CLASSES = [
@@ -54,14 +54,4 @@ export async function fashionMnistFromIdx(
     out[i] = y;
   }
   return { x: img.data, rows, cols: 784, labels: out };
-}
-
-/** parseIdx with the input's name put in front of any error. */
-async function parseNamed(bytes: Uint8Array, name: string): Promise<IdxArray> {
-  try {
-    return await parseIdx(bytes);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(`${name}: ${e.message}`);
-    throw e;
-  }
 }

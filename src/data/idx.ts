@@ -150,3 +150,13 @@ function describe(v: unknown): string {
   if (typeof v === "object") return (v as object).constructor?.name ?? "object";
   return typeof v;
 }
+
+/** parseIdx with the input's name put in front of any error. */
+export async function parseNamed(bytes: Uint8Array, name: string): Promise<IdxArray> {
+  try {
+    return await parseIdx(bytes);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${name}: ${e.message}`);
+    throw e;
+  }
+}

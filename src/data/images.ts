@@ -1,7 +1,7 @@
 // Labelled images from a pair of IDX files (the MNIST layout: images [n, h, w]
 // uint8, labels [n] uint8). Pixels stay bytes; a model widens them per batch.
 import { InputError } from "../errors.js";
-import { parseIdx, type IdxArray } from "./idx.js";
+import { parseNamed } from "./idx.js";
 
 /** n images of `shape` pixels (row-major bytes, one row per image) and their class labels. */
 export interface ImageDataset {
@@ -38,14 +38,4 @@ export async function imagesFromIdx(images: Uint8Array, labels: Uint8Array,
   const out = Int32Array.from(lab.data as Uint8Array);
   const classes = out.reduce((a, b) => Math.max(a, b), 0) + 1;
   return { x: img.data as Uint8Array, rows, cols, shape, labels: out, classes };
-}
-
-/** parseIdx with the input's name put in front of any error. */
-async function parseNamed(bytes: Uint8Array, name: string): Promise<IdxArray> {
-  try {
-    return await parseIdx(bytes);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(`${name}: ${e.message}`);
-    throw e;
-  }
 }
