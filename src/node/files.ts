@@ -84,14 +84,17 @@ export async function loadCsv(path: string, options: Omit<CsvOptions, "source"> 
 
 /** Loads labelled images from an images IDX file and a labels IDX file (each gzip or not). */
 export async function loadIdxImages(imagesPath: string, labelsPath: string): Promise<ImageDataset> {
-  const [images, labels] = await Promise.all([readFileBytes(imagesPath), readFileBytes(labelsPath)]);
+  // One after the other, so that with both files missing the error always names the images file.
+  const images = await readFileBytes(imagesPath);
+  const labels = await readFileBytes(labelsPath);
   return imagesFromIdx(images, labels, { images: imagesPath, labels: labelsPath });
 }
 
 /** Loads one split of a folder in the MNIST layout: train-images-idx3-ubyte[.gz] and its labels, or the t10k pair. */
 export async function loadIdxFolder(dir: string, split: "train" | "test"): Promise<ImageDataset> {
   const prefix = split === "train" ? "train" : "t10k";
-  const [images, labels] = await Promise.all([readIdxFile(dir, `${prefix}-images-idx3-ubyte`), readIdxFile(dir, `${prefix}-labels-idx1-ubyte`)]);
+  const images = await readIdxFile(dir, `${prefix}-images-idx3-ubyte`);
+  const labels = await readIdxFile(dir, `${prefix}-labels-idx1-ubyte`);
   return imagesFromIdx(images.bytes, labels.bytes, { images: images.path, labels: labels.path });
 }
 
