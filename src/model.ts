@@ -203,7 +203,8 @@ export class Sequential {
     this.ensureIdle("predict", true);
     const single = Array.isArray(x) && x.length > 0 && !Array.isArray(x[0]) && !ArrayBuffer.isView(x[0]);
     const m = toRows(single ? [x] : x, this.inputs, "x");
-    const out = this.run(m);
+    const out = new Float32Array(m.rows * this.outputs);
+    this.run(m, (y, rows, first) => out.set(this.core.f32(y, rows * this.outputs), first * this.outputs));
     if (x instanceof Float32Array) return out;
     if (!Array.isArray(x)) return { data: out, rows: m.rows, cols: this.outputs };
     const rows = Array.from({ length: m.rows }, (_, r) => Array.from(out.subarray(r * this.outputs, (r + 1) * this.outputs)));
@@ -214,19 +215,18 @@ export class Sequential {
   predictClasses(x: InputBatch): Int32Array {
     this.ensureIdle("predictClasses", true);
     const m = toRows(x, this.inputs, "x");
-    const out = this.run(m);
     const core = this.core;
-    const n = out.length;
-    const p = core.allocF32(n);
-    let q = 0;
+    const classes = new Int32Array(m.rows);
+    // The argmax reads each chunk's outputs where the network left them: they never leave the core.
+    const q = core.allocator.alloc(Math.min(m.rows, CHUNK) * 4);
     try {
-      q = core.allocator.alloc(m.rows * 4);
-      core.f32(p, n).set(out);
-      core.kernels.argmax_rows(p, q, m.rows, this.outputs);
-      return core.i32(q, m.rows).slice();
+      this.run(m, (y, rows, first) => {
+        core.kernels.argmax_rows(y, q, rows, this.outputs);
+        classes.set(core.i32(q, rows), first);
+      });
+      return classes;
     } finally {
-      core.free(p);
-      if (q) core.free(q);
+      core.free(q);
     }
   }
 
@@ -385,11 +385,10 @@ export class Sequential {
     return this.upload(v[0] as InputBatch, v[1] as TargetBatch, "validationData[0]", "validationData[1]");
   }
 
-  /** Runs the network on a validated matrix in chunks; returns outputs (with the output activation). */
-  private run(m: Matrix | ByteMatrix): Float32Array {
+  /** Runs the network on a validated matrix in chunks, handing each chunk's output address to `onChunk`. */
+  private run(m: Matrix | ByteMatrix, onChunk: (y: number, rows: number, first: number) => void): void {
     const net = this.network;
     const core = this.core;
-    const out = new Float32Array(m.rows * net.outputs);
     net.reserve(Math.min(m.rows, CHUNK));
     if (m.data instanceof Uint8Array) {
       // Bytes are a quarter of the floats: upload them whole, convert a chunk at a time.
@@ -397,13 +396,12 @@ export class Sequential {
       try {
         for (let r = 0; r < m.rows; r += CHUNK) {
           const rows = Math.min(CHUNK, m.rows - r);
-          const y = net.forward(rows, false, false, data.rowsX(r, rows, net.inputBuffer));
-          out.set(core.f32(y, rows * net.outputs), r * net.outputs);
+          onChunk(net.forward(rows, false, false, data.rowsX(r, rows, net.inputBuffer)), rows, r);
         }
       } finally {
         data.free();
       }
-      return out;
+      return;
     }
     const transform = this.prep?.transform;
     for (let r = 0; r < m.rows; r += CHUNK) {
@@ -416,10 +414,8 @@ export class Sequential {
         throw offsetRow(e, r);
       }
       if (transform) core.kernels.scale_shift_columns(net.inputBuffer, rows, m.cols, transform.columns.scale, transform.columns.offset);
-      const y = net.forward(rows, false, false);
-      out.set(core.f32(y, rows * net.outputs), r * net.outputs);
+      onChunk(net.forward(rows, false, false), rows, r);
     }
-    return out;
   }
 
   private evaluateDevice(data: DeviceData, start: number, count: number): Evaluation {
