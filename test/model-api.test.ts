@@ -348,9 +348,4 @@ describe("errors name the problem and change nothing", () => {
     expect(m.getWeights()).toEqual(before);
     m.dispose();
   });
-
-  it("the core must be loaded before a model is built synchronously", async () => {
-    const { getCore } = await import("../src/core.js");
-    expect(getCore()).toBeDefined();
-  });
 });
