@@ -7,7 +7,7 @@
 // (fused multiply-add; Node 20 needs --experimental-wasm-relaxed-simd, which
 // `npm run bench` passes). *_packed rows run the dense forward pass as layers do:
 // weights packed ahead by pack_b_nn, bias and ReLU fused.
-import { createCore, init, relaxedSimdSupported } from "../dist/core.js";
+import { createCore, init, relaxedSimdSupported } from "../dist/runtime/core.js";
 import { measureAll } from "./timing.js";
 
 const SHAPES = [

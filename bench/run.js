@@ -20,7 +20,7 @@ const only = onlyArg ? (onlyArg.includes("=") ? onlyArg.split("=")[1] : args[arg
 const log = (msg) => console.error(msg);
 
 // Sections measure one thread unless they say otherwise (the threads section sets and resets 2).
-await (await import("../dist/core.js")).setThreads(1);
+await (await import("../dist/runtime/core.js")).setThreads(1);
 let rows = [];
 for (const section of SECTIONS) {
   if (only && !only.includes(section.name)) continue;

@@ -1,6 +1,6 @@
 // Two-thread figures: the GEMMs of the first layer, training and batch
 // inference, each beside the same figure on one thread from the same run.
-import { setThreads } from "../dist/core.js";
+import { setThreads } from "../dist/runtime/core.js";
 import { gemmSection } from "./gemm.js";
 import { trainSection } from "./train.js";
 

@@ -1,5 +1,5 @@
 // Writes the package version into assembly/version.ts (compiled into every
-// .wasm) and src/version.ts, so that init() can refuse a .wasm of another
+// .wasm) and src/runtime/version.ts, so that init() can refuse a .wasm of another
 // release. npm run build:wasm runs it first; both files are committed, so a
 // plain asc run builds a stamped core too. Files are rewritten only on change.
 import { readFile, writeFile } from "node:fs/promises";
@@ -14,7 +14,7 @@ const header = "// Written by scripts/version.mjs from package.json; do not edit
 await update("assembly/version.ts", header +
   `/** The wasmlp version this core was built for, as major·1000000 + minor·1000 + patch (${version}). */\n` +
   `export function wasmlp_version(): u32 {\n  return ${code};\n}\n`);
-await update("src/version.ts", header +
+await update("src/runtime/version.ts", header +
   `/** This package's version; the core's .wasm must report the same one. */\nexport const VERSION = ${JSON.stringify(version)};\n`);
 
 async function update(path, source) {

@@ -1,6 +1,6 @@
 // Every error wasmlp throws on purpose is a WasmlpError subclass, so callers
 // can tell a misuse (fix the call) from a bug (report it).
-import type { History } from "./training.js";
+import type { History } from "./train/training.js";
 
 /** Base class of all errors thrown by wasmlp. */
 export class WasmlpError extends Error {

@@ -1,32 +1,32 @@
 // wasmlp: multilayer perceptrons on a SIMD WebAssembly core.
-export { init, getCore, setThreads, shutdown, relaxedSimdSupported, type InitOptions, type WasmSource, type SimdBuild } from "./core.js";
+export { init, getCore, setThreads, shutdown, relaxedSimdSupported, type InitOptions, type WasmSource, type SimdBuild } from "./runtime/core.js";
 export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError, DivergenceError, AbortError } from "./errors.js";
 export {
   Sequential, sequential, type ModelConfig, type CompileOptions, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
-} from "./model.js";
+} from "./model/model.js";
 export { load, decodeModel, FORMAT_VERSION, type LoadOptions, type SaveOptions, type ModelSource } from "./io/model-file.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
 export { ONNX_OPSET } from "./io/onnx.js";
-export { mlp, dense, maxout, dropout, type MlpOptions } from "./builders.js";
-export type { FitOptions, History, Callbacks, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule } from "./training.js";
-export type { DivergenceOptions, DivergenceRecord } from "./divergence.js";
-export type { Matrix, ByteMatrix, InputBatch, TargetBatch } from "./input.js";
+export { mlp, dense, maxout, dropout, type MlpOptions } from "./model/builders.js";
+export type { FitOptions, History, Callbacks, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule } from "./train/training.js";
+export type { DivergenceOptions, DivergenceRecord } from "./train/divergence.js";
+export type { Matrix, ByteMatrix, InputBatch, TargetBatch } from "./nn/input.js";
 export {
   fitPreprocessing, scaling, oneHot, type Preprocessing, type PreprocessingMethod, type FitPreprocessingOptions, type InputColumn, type TargetColumn,
-} from "./preprocessing.js";
-export type { ActivationName } from "./activations.js";
-export type { InitializerName } from "./initializers.js";
-export type { LossName } from "./losses.js";
-export type { OptimizerName, OptimizerConfig } from "./optimizers.js";
-export type { LayerConfig } from "./layers/layer.js";
-export type { DenseOptions } from "./layers/dense.js";
-export type { MaxoutOptions } from "./layers/maxout.js";
-export type { DropoutOptions } from "./layers/dropout.js";
+} from "./nn/preprocessing.js";
+export type { ActivationName } from "./nn/activations.js";
+export type { InitializerName } from "./nn/initializers.js";
+export type { LossName } from "./nn/losses.js";
+export type { OptimizerName, OptimizerConfig } from "./nn/optimizers.js";
+export type { LayerConfig } from "./nn/layers/layer.js";
+export type { DenseOptions } from "./nn/layers/dense.js";
+export type { MaxoutOptions } from "./nn/layers/maxout.js";
+export type { DropoutOptions } from "./nn/layers/dropout.js";
 export { spiral, xor, circles, moons, sine, type ToyDataset, type XorOptions } from "./data/toy.js";
 export { parseIdx, type IdxArray } from "./data/idx.js";
 export { imagesFromIdx, type ImageDataset } from "./data/images.js";
 export { parseCsv, csvPreprocessing, type CsvOptions, type CsvDataset } from "./data/csv.js";
-export { confusionMatrix, classScores, type ClassScores } from "./confusion.js";
+export { confusionMatrix, classScores, type ClassScores } from "./model/confusion.js";
 export {
   lineChartSvg, trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg, PALETTE,
   type Series, type LineChartOptions, type ConfusionMatrixOptions, type DecisionRegionsOptions,

@@ -4,7 +4,7 @@
 // minification. The browser itself is exercised in browser.test.ts.
 import { readFile, readdir } from "node:fs/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { VERSION } from "../src/version.js";
+import { VERSION } from "../src/runtime/version.js";
 
 const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -50,7 +50,7 @@ describe("the JavaScript and the .wasm are of one version", () => {
 
   it("a .wasm of another version is a CoreError naming both versions", async () => {
     vi.resetModules();
-    const fresh = await import("../src/core.js");
+    const fresh = await import("../src/runtime/core.js");
     const { CoreError } = await import("../src/errors.js");
     const wrong = await fresh.init({ wasm: versionModule(2003004) }).catch((e) => e);
     expect(wrong).toBeInstanceOf(CoreError);
@@ -59,7 +59,7 @@ describe("the JavaScript and the .wasm are of one version", () => {
 
   it("a .wasm without a version (not a wasmlp core) is a CoreError saying so", async () => {
     vi.resetModules();
-    const fresh = await import("../src/core.js");
+    const fresh = await import("../src/runtime/core.js");
     const bytes = versionModule(1);
     // Rename the export so that the module reports nothing.
     const at = Buffer.from(bytes).indexOf("wasmlp_version");
@@ -73,7 +73,7 @@ describe("the JavaScript and the .wasm are of one version", () => {
 describe("feature detection", () => {
   it("an engine without WebAssembly SIMD gets a CoreError naming the requirement", async () => {
     vi.resetModules();
-    const fresh = await import("../src/core.js");
+    const fresh = await import("../src/runtime/core.js");
     const { CoreError } = await import("../src/errors.js");
     const validate = WebAssembly.validate;
     // An engine without SIMD refuses any module that uses a v128.

@@ -1,8 +1,8 @@
 // The core's loader and the allocator that owns its memory.
 import { readFile } from "node:fs/promises";
 import { describe, expect, it, vi } from "vitest";
-import { Allocator } from "../src/allocator.js";
-import { init, getCore } from "../src/core.js";
+import { Allocator } from "../src/runtime/allocator.js";
+import { init, getCore } from "../src/runtime/core.js";
 import { CoreError, mlp, Sequential } from "../src/index.js";
 
 describe("allocator", () => {
@@ -70,7 +70,7 @@ describe("core", () => {
 
   it("corrupt or missing .wasm is a CoreError, and a later init can still succeed", async () => {
     vi.resetModules();
-    const fresh = await import("../src/core.js");
+    const fresh = await import("../src/runtime/core.js");
     const errors = await import("../src/errors.js");
     const bad = await fresh.init({ wasm: new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]) }).catch((e) => e);
     expect(bad).toBeInstanceOf(errors.CoreError);

@@ -2,7 +2,7 @@
 // awkward sizes, as sub-blocks of larger matrices so leading dimensions,
 // out-of-block reads and out-of-block writes are all exercised.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getF32, loadCore, maxRelError, putF32, randomF32 } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];

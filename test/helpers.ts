@@ -1,7 +1,7 @@
 // Shared test utilities: load the core, move arrays in and out of linear memory,
 // seeded data, and float64 comparisons.
 import { afterEach, beforeAll } from "vitest";
-import { init, type Core } from "../src/core.js";
+import { init, type Core } from "../src/runtime/core.js";
 import { mulberry32 } from "../src/data/toy.js";
 
 /** Loads the core once for a test file. */

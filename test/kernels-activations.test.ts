@@ -1,6 +1,6 @@
 // activations.ts against float64 scalar references on awkward sizes (SIMD tails).
 import { describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getF32, kernelArena, maxRelError, randomF32 } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];

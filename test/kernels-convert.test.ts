@@ -1,6 +1,6 @@
 // convert.ts against scalar float64 references on awkward sizes.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getF32, loadCore, maxRelError, putF32, putI32, randomF32, rng } from "./helpers.js";
 
 const SIZES = [1, 3, 7, 17, 129];

@@ -1,7 +1,7 @@
 // losses.ts against float64 references, against central differences of the
 // kernels' own loss, and at extreme logits.
 import { describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getF32, kernelArena, maxRelError, randomF32, rng } from "./helpers.js";
 
 const ROWS = [1, 2, 3, 7, 33, 129];

@@ -1,6 +1,6 @@
 // maxout.ts against a float64 scalar reference; max and routing are exact, so tolerance is 0.
 import { describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getF32, kernelArena, randomF32 } from "./helpers.js";
 
 let core: Core;

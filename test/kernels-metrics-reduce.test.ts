@@ -1,6 +1,6 @@
 // metrics.ts and reduce.ts against scalar references on awkward sizes.
 import { describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getF32, kernelArena, maxRelError, randomF32, rng } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];

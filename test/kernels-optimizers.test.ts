@@ -1,7 +1,7 @@
 // optimizers.ts: several steps against float64 references written in the
 // textbook (PyTorch) form, with the per-step scalars derived as a caller would.
 import { describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getF32, kernelArena, maxRelError, randomF32 } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];

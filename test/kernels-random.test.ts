@@ -2,7 +2,7 @@
 // xoshiro128** and Lemire's bounded draw, plus statistical checks. Seeds are
 // fixed, so the statistical tests are deterministic; their bounds are ~5σ.
 import { describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getF32, kernelArena, maxRelError, randomF32 } from "./helpers.js";
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 129];

@@ -6,7 +6,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CoreError, getCore, init, load, mlp, Sequential, sequential, StateError } from "../src/index.js";
-import { dense, dropout, maxout } from "../src/builders.js";
+import { dense, dropout, maxout } from "../src/model/builders.js";
 import { randomF32 } from "./helpers.js";
 
 beforeAll(async () => { await init(); });

@@ -4,7 +4,7 @@
 // hang, leak core memory or allocate more than a small multiple of its size.
 import * as fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Core } from "../src/core.js";
+import type { Core } from "../src/runtime/core.js";
 import { getCore, init, ModelFileError, parseSafetensors, Sequential, dense, dropout, maxout, spiral } from "../src/index.js";
 import { decodeModel } from "../src/io/model-file.js";
 import { readF32 } from "../src/io/safetensors.js";

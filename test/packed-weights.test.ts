@@ -2,7 +2,7 @@
 // predictions must follow every way weights change (setWeights, training steps,
 // early stopping's restore, loading), and inference alone must never repack.
 import { beforeAll, describe, expect, it } from "vitest";
-import { init, type Core } from "../src/core.js";
+import { init, type Core } from "../src/runtime/core.js";
 import { dense, load, maxout, mlp, Sequential, type NamedTensor } from "../src/index.js";
 import { maxRelError, randomF32 } from "./helpers.js";
 

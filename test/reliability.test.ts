@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AbortError, CoreError, DivergenceError, getCore, init, load, mlp, Sequential, setThreads, StateError, type NamedTensor,
 } from "../src/index.js";
-import { dense } from "../src/builders.js";
+import { dense } from "../src/model/builders.js";
 import { sine, spiral } from "../src/data/toy.js";
-import { Pool } from "../src/threads/pool.js";
+import { Pool } from "../src/runtime/threads/pool.js";
 import { getF32, putF32, randomF32 } from "./helpers.js";
 
 beforeAll(async () => { await init(); });

@@ -2,7 +2,7 @@
 // chosen at load time. Runs in both vitest projects: without the relaxed-SIMD
 // flag (Node 20 then lacks it) and with it (see vitest.config.ts).
 import { describe, expect, it } from "vitest";
-import { createCore, getCore, init, relaxedSimdSupported, type Core } from "../src/core.js";
+import { createCore, getCore, init, relaxedSimdSupported, type Core } from "../src/runtime/core.js";
 import { CoreError, ConfigError } from "../src/errors.js";
 import { getF32, maxRelError, putF32, randomF32 } from "./helpers.js";
 

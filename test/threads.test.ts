@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCore, init, mlp, setThreads } from "../src/index.js";
-import { split } from "../src/threads/parallel.js";
+import { split } from "../src/runtime/threads/parallel.js";
 import { spiral } from "../src/data/toy.js";
 import { getF32, putF32, randomF32 } from "./helpers.js";
 
@@ -125,7 +125,7 @@ describe("thread pool", () => {
   });
 
   it("a task posted to a dead pool fails with an error that says so", async () => {
-    const { Pool } = await import("../src/threads/pool.js");
+    const { Pool } = await import("../src/runtime/threads/pool.js");
     const core = getCore();
     const reasons: string[] = [];
     const pool = await Pool.start(1, (core as unknown as { module: WebAssembly.Module }).module, core.memory, ["heap_base"], (r) => reasons.push(r));

@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import type { CsvDataset, CsvOptions } from "../data/csv.js";
 import { FASHION_MNIST_CLASSES } from "../data/fashion-mnist.js";
 import { InputError } from "../errors.js";
-import type { ByteMatrix, Matrix } from "../input.js";
+import type { ByteMatrix, Matrix } from "../nn/input.js";
 import { loadCsv, loadIdxFolder, loadIdxImages, readFileBytes } from "../node/files.js";
 import { UsageError } from "./args.js";
 

@@ -1,8 +1,8 @@
 // `wasmlp evaluate`: loss, accuracy, per-class precision and recall, and the
 // confusion matrix (as a table and as a picture) of a saved model on labelled data.
 import { writeFile } from "node:fs/promises";
-import { classScores, confusionMatrix, type ClassScores } from "../confusion.js";
-import type { Sequential } from "../model.js";
+import { classScores, confusionMatrix, type ClassScores } from "../model/confusion.js";
+import type { Sequential } from "../model/model.js";
 import { loadModel } from "../node/files.js";
 import { confusionMatrixSvg } from "../plot/svg.js";
 import { Options, parse, UsageError } from "./args.js";

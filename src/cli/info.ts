@@ -1,5 +1,5 @@
 // `wasmlp info` and `wasmlp export`: what a model file holds, and the model as ONNX.
-import { init } from "../core.js";
+import { init } from "../runtime/core.js";
 import { decodeModel } from "../io/model-file.js";
 import { parseSafetensors } from "../io/safetensors.js";
 import { readFileBytes, writeFileAtomic } from "../node/files.js";

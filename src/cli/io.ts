@@ -2,7 +2,7 @@
 // model, and the CSV options read from the command line.
 import { dirname, extname, basename, join } from "node:path";
 import type { CsvOptions } from "../data/csv.js";
-import type { Preprocessing } from "../preprocessing.js";
+import type { Preprocessing } from "../nn/preprocessing.js";
 import type { Options } from "./args.js";
 
 /** Output of a command: human text, or with --json one JSON document on stdout and the text on stderr. */

@@ -2,7 +2,7 @@
 // The `wasmlp` command: train, evaluate, predict, info, export. Exit codes:
 // 0 done, 1 an error in the data, a file or the model, 2 a mistake in the
 // command line, 130 training interrupted by Ctrl-C (the model was still saved).
-import { shutdown } from "../core.js";
+import { shutdown } from "../runtime/core.js";
 import { WasmlpError } from "../errors.js";
 import { UsageError } from "./args.js";
 import { evaluateCommand, EVALUATE_USAGE } from "./evaluate.js";

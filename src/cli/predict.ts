@@ -1,6 +1,6 @@
 // `wasmlp predict`: a saved model's outputs for every row of a data file, as CSV:
 // the class and its probabilities, or the predicted values.
-import type { Sequential } from "../model.js";
+import type { Sequential } from "../model/model.js";
 import { loadModel, writeFileAtomic } from "../node/files.js";
 import { Options, parse, UsageError } from "./args.js";
 import { classNames, loadData } from "./data.js";

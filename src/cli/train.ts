@@ -2,16 +2,16 @@
 // progress bar, keeps the best epoch, and writes the model with pictures of its
 // training beside it. Ctrl-C stops after the current batch and still saves.
 import { writeFile } from "node:fs/promises";
-import { mlpConfig } from "../builders.js";
-import { init } from "../core.js";
+import { mlpConfig } from "../model/builders.js";
+import { init } from "../runtime/core.js";
 import { decodeModel } from "../io/model-file.js";
-import { Sequential } from "../model.js";
+import { Sequential } from "../model/model.js";
 import { writeFileAtomic } from "../node/files.js";
-import type { OptimizerConfig, OptimizerName } from "../optimizers.js";
+import type { OptimizerConfig, OptimizerName } from "../nn/optimizers.js";
 import { trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg } from "../plot/svg.js";
 import { csvPreprocessing } from "../data/csv.js";
-import { fitPreprocessing, type Preprocessing } from "../preprocessing.js";
-import type { EpochLogs, FitOptions, History, LearningRateSchedule } from "../training.js";
+import { fitPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
+import type { EpochLogs, FitOptions, History, LearningRateSchedule } from "../train/training.js";
 import { Options, parse, UsageError } from "./args.js";
 import { classNames, hasTestSplit, loadData, shuffled, type Loaded } from "./data.js";
 import { classificationReport, formatReport, regressionReport, type ClassificationReport } from "./evaluate.js";

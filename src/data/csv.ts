@@ -3,8 +3,8 @@
 // (one-hot encoded). Every problem is reported with the source, line and column.
 // Platform-neutral: it parses text; src/node/ reads the file.
 import { InputError } from "../errors.js";
-import { checkKeys, choiceOption, describe } from "../options.js";
-import { fitPreprocessing, type InputColumn, type Preprocessing, type TargetColumn } from "../preprocessing.js";
+import { checkKeys, choiceOption, describe } from "../util/options.js";
+import { fitPreprocessing, type InputColumn, type Preprocessing, type TargetColumn } from "../nn/preprocessing.js";
 
 /** Options of parseCsv(). */
 export interface CsvOptions {

@@ -4,17 +4,17 @@
 // training settings and RNG state as JSON strings in `__metadata__`.
 // Loading checks the whole file against its own architecture before the
 // model is allocated, so a corrupt or hostile file never reaches the core.
-import { getCore, init, type Core, type InitOptions } from "../core.js";
+import { getCore, init, type Core, type InitOptions } from "../runtime/core.js";
 import { CoreError, InputError, ModelFileError, StateError, WasmlpError } from "../errors.js";
-import type { LayerConfig } from "../layers/layer.js";
-import { createLayer } from "../layers/registry.js";
-import { Sequential, type CompileOptions, type ModelConfig } from "../model.js";
-import type { Network, ParamInfo } from "../network.js";
-import { OPTIMIZER_KEYS, type OptimizerConfig } from "../optimizers.js";
-import { booleanOption, checkKeys, describe, integerOption } from "../options.js";
-import { nodeImport } from "../platform.js";
-import { checkPreprocessing, type Preprocessing } from "../preprocessing.js";
-import type { EpochLogs } from "../training.js";
+import type { LayerConfig } from "../nn/layers/layer.js";
+import { createLayer } from "../nn/layers/registry.js";
+import { Sequential, type CompileOptions, type ModelConfig } from "../model/model.js";
+import type { Network, ParamInfo } from "../nn/network.js";
+import { OPTIMIZER_KEYS, type OptimizerConfig } from "../nn/optimizers.js";
+import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
+import { nodeImport } from "../runtime/platform.js";
+import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
+import type { EpochLogs } from "../train/training.js";
 import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
 
 /** The format version this wasmlp writes: MAJOR.MINOR. */

@@ -2,8 +2,8 @@
 // predict(). A few dozen lines of protobuf encoding cover the handful of
 // messages a feed-forward graph needs, so the package ships no protobuf library.
 import { ConfigError } from "../errors.js";
-import type { LayerConfig } from "../layers/layer.js";
-import type { ModelConfig, NamedTensor } from "../model.js";
+import type { LayerConfig } from "../nn/layers/layer.js";
+import type { ModelConfig, NamedTensor } from "../model/model.js";
 
 /** ONNX operator set the export targets; every op used has had its current form since opset 18 or earlier. */
 export const ONNX_OPSET = 21;

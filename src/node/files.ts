@@ -3,13 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { InitOptions } from "../core.js";
+import type { InitOptions } from "../runtime/core.js";
 import { InputError } from "../errors.js";
 import { parseCsv, type CsvDataset, type CsvOptions } from "../data/csv.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
 import { load, type LoadOptions, type SaveOptions } from "../io/model-file.js";
-import type { Sequential } from "../model.js";
+import type { Sequential } from "../model/model.js";
 
 /** Reads a whole file as a plain Uint8Array; a missing file is an InputError naming the path. */
 export async function readFileBytes(path: string): Promise<Uint8Array> {

@@ -2,7 +2,7 @@
 // curves, a fitted function), a confusion matrix and the decision regions of a
 // 2-D classifier. A few hundred lines of our own instead of a chart library:
 // the output is plain SVG any browser or image viewer opens, in Node or a page.
-import type { History } from "../training.js";
+import type { History } from "../train/training.js";
 
 /** One line (or set of points) of a chart. */
 export interface Series {

@@ -2,10 +2,10 @@
 // training never freezes the page. Each method posts one request and resolves
 // with the worker's answer; fit() also streams progress and stops on abort.
 import * as errors from "../errors.js";
-import type { CompileOptions, Evaluation, ModelConfig, NamedTensor } from "../model.js";
+import type { CompileOptions, Evaluation, ModelConfig, NamedTensor } from "../model/model.js";
 import type { LoadOptions, SaveOptions } from "../io/model-file.js";
-import type { InputBatch, Matrix, TargetBatch } from "../input.js";
-import type { EpochLogs, History } from "../training.js";
+import type { InputBatch, Matrix, TargetBatch } from "../nn/input.js";
+import type { EpochLogs, History } from "../train/training.js";
 import type { CoreSummary, ModelSummary, PlainFitOptions, Reply, Request, WorkerInitOptions } from "./protocol.js";
 
 /** Options of createWorkerModel(): where the worker finds the core, and how many threads it uses. */

@@ -1,12 +1,12 @@
 // The worker side of createWorkerModel(): owns one core and one model, runs
 // what the page asks, and streams fit() progress. Training here never blocks
 // the page; fit() yields between batches, so predict and cancel get through.
-import { getCore, init } from "../core.js";
+import { getCore, init } from "../runtime/core.js";
 import * as errors from "../errors.js";
 import { decodeModel } from "../io/model-file.js";
 import { parseSafetensors } from "../io/safetensors.js";
-import { Sequential, type CompileOptions } from "../model.js";
-import type { InputBatch, TargetBatch } from "../input.js";
+import { Sequential, type CompileOptions } from "../model/model.js";
+import type { InputBatch, TargetBatch } from "../nn/input.js";
 import type { CoreSummary, ModelSummary, Reply, Request, SerializedError } from "./protocol.js";
 
 interface Scope {

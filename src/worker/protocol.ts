@@ -1,9 +1,9 @@
 // Messages between a WorkerModel (the page) and its worker (host.ts). Every
 // request carries an id; the worker answers it once, and a fit also sends
 // progress events with the same id until it answers.
-import type { CompileOptions, Evaluation, ModelConfig } from "../model.js";
+import type { CompileOptions, Evaluation, ModelConfig } from "../model/model.js";
 import type { LoadOptions, SaveOptions } from "../io/model-file.js";
-import type { EpochLogs, FitOptions, History } from "../training.js";
+import type { EpochLogs, FitOptions, History } from "../train/training.js";
 
 /** init() options as they cross to the worker (a URL becomes its absolute href). */
 export interface WorkerInitOptions {

@@ -1,6 +1,6 @@
 // Option objects are checked against the keys they may have, so a misspelt
 // option (`epoch` for `epochs`) is an error instead of a silently ignored value.
-import { ConfigError, InputError } from "./errors.js";
+import { ConfigError, InputError } from "../errors.js";
 
 /** Throws a ConfigError naming any key of `options` that is not in `allowed`. */
 export function checkKeys(options: object | undefined, allowed: readonly string[], where: string): void {

@@ -1,9 +1,9 @@
 // Optimizers, in order of increasing complexity. Each is one update rule run
 // by the core in a single pass over the flat parameter buffer; SGD, momentum
 // and Nesterov are one rule with different settings, as are Adam and AdamW.
-import type { Core } from "./core.js";
-import { ConfigError } from "./errors.js";
-import { checkKeys, describe, numberOption, positiveOption } from "./options.js";
+import type { Core } from "../runtime/core.js";
+import { ConfigError } from "../errors.js";
+import { checkKeys, describe, numberOption, positiveOption } from "../util/options.js";
 
 /** Optimizer names accepted by compile(). */
 export type OptimizerName = "sgd" | "momentum" | "nesterov" | "adam" | "adamw" | "rmsprop";

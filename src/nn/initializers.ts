@@ -1,8 +1,8 @@
 // Weight initialisers: each is a distribution and a scale derived from the
 // layer's fan-in and fan-out, drawn by the core's seeded generator.
-import type { Core } from "./core.js";
+import type { Core } from "../runtime/core.js";
 import type { ActivationName } from "./activations.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "../errors.js";
 
 /** Initialiser names a layer accepts. */
 export type InitializerName =

@@ -1,6 +1,6 @@
 // Inverted dropout: scales kept units by 1/(1−rate) while training so that
 // inference is the identity and needs no rescaling.
-import { checkKeys, numberOption } from "../options.js";
+import { checkKeys, numberOption } from "../../util/options.js";
 import { BatchBuffers, type Layer, type LayerConfig, type ParamSpec, type Runtime } from "./layer.js";
 
 /** Options of a dropout layer. */

@@ -1,13 +1,13 @@
 // Short ways to write the common cases: layer config helpers and mlp(sizes).
-import type { ActivationName } from "./activations.js";
-import { init, type InitOptions } from "./core.js";
-import { ConfigError } from "./errors.js";
-import type { InitializerName } from "./initializers.js";
-import type { DenseOptions } from "./layers/dense.js";
-import type { LayerConfig } from "./layers/layer.js";
-import type { MaxoutOptions } from "./layers/maxout.js";
+import type { ActivationName } from "../nn/activations.js";
+import { init, type InitOptions } from "../runtime/core.js";
+import { ConfigError } from "../errors.js";
+import type { InitializerName } from "../nn/initializers.js";
+import type { DenseOptions } from "../nn/layers/dense.js";
+import type { LayerConfig } from "../nn/layers/layer.js";
+import type { MaxoutOptions } from "../nn/layers/maxout.js";
 import { Sequential } from "./model.js";
-import { checkKeys, describe, numberOption } from "./options.js";
+import { checkKeys, describe, numberOption } from "../util/options.js";
 
 /** Config of a dense layer with `units` outputs. */
 export function dense(units: number, options: Omit<DenseOptions, "units"> | ActivationName = {}): LayerConfig {

@@ -4,9 +4,9 @@
 // training data, kept by the model and saved in its file, so predict() on raw
 // rows does exactly what training did. Loaders (CSV) add the description of the
 // raw columns (one-hot categories, class names) for tools that read raw files.
-import { ConfigError, InputError } from "./errors.js";
+import { ConfigError, InputError } from "../errors.js";
 import type { ByteMatrix, Matrix } from "./input.js";
-import { checkKeys, choiceOption, describe } from "./options.js";
+import { checkKeys, choiceOption, describe } from "../util/options.js";
 
 /** How a preprocessing was fitted. */
 export type PreprocessingMethod = "none" | "scale" | "minmax" | "standardize";

@@ -1,7 +1,7 @@
 // A first-fit allocator over the core's linear memory. Its bookkeeping lives in
 // JavaScript so the core owns no state; blocks are 64-byte aligned so SIMD
 // loads never straddle a cache line at a block start.
-import { CoreError } from "./errors.js";
+import { CoreError } from "../errors.js";
 
 const ALIGN = 64;
 const PAGE = 65536;

@@ -1,7 +1,7 @@
 // Layers by type name: the one place that maps a config's `type` to a class,
 // used when building a model and when loading one.
-import { ConfigError } from "../errors.js";
-import { describe } from "../options.js";
+import { ConfigError } from "../../errors.js";
+import { describe } from "../../util/options.js";
 import { Dense } from "./dense.js";
 import { Dropout } from "./dropout.js";
 import type { Layer, LayerConfig, Runtime } from "./layer.js";

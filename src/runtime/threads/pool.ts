@@ -1,7 +1,7 @@
 // A pool of workers sharing the core's memory. The calling thread posts one
 // task per worker into the control block, runs its own share inline, then
 // waits for the others: no messages, no copies, one notify per worker.
-import { CoreError } from "../errors.js";
+import { CoreError } from "../../errors.js";
 import { isNode, nodeImport } from "../platform.js";
 import { ARG0, DONE, FAILED, KERNEL, MAX_ARGS, QUIT, SEQ, SLOT_BYTES, SLOT_F64, SLOT_I32, SPIN, STATUS, type WorkerInit } from "./protocol.js";
 
@@ -146,7 +146,7 @@ export class Pool {
 }
 
 /** Node's copy of the worker: dist/threads/worker.js both from dist/threads/ and from src/threads/ (tests run the sources). */
-const NODE_WORKER = "../../dist/threads/worker.js";
+const NODE_WORKER = "../../../dist/runtime/threads/worker.js";
 
 /**
  * A Node worker given the process's flags, less any Node refuses in a worker: V8 options such as

@@ -5,11 +5,11 @@
 // either throws or lowers the learning rate and runs the epoch again. One copy
 // per epoch, not per batch: a per-batch copy would cost as much as a small
 // batch's forward pass, and weights just before a blow-up are rarely good.
-import type { Core } from "./core.js";
-import { ConfigError } from "./errors.js";
-import type { Network } from "./network.js";
-import type { Optimizer } from "./optimizers.js";
-import { checkKeys, choiceOption, describe, integerOption, numberOption } from "./options.js";
+import type { Core } from "../runtime/core.js";
+import { ConfigError } from "../errors.js";
+import type { Network } from "../nn/network.js";
+import type { Optimizer } from "../nn/optimizers.js";
+import { checkKeys, choiceOption, describe, integerOption, numberOption } from "../util/options.js";
 
 /** What fit() does when training diverges; a string is the action with default settings. */
 export interface DivergenceOptions {

@@ -1,7 +1,7 @@
 // The one layer protocol. A layer declares its parameters, the model places
 // them in one flat buffer (so an optimizer step is one call into the core),
 // and the layer runs forward and backward on pointers into linear memory.
-import type { Core } from "../core.js";
+import type { Core } from "../../runtime/core.js";
 import type { InitializerName } from "../initializers.js";
 
 /** What every layer shares with the model: the core, the RNG state and the GEMM scratch. */

@@ -3,11 +3,11 @@
 // the core sits in a separate object, which the model points to and which
 // points back to nothing of the model, so the model can be collected and its
 // memory freed afterwards.
-import type { Core } from "./core.js";
-import type { RowTransform } from "./dataset.js";
-import type { Network } from "./network.js";
-import type { Optimizer } from "./optimizers.js";
-import type { Preprocessing } from "./preprocessing.js";
+import type { Core } from "../runtime/core.js";
+import type { RowTransform } from "../train/device-data.js";
+import type { Network } from "../nn/network.js";
+import type { Optimizer } from "../nn/optimizers.js";
+import type { Preprocessing } from "../nn/preprocessing.js";
 
 /** Everything a model holds in the core's memory. */
 export interface Owned {

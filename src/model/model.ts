@@ -1,21 +1,21 @@
 // The public model: a stack of layers with compile / fit / evaluate / predict.
 // It validates every argument, resolves pointers and calls the core; the
 // training loop itself lives in training.ts.
-import type { ActivationName } from "./activations.js";
-import { getCore, init, type Core, type InitOptions } from "./core.js";
-import { checkFinite, DeviceData, type RowTransform } from "./dataset.js";
-import { ConfigError, InputError, StateError } from "./errors.js";
-import { toRows, toTargets, type ByteMatrix, type InputBatch, type Matrix, type TargetBatch } from "./input.js";
-import { encodeModel, type ModelInternals, type SaveOptions, type TrainingRecord } from "./io/model-file.js";
-import { encodeOnnx } from "./io/onnx.js";
-import type { LayerConfig } from "./layers/layer.js";
-import { createLoss, defaultLoss, type DeviceTargets, type Loss, type LossName } from "./losses.js";
-import { Network } from "./network.js";
-import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerName } from "./optimizers.js";
-import { checkKeys, describe, integerOption, numberOption } from "./options.js";
-import { checkPreprocessing, isIdentity, uniform, type Preprocessing } from "./preprocessing.js";
+import type { ActivationName } from "../nn/activations.js";
+import { getCore, init, type Core, type InitOptions } from "../runtime/core.js";
+import { checkFinite, DeviceData, type RowTransform } from "../train/device-data.js";
+import { ConfigError, InputError, StateError } from "../errors.js";
+import { toRows, toTargets, type ByteMatrix, type InputBatch, type Matrix, type TargetBatch } from "../nn/input.js";
+import { encodeModel, type ModelInternals, type SaveOptions, type TrainingRecord } from "../io/model-file.js";
+import { encodeOnnx } from "../io/onnx.js";
+import type { LayerConfig } from "../nn/layers/layer.js";
+import { createLoss, defaultLoss, type DeviceTargets, type Loss, type LossName } from "../nn/losses.js";
+import { Network } from "../nn/network.js";
+import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
+import { checkKeys, describe, integerOption, numberOption } from "../util/options.js";
+import { checkPreprocessing, isIdentity, uniform, type Preprocessing } from "../nn/preprocessing.js";
 import { reclaimer, type Owned } from "./reclaim.js";
-import { train, type EpochLogs, type FitOptions, type History } from "./training.js";
+import { train, type EpochLogs, type FitOptions, type History } from "../train/training.js";
 
 /** Architecture of a model: input width, layers, and the seed that makes it repeatable. */
 export interface ModelConfig {

@@ -2,12 +2,12 @@
 // stopping, callbacks and the returned history. Every batch is one gather,
 // one forward, one backward and one optimizer call into the core.
 import { clipGradients, clippingOptions } from "./clipping.js";
-import type { DeviceData } from "./dataset.js";
+import type { DeviceData } from "./device-data.js";
 import { divergencePolicy, Snapshot, type DivergenceOptions, type DivergenceRecord } from "./divergence.js";
-import { AbortError, ConfigError, DivergenceError } from "./errors.js";
-import type { Evaluation, Trainer } from "./model.js";
-import { checkKeys, choiceOption, describe, integerOption, numberOption } from "./options.js";
-import { nodeImport } from "./platform.js";
+import { AbortError, ConfigError, DivergenceError } from "../errors.js";
+import type { Evaluation, Trainer } from "../model/model.js";
+import { checkKeys, choiceOption, describe, integerOption, numberOption } from "../util/options.js";
+import { nodeImport } from "../runtime/platform.js";
 
 /** Metrics of one epoch, as passed to callbacks and recorded in the history. */
 export interface EpochLogs {
@@ -398,10 +398,10 @@ function checkpointer(spec: CheckpointOptions | undefined, hasValidation: boolea
   let best = higherIsBetter ? -Infinity : Infinity;
   // Loaded on first use, so that browsers, which pass only onSave, never import node: modules (nor do bundlers see them;
   // the path is relative to platform.js, which sits beside this file).
-  let files: Promise<typeof import("./node/files.js")> | undefined;
+  let files: Promise<typeof import("../node/files.js")> | undefined;
   const write = async (path: string | undefined, bytes: Uint8Array) => {
     if (path === undefined) return;
-    files ??= nodeImport<typeof import("./node/files.js")>("./node/files.js");
+    files ??= nodeImport<typeof import("../node/files.js")>("../node/files.js");
     await (await files).writeFileAtomic(path, bytes);
   };
   return async (epoch, logs) => {

@@ -2,8 +2,8 @@
 // value (each gradient into [−v, v]) and then by global norm (the whole flat
 // gradient buffer scaled so that its L2 norm is at most c). Each is one or two
 // calls into the core, on one thread, so results match for any thread count.
-import type { Core } from "./core.js";
-import { positiveOption } from "./options.js";
+import type { Core } from "../runtime/core.js";
+import { positiveOption } from "../util/options.js";
 
 /** Clipping limits; either may be absent. */
 export interface Clipping {

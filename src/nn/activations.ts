@@ -1,6 +1,6 @@
 // Activation names as users write them, and the core's codes for them.
 // Softmax is row-wise, so it runs as its own pass after the fused GEMM.
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "../errors.js";
 
 /** Activation names a dense layer accepts. */
 export type ActivationName = "linear" | "relu" | "leakyRelu" | "sigmoid" | "tanh" | "softmax";

@@ -2,10 +2,10 @@
 // values, label ranges); batches are then gathered by index without leaving it.
 // Float rows are preprocessed once, on upload; byte rows (images) stay bytes, a
 // quarter of the memory, and are widened and preprocessed batch by batch.
-import type { Core } from "./core.js";
-import { InputError } from "./errors.js";
-import type { ByteMatrix, Matrix, Targets } from "./input.js";
-import type { DeviceTargets } from "./losses.js";
+import type { Core } from "../runtime/core.js";
+import { InputError } from "../errors.js";
+import type { ByteMatrix, Matrix, Targets } from "../nn/input.js";
+import type { DeviceTargets } from "../nn/losses.js";
 
 /** How stored rows become network inputs: x[r, c]·scale[c] + offset[c], the model's preprocessing. */
 export interface RowTransform {

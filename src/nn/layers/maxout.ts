@@ -1,7 +1,7 @@
 // Maxout layer: each unit is the max of `pieces` affine functions of the input,
 // so it has pieces times the weights of a dense unit.
 import { initializerName, type InitializerName } from "../initializers.js";
-import { booleanOption, checkKeys, integerOption } from "../options.js";
+import { booleanOption, checkKeys, integerOption } from "../../util/options.js";
 import { Affine, AffineLayer } from "./affine.js";
 import type { Layer, LayerConfig, Runtime } from "./layer.js";
 

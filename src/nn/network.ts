@@ -3,8 +3,8 @@
 // buffer of the same layout, per-batch buffers sized to the largest batch, and
 // packed copies of the weights the forward GEMMs read, remade only when the
 // weights change (whoever writes parameters calls weightsChanged()).
-import type { Core } from "./core.js";
-import { CoreError } from "./errors.js";
+import type { Core } from "../runtime/core.js";
+import { CoreError } from "../errors.js";
 import { initialize } from "./initializers.js";
 import { createLayer } from "./layers/registry.js";
 import type { Layer, LayerConfig, ParamSlot, ParamSpec, Runtime } from "./layers/layer.js";

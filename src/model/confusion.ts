@@ -1,5 +1,5 @@
 // The confusion matrix of a classifier and the per-class scores read from it.
-import { InputError } from "./errors.js";
+import { InputError } from "../errors.js";
 
 /** Precision, recall and F1 of one class, and how many rows truly belong to it. */
 export interface ClassScores {

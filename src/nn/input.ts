@@ -2,8 +2,8 @@
 // Float32Array / Int32Array with their shapes, rejecting anything ambiguous with
 // an error that names the argument. Finiteness and label ranges are checked by
 // the core once the data sits in linear memory (see dataset.ts).
-import { InputError } from "./errors.js";
-import { describe } from "./options.js";
+import { InputError } from "../errors.js";
+import { describe } from "../util/options.js";
 
 /** A row-major matrix of float32. */
 export interface Matrix {

@@ -1,7 +1,7 @@
 // Loads the WebAssembly core once and owns its memory. Node and browsers share
 // this path; only fetching the .wasm bytes differs.
 import { Allocator } from "./allocator.js";
-import { ConfigError, CoreError, StateError } from "./errors.js";
+import { ConfigError, CoreError, StateError } from "../errors.js";
 import type { Kernels } from "./kernels.js";
 import { isNode, nodeImport } from "./platform.js";
 import { parallelKernels, POOL_KERNELS } from "./threads/parallel.js";
@@ -247,8 +247,8 @@ async function load(options: InitOptions): Promise<Core> {
  * Vite, webpack 5 and Parcel find and emit each of them (a computed path would defeat them).
  */
 function shippedWasm(relaxed: boolean, shared: boolean): URL {
-  if (relaxed) return shared ? new URL("../build/wasmlp-relaxed-shared.wasm", import.meta.url) : new URL("../build/wasmlp-relaxed.wasm", import.meta.url);
-  return shared ? new URL("../build/wasmlp-shared.wasm", import.meta.url) : new URL("../build/wasmlp.wasm", import.meta.url);
+  if (relaxed) return shared ? new URL("../../build/wasmlp-relaxed-shared.wasm", import.meta.url) : new URL("../../build/wasmlp-relaxed.wasm", import.meta.url);
+  return shared ? new URL("../../build/wasmlp-shared.wasm", import.meta.url) : new URL("../../build/wasmlp.wasm", import.meta.url);
 }
 
 /** Refuses engines without WebAssembly SIMD, naming the requirement rather than failing to compile. */

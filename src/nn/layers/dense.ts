@@ -1,7 +1,7 @@
 // Fully-connected layer: y = act(x·W + b), each unit a weighted sum plus activation.
 import { activationCode, activationName, type ActivationName } from "../activations.js";
 import { defaultInitializer, initializerName, type InitializerName } from "../initializers.js";
-import { booleanOption, checkKeys, integerOption, numberOption } from "../options.js";
+import { booleanOption, checkKeys, integerOption, numberOption } from "../../util/options.js";
 import { Affine, AffineLayer } from "./affine.js";
 import type { Layer, LayerConfig, Runtime } from "./layer.js";
 

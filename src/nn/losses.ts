@@ -1,8 +1,8 @@
 // Losses, each fused with the output activation it pairs with: the core
 // computes the loss from logits and the gradient w.r.t. those logits in one pass.
 import type { ActivationName } from "./activations.js";
-import type { Core } from "./core.js";
-import { ConfigError } from "./errors.js";
+import type { Core } from "../runtime/core.js";
+import { ConfigError } from "../errors.js";
 
 /** Loss names accepted by compile(). */
 export type LossName = "categoricalCrossentropy" | "binaryCrossentropy" | "meanSquaredError";
