@@ -1,6 +1,6 @@
 // Every error wasmlp throws on purpose is a WasmlpError subclass, so callers
-// can tell a misuse (fix the call) from a bug (report it).
-import type { History } from "./train/training.js";
+// can tell a misuse (fix the call) from a bug (report it). This file imports
+// nothing; the errors that carry a training history live in train/errors.ts.
 
 /** Base class of all errors thrown by wasmlp. */
 export class WasmlpError extends Error {
@@ -34,30 +34,4 @@ export class CoreError extends WasmlpError {
 /** A model file is corrupt, hostile, of an unknown version, or does not match its own architecture. */
 export class ModelFileError extends WasmlpError {
   override name = "ModelFileError";
-}
-
-/** fit() stopped because the loss or the weights became NaN or infinite; the model holds the weights from before. */
-export class DivergenceError extends WasmlpError {
-  override name = "DivergenceError";
-  constructor(message: string,
-    /** Epoch (0-based) in which training diverged. */
-    readonly epoch: number,
-    /** Batch (0-based, within the epoch) whose loss or update was not finite. */
-    readonly batch: number,
-    /** That batch's loss (NaN or ±Infinity, or finite when the update overflowed). */
-    readonly loss: number,
-    /** The epoch whose starting weights (and optimizer state) the model was put back to. */
-    readonly restoredEpoch: number,
-    /** The history of the epochs completed before. */
-    readonly history?: History) {
-    super(message);
-  }
-}
-
-/** fit() was stopped by its AbortSignal; `reason` is the signal's reason, and the model holds the last completed batch's weights. */
-export class AbortError extends WasmlpError {
-  override name = "AbortError";
-  constructor(message: string, readonly reason: unknown, readonly history?: History) {
-    super(message);
-  }
 }

@@ -1,6 +1,7 @@
 // wasmlp: multilayer perceptrons on a SIMD WebAssembly core.
 export { init, getCore, setThreads, shutdown, relaxedSimdSupported, type InitOptions, type WasmSource, type SimdBuild } from "./runtime/core.js";
-export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError, DivergenceError, AbortError } from "./errors.js";
+export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError } from "./errors.js";
+export { DivergenceError, AbortError } from "./train/errors.js";
 export {
   Sequential, sequential, type ModelConfig, type CompileOptions, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
 } from "./model/model.js";

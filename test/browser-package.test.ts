@@ -117,7 +117,7 @@ describe("the package as bundlers see it", () => {
   });
 
   it("error names are spelled out, so they survive minification", async () => {
-    const errors = await import("../src/errors.js");
+    const errors = { ...await import("../src/errors.js"), ...await import("../src/train/errors.js") };
     for (const name of ["InputError", "ConfigError", "StateError", "CoreError", "ModelFileError", "DivergenceError", "AbortError"] as const) {
       expect(new (errors[name] as new (m: string) => Error)("x").name).toBe(name);
     }

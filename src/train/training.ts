@@ -4,7 +4,8 @@
 import { clipGradients, clippingOptions } from "./clipping.js";
 import type { DeviceData } from "./device-data.js";
 import { divergencePolicy, Snapshot, type DivergenceOptions, type DivergenceRecord } from "./divergence.js";
-import { AbortError, ConfigError, DivergenceError } from "../errors.js";
+import { ConfigError } from "../errors.js";
+import { AbortError, DivergenceError } from "./errors.js";
 import type { Evaluation, Trainer } from "../model/model.js";
 import { checkKeys, choiceOption, describe, integerOption, numberOption } from "../util/options.js";
 import { nodeImport } from "../runtime/platform.js";

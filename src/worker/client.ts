@@ -1,7 +1,8 @@
 // createWorkerModel(): a model that lives in a module Web Worker, so that
 // training never freezes the page. Each method posts one request and resolves
 // with the worker's answer; fit() also streams progress and stops on abort.
-import * as errors from "../errors.js";
+import * as baseErrors from "../errors.js";
+import * as trainErrors from "../train/errors.js";
 import type { CompileOptions, Evaluation, ModelConfig, NamedTensor } from "../model/model.js";
 import type { LoadOptions, SaveOptions } from "../io/model-file.js";
 import type { InputBatch, Matrix, TargetBatch } from "../nn/input.js";
@@ -60,9 +61,9 @@ export class WorkerModel {
     worker.onmessage = (e: MessageEvent<Reply>) => model.receive(e.data);
     worker.onerror = (e) => {
       e.preventDefault?.();
-      model.fail(new errors.CoreError(`the model worker failed: ${e.message || "its script did not load (is dist/worker/host.js served?)"}`));
+      model.fail(new baseErrors.CoreError(`the model worker failed: ${e.message || "its script did not load (is dist/worker/host.js served?)"}`));
     };
-    worker.onmessageerror = () => model.fail(new errors.CoreError("the model worker sent a message that could not be read"));
+    worker.onmessageerror = () => model.fail(new baseErrors.CoreError("the model worker sent a message that could not be read"));
     const core = await model.request<CoreSummary>({ op: "init", options });
     (model as { core: CoreSummary }).core = core;
     return model;
@@ -150,7 +151,7 @@ export class WorkerModel {
   async dispose(): Promise<void> {
     if (this.failure) return;
     await this.request({ op: "dispose" }).catch(() => {});
-    this.fail(new errors.StateError("the worker model has been disposed"));
+    this.fail(new baseErrors.StateError("the worker model has been disposed"));
   }
 
   private request<T>(message: DistributiveOmit<Exclude<Request, { op: "cancel" }>, "id">,
@@ -164,7 +165,7 @@ export class WorkerModel {
         this.post({ ...message, id } as Request);
       } catch (e) {
         this.pending.delete(id);
-        reject(new errors.InputError(`cannot send ${message.op} to the worker: ${(e as Error).message}`));
+        reject(new baseErrors.InputError(`cannot send ${message.op} to the worker: ${(e as Error).message}`));
       }
     });
   }
@@ -227,7 +228,7 @@ async function toBytes(source: Uint8Array | ArrayBuffer | Blob): Promise<Uint8Ar
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (typeof Blob !== "undefined" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
-  throw new errors.InputError("load: expected model file bytes (Uint8Array or ArrayBuffer) or a Blob");
+  throw new baseErrors.InputError("load: expected model file bytes (Uint8Array or ArrayBuffer) or a Blob");
 }
 
 /** A relative .wasm URL means relative to the page, not to the worker's script. */
@@ -238,17 +239,14 @@ function absolute(url: URL | string): string {
 
 /** The worker's error as the same wasmlp error class, with its data fields (epoch, history, …). */
 function deserialize(error: { name: string; message: string; fields: Record<string, unknown> }): Error {
-  const Class = (errors as Record<string, unknown>)[error.name];
-  const e: Error = typeof Class === "function" && Class.prototype instanceof errors.WasmlpError
-    ? new (Class as typeof errors.WasmlpError)(error.message)
+  const Class = ({ ...baseErrors, ...trainErrors } as Record<string, unknown>)[error.name];
+  const e: Error = typeof Class === "function" && Class.prototype instanceof baseErrors.WasmlpError
+    ? new (Class as typeof baseErrors.WasmlpError)(error.message)
     : new Error(error.message);
   return Object.assign(e, { name: error.name, ...error.fields });
 }
 
-/** The error fit() rejects with when its signal is aborted: wasmlp's AbortError where it exists, with the history so far. */
+/** The error fit() rejects with when its signal is aborted, with the history so far. */
 function abortError(reason: unknown, history: History): Error {
-  const message = "fit: stopped by its AbortSignal";
-  const Class = (errors as Record<string, unknown>).AbortError as (new (m: string, r: unknown, h: History) => Error) | undefined;
-  if (typeof Class === "function") return new Class(message, reason, history);
-  return Object.assign(new errors.WasmlpError(message), { name: "AbortError", reason, history });
+  return new trainErrors.AbortError("fit: stopped by its AbortSignal", reason, history);
 }
