@@ -5,14 +5,15 @@
 // Loading checks the whole file against its own architecture before the
 // model is allocated, so a corrupt or hostile file never reaches the core.
 import { getCore, init, type Core, type InitOptions } from "../runtime/core.js";
-import { CoreError, InputError, ModelFileError, StateError, WasmlpError } from "../errors.js";
+import { CoreError, ModelFileError, StateError, WasmlpError } from "../errors.js";
 import type { LayerConfig } from "../nn/layers/layer.js";
 import { createLayer } from "../nn/layers/registry.js";
 import { Sequential, type CompileOptions, type ModelConfig } from "../model/model.js";
 import type { Network, ParamInfo } from "../nn/network.js";
 import { OPTIMIZER_KEYS, type OptimizerConfig } from "../nn/optimizers.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
-import { nodeImport } from "../runtime/platform.js";
+import { readBytes, sourceName, type ByteSource } from "../runtime/read-bytes.js";
+import { guessFileKind } from "../util/file-kind.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import type { EpochLogs } from "../train/training.js";
 import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
@@ -38,8 +39,8 @@ export interface LoadOptions {
   maxHeaderBytes?: number;
 }
 
-/** Where load() reads a model from: bytes, a Blob (browsers), or a URL to fetch. */
-export type ModelSource = Uint8Array | ArrayBuffer | Blob | URL | string;
+/** Where load() reads a model from: bytes, a Blob or File, a fetch Response, or a URL to fetch. */
+export type ModelSource = ByteSource;
 
 /** Epochs trained so far and the logs of the last one, carried through save and load. */
 export interface TrainingRecord {
@@ -86,18 +87,21 @@ export function encodeModel(model: Sequential, options: SaveOptions = {}): Uint8
   return encodeSafetensors(tensors, metadata);
 }
 
-/** Reads a model from bytes, a Blob or a URL; loads the core first if needed. */
+/** Reads a model from bytes, a Blob, a Response or a URL; loads the core first if needed. */
 export async function load(source: ModelSource, options: LoadOptions = {}, initOptions?: InitOptions): Promise<Sequential> {
-  const bytes = await readSource(source);
+  const bytes = await readBytes(source, {
+    where: "load", what: "a model", paths: "in Node, read a model file with loadModel(path) from 'wasmlp/node'",
+  });
   await init(initOptions);
-  return decodeModel(bytes, options);
+  return decodeModel(bytes, options, sourceName(source));
 }
 
-/** Builds a model from wasmlp file bytes, validating everything first; the core must be loaded. */
-export function decodeModel(bytes: Uint8Array, options: LoadOptions = {}): Sequential {
+/** Builds a model from wasmlp file bytes, validating everything first; the core must be loaded. `name` names the file in errors. */
+export function decodeModel(bytes: Uint8Array, options: LoadOptions = {}, name?: string): Sequential {
   checkKeys(options, ["checkFinite", "maxHeaderBytes"], "load");
   const checkFinite = booleanOption(options.checkFinite ?? true, "load: checkFinite");
   if (options.maxHeaderBytes !== undefined) integerOption(options.maxHeaderBytes, "load: maxHeaderBytes");
+  refuseForeign(bytes, name);
   const file = parseSafetensors(bytes, options.maxHeaderBytes);
   const plan = planModel(file);
   if (checkFinite) for (const [name, data] of plan.data) checkFiniteTensor(name, data);
@@ -152,6 +156,16 @@ function planModel(file: SafetensorsFile): Plan {
   }
   for (const name of expected.keys()) if (!data.has(name)) throw new ModelFileError(`tensor ${JSON.stringify(name)} is missing`);
   return { config, compile, optimizer, rng, training, preprocessing, params, data };
+}
+
+/** A file that is plainly something else (CSV, ONNX, …) is called that, not a safetensors file with a corrupt header. */
+function refuseForeign(bytes: Uint8Array, name: string | undefined): void {
+  // A safetensors file starts with a little-endian header length below 2^32 and a JSON object.
+  const plausible = bytes.length > 8 && bytes[4] === 0 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0 && bytes[8] === 0x7b;
+  const kind = plausible ? undefined : guessFileKind(bytes);
+  if (kind === undefined) return;
+  throw new ModelFileError(`${name ?? "the bytes given"} ${name ? "is" : "are"} not a wasmlp model file: ${name ? "it looks" : "they look"} like ${kind}; ` +
+    "a model file is the .safetensors file that save(), saveModel() or 'wasmlp train' writes");
 }
 
 function checkFormat(meta: Record<string, string>): void {
@@ -311,26 +325,4 @@ function wrap<T>(f: () => T, where: string): T {
     }
     throw e;
   }
-}
-
-async function readSource(source: ModelSource): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (typeof Blob !== "undefined" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
-  if (typeof source === "string" || source instanceof URL) {
-    const href = String(source);
-    try {
-      if (href.startsWith("file:")) {
-        // Node's fetch has no file: scheme; the import stays dynamic so browsers never load node: modules.
-        const { readFile } = await nodeImport<typeof import("node:fs/promises")>("node:fs/promises");
-        return new Uint8Array(await readFile(new URL(href)));
-      }
-      const response = await fetch(source);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return new Uint8Array(await response.arrayBuffer());
-    } catch (e) {
-      throw new InputError(`cannot read a model from ${href}: ${(e as Error).message}`);
-    }
-  }
-  throw new InputError(`load: expected a Uint8Array, ArrayBuffer, Blob or URL, got ${describe(source)}`);
 }

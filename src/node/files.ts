@@ -3,12 +3,12 @@
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { InitOptions } from "../runtime/core.js";
+import { init, type InitOptions } from "../runtime/core.js";
 import { InputError } from "../errors.js";
 import { parseCsv, type CsvDataset, type CsvOptions } from "../data/csv.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
-import { load, type LoadOptions, type SaveOptions } from "../io/model-file.js";
+import { decodeModel, type LoadOptions, type SaveOptions } from "../io/model-file.js";
 import type { Sequential } from "../model/model.js";
 
 /** Reads a whole file as a plain Uint8Array; a missing file is an InputError naming the path. */
@@ -49,7 +49,9 @@ export async function saveModel(model: Sequential, path: string, options?: SaveO
 
 /** Loads a wasmlp model file from `path`; loads the core first if needed. */
 export async function loadModel(path: string, options?: LoadOptions, initOptions?: InitOptions): Promise<Sequential> {
-  return load(await readFileBytes(path), options, initOptions);
+  const bytes = await readFileBytes(path);
+  await init(initOptions);
+  return decodeModel(bytes, options, path);
 }
 
 /** Loads Fashion-MNIST's four IDX files (each `.gz` or uncompressed) from a folder. */

@@ -4,6 +4,7 @@ import { Allocator } from "./allocator.js";
 import { ConfigError, CoreError, StateError } from "../errors.js";
 import type { Kernels } from "./kernels.js";
 import { isNode, nodeImport } from "./platform.js";
+import { readBytes, type ByteSource } from "./read-bytes.js";
 import { parallelKernels, POOL_KERNELS } from "./threads/parallel.js";
 import { Pool } from "./threads/pool.js";
 import { VERSION } from "./version.js";
@@ -12,8 +13,8 @@ const PAGE = 65536;
 /** Addresses stay below 2 GiB so pointers read back as positive numbers in JavaScript. */
 const MAX_PAGES = 32767;
 
-/** Where the .wasm comes from: a URL or path, its bytes, or a compiled module. */
-export type WasmSource = URL | string | ArrayBuffer | Uint8Array | WebAssembly.Module;
+/** Where the .wasm comes from: a URL (in Node also a path), its bytes, a Blob or Response, or a compiled module. */
+export type WasmSource = ByteSource | WebAssembly.Module;
 
 /** The core's two builds from one source: 'relaxed' multiplies-and-adds in one fused instruction, 'plain' in two. */
 export type SimdBuild = "relaxed" | "plain";
@@ -221,15 +222,15 @@ async function load(options: InitOptions): Promise<Core> {
   const shared = sharedMemoryAvailable();
   const file = `wasmlp${relaxed ? "-relaxed" : ""}${shared ? "-shared" : ""}.wasm`;
   const source = options.wasm ?? shippedWasm(relaxed, shared);
-  const compiled = source instanceof WebAssembly.Module ? source : await compile(await readWasm(source));
+  const compiled = source instanceof WebAssembly.Module ? source
+    : await compile(await readBytes(source, { where: "init: wasm", what: "the WebAssembly core", error: CoreError, paths: true }));
   // A module supplied by the caller may import either kind of memory: try shared first.
   for (const useShared of shared ? [true, false] : [false]) {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: useShared } as WebAssembly.MemoryDescriptor);
     try {
       // The core imports only its memory and exports plain functions: no loader glue is needed.
       const { exports } = await WebAssembly.instantiate(compiled, { env: { memory } }) as { exports: Record<string, unknown> };
-      checkVersion(exports, source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer
-        ? "the module given as wasm" : String(source));
+      checkVersion(exports, typeof source === "string" || source instanceof URL ? String(source) : "the module given as wasm");
       const c = new Core(exports as unknown as Kernels, memory, compiled, useShared, options.wasm ? "custom" : file);
       if (simd !== "auto" && c.build !== simd) throw new CoreError(`init: simd '${simd}' asked for, but the module given as wasm is the ${c.build} build`);
       await c.setThreads(options.threads ?? await defaultThreads());
@@ -291,9 +292,9 @@ async function compile(bytes: ArrayBuffer | Uint8Array): Promise<WebAssembly.Mod
 
 /** Shared memory needs SharedArrayBuffer: always in Node, only cross-origin isolated pages in browsers. */
 function sharedMemoryAvailable(): boolean {
-  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
   if (typeof g.SharedArrayBuffer !== "function") return false;
-  return typeof g.process?.versions?.node === "string" || g.crossOriginIsolated === true;
+  return isNode || g.crossOriginIsolated === true;
 }
 
 /** The number of cores, as the platform reports it. */
@@ -303,28 +304,4 @@ async function defaultThreads(): Promise<number> {
     ? (await nodeImport<typeof import("node:os")>("node:os")).availableParallelism()
     : g.navigator?.hardwareConcurrency ?? 1;
   return Math.max(1, Math.min(MAX_THREADS, cores));
-}
-
-async function readWasm(source: URL | string | ArrayBuffer | Uint8Array): Promise<ArrayBuffer | Uint8Array> {
-  if (typeof source !== "string" && !(source instanceof URL)) return source;
-  const href = String(source);
-  try {
-    if (isFilePath(source)) {
-      const { readFile } = await nodeImport<typeof import("node:fs/promises")>("node:fs/promises");
-      return new Uint8Array(await readFile(href.startsWith("file:") ? new URL(href) : href));
-    }
-    const response = await fetch(source);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
-  } catch (e) {
-    throw new CoreError(`cannot read the WebAssembly core from ${href}: ${(e as Error).message}`);
-  }
-}
-
-/** file: URLs, and in Node plain paths, are read from disk; everything else is fetched. */
-function isFilePath(source: URL | string): boolean {
-  const href = String(source);
-  if (href.startsWith("file:")) return true;
-  const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
-  return inNode && typeof source === "string" && !/^(https?|data|blob):/i.test(href);
 }

@@ -4,7 +4,8 @@
 import * as baseErrors from "../errors.js";
 import * as trainErrors from "../train/errors.js";
 import type { CompileOptions, Evaluation, ModelConfig, NamedTensor } from "../model/model.js";
-import type { LoadOptions, SaveOptions } from "../io/model-file.js";
+import type { LoadOptions, ModelSource, SaveOptions } from "../io/model-file.js";
+import { readBytes } from "../runtime/read-bytes.js";
 import type { InputBatch, Matrix, TargetBatch } from "../nn/input.js";
 import type { EpochLogs, History } from "../train/training.js";
 import type { CoreSummary, ModelSummary, PlainFitOptions, Reply, Request, WorkerInitOptions } from "./protocol.js";
@@ -34,7 +35,7 @@ export interface WorkerFitOptions extends PlainFitOptions {
 }
 
 /** What a model file or config becomes when given to createWorkerModel(). */
-export type WorkerModelSource = ModelConfig | Uint8Array | ArrayBuffer | Blob;
+export type WorkerModelSource = ModelConfig | ModelSource;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -86,8 +87,10 @@ export class WorkerModel {
   }
 
   /** Replaces the model in the worker by one read from model file bytes (as load()). */
-  async load(source: Uint8Array | ArrayBuffer | Blob, options?: LoadOptions): Promise<void> {
-    const bytes = await toBytes(source);
+  async load(source: ModelSource, options?: LoadOptions): Promise<void> {
+    const bytes = await readBytes(source, {
+      where: "load", what: "a model", paths: "in Node, read the file first (readFileBytes from 'wasmlp/node') and pass its bytes",
+    });
     this.model = await this.request<ModelSummary>({ op: "load", bytes, ...(options ? { options } : {}) });
   }
 
@@ -219,16 +222,11 @@ export async function createWorkerModel(source: WorkerModelSource, options: Work
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/** A config is a plain object (as written or from JSON); bytes, Blobs, Responses and URLs are class instances. */
 function isModelConfig(source: WorkerModelSource): source is ModelConfig {
-  return typeof source === "object" && source !== null && !ArrayBuffer.isView(source) && !(source instanceof ArrayBuffer) &&
-    !(typeof Blob !== "undefined" && source instanceof Blob);
-}
-
-async function toBytes(source: Uint8Array | ArrayBuffer | Blob): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (typeof Blob !== "undefined" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
-  throw new baseErrors.InputError("load: expected model file bytes (Uint8Array or ArrayBuffer) or a Blob");
+  if (typeof source !== "object" || source === null) return false;
+  const proto = Object.getPrototypeOf(source);
+  return proto === Object.prototype || proto === null;
 }
 
 /** A relative .wasm URL means relative to the page, not to the worker's script. */

@@ -1,0 +1,40 @@
+// What a file's first bytes say it is. A data file given where a model file is
+// expected should be called a data file, not a corrupt model with an absurd header length.
+
+const TEXT_PREFIX = 1024;
+
+/** What `bytes` look like ("CSV text", "ONNX", "gzip-compressed data", …), or undefined if nothing recognisable. */
+export function guessFileKind(bytes: Uint8Array): string | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) return undefined;
+  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (starts(0x1f, 0x8b)) return "gzip-compressed data";
+  if (starts(0x00, 0x61, 0x73, 0x6d)) return "a WebAssembly module";
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return "a ZIP archive (such as a PyTorch .pt or a Keras .keras file)";
+  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return "a NumPy .npy array";
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return "a PNG image";
+  if (starts(0x89, 0x48, 0x44, 0x46)) return "an HDF5 file (such as a Keras .h5 model)";
+  if (bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return "a Python pickle";
+  // ModelProto: ir_version (field 1, varint) first, then producer, domain, graph or opsets.
+  if (bytes[0] === 0x08 && bytes[1] >= 1 && bytes[1] < 0x20 && [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42].includes(bytes[2])) return "ONNX";
+  if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] >= 0x08 && bytes[2] <= 0x0e && bytes[3] >= 1 && bytes[3] <= 4) return "an IDX file (images or labels)";
+  const text = asText(bytes.subarray(0, TEXT_PREFIX));
+  if (text === undefined) return undefined;
+  const start = text.replace(/^\uFEFF?\s*/, "");
+  if (start.startsWith("<")) return "HTML or XML text (a web page instead of the file?)";
+  if (start.startsWith("{") || start.startsWith("[")) return "JSON text";
+  const firstLine = start.split(/\r?\n/, 1)[0];
+  if (/[,;\t]/.test(firstLine)) return "CSV text";
+  return "text";
+}
+
+/** The bytes as text, if they are UTF-8 without control characters other than tab, newline, return and form feed. */
+function asText(bytes: Uint8Array): string | undefined {
+  let text: string;
+  try {
+    // stream: a multi-byte character cut at the end of the prefix is not an error.
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: true });
+  } catch {
+    return undefined;
+  }
+  return /[\x00-\x08\x0b\x0e-\x1f\x7f]/.test(text) ? undefined : text;
+}
