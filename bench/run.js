@@ -1,11 +1,16 @@
-// Benchmark runner: `node bench/run.js [--quick] [--json] [--only name,…] [--no-peers]`.
+// Benchmark runner: `node bench/run.js [--quick] [--json] [--out file] [--only name,…] [--no-peers]`.
 // A section is an async function ({ quick, log }) returning rows
 // { name, value, unit, peer?, peerValue?, ratio? }. Add one by appending to
 // SECTIONS; each is imported only when it runs, so one broken section (say, a
-// dist/ that does not build) does not take the others down.
+// dist/ that does not build) does not take the others down. --json prints one
+// line of run metadata ({ "meta": … }, see bench/meta.js), then one line per
+// row; --out writes the same lines to a file (what scripts/perf-table.mjs reads).
+import { writeFileSync } from "node:fs";
+import { runMetadata } from "./meta.js";
 
 const SECTIONS = [
   { name: "gemm", load: async () => (await import("./gemm.js")).gemmSection },
+  { name: "peak", load: async () => (await import("./peak.js")).peakSection },
   { name: "training", load: async () => (await import("./train.js")).trainSection },
   { name: "threads", load: async () => (await import("./threads.js")).threadsSection },
   { name: "memory", load: async () => (await import("./memory.js")).memorySection },
@@ -14,8 +19,8 @@ const SECTIONS = [
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const json = args.includes("--json");
-const onlyArg = args.find((a) => a.startsWith("--only"));
-const only = onlyArg ? (onlyArg.includes("=") ? onlyArg.split("=")[1] : args[args.indexOf(onlyArg) + 1]).split(",") : null;
+const only = optionValue("--only")?.split(",") ?? null;
+const outFile = optionValue("--out");
 /** Progress notes go to stderr so `--json` output stays one object per line. */
 const log = (msg) => console.error(msg);
 
@@ -34,8 +39,17 @@ for (const section of SECTIONS) {
 }
 // Peers run after wasmlp, in the same process and run, on the same shapes and data.
 if (!args.includes("--no-peers")) rows = await (await import("./peers.js")).peerRows(rows, { quick, log });
-if (json) for (const row of rows) console.log(JSON.stringify(row));
+const lines = [{ meta: await runMetadata({ quick, sections: SECTIONS.map((s) => s.name).filter((n) => !only || only.includes(n)) }) }, ...rows]
+  .map((line) => JSON.stringify(line));
+if (outFile) writeFileSync(outFile, lines.join("\n") + "\n");
+if (json) for (const line of lines) console.log(line);
 else printTable(rows);
+
+/** The value of `--name value` or `--name=value`, if given. */
+function optionValue(name) {
+  const arg = args.find((a) => a === name || a.startsWith(`${name}=`));
+  return arg === undefined ? undefined : arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[args.indexOf(arg) + 1];
+}
 
 function printTable(rows) {
   const withPeer = rows.some((r) => r.peer !== undefined);

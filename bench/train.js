@@ -16,13 +16,19 @@ export function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Which Fashion-MNIST a run uses: the full set when installed (and not --quick), else the committed subset. */
+export function dataSource({ quick }) {
+  const full = !quick && existsSync(FULL);
+  return { full, dir: full ? FULL : FIXTURE, description: full ? "full Fashion-MNIST (60,000 training images)" : "committed Fashion-MNIST subset (6,000 training images)" };
+}
+
 let cached;
-/** Fashion-MNIST scaled to [0, 1]: the full set when installed (and not --quick), else the committed subset. */
+/** Fashion-MNIST scaled to [0, 1], from dataSource(). */
 export async function benchData({ quick, log }) {
   if (cached) return cached;
-  const full = !quick && existsSync(FULL);
-  const { train, test } = await loadFashionMnist(full ? FULL : FIXTURE);
-  log(`data: ${full ? `full Fashion-MNIST (${FULL})` : "committed Fashion-MNIST subset (install dataset-fashion-mnist for the full set)"}, ${train.rows} training rows`);
+  const { full, dir, description } = dataSource({ quick });
+  const { train, test } = await loadFashionMnist(dir);
+  log(`data: ${description}${full ? "" : " (install dataset-fashion-mnist for the full set)"}`);
   const scale = (x) => Float32Array.from(x, (v) => v / 255);
   cached = { full, train: { x: scale(train.x), labels: train.labels, rows: train.rows }, test: { x: scale(test.x), labels: test.labels, rows: test.rows } };
   return cached;
