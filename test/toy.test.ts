@@ -2,7 +2,7 @@
 // defining formulas, and argument errors.
 import { describe, expect, it } from "vitest";
 import { circles, moons, sine, spiral, xor, type ToyDataset } from "../src/data/toy.js";
-import { InputError } from "../src/errors.js";
+import { ConfigError } from "../src/errors.js";
 
 function classCounts(d: ToyDataset): number[] {
   const counts = new Array(d.classes).fill(0);
@@ -10,14 +10,14 @@ function classCounts(d: ToyDataset): number[] {
   return counts;
 }
 
-function expectInputError(f: () => unknown, pattern: RegExp): void {
+function expectConfigError(f: () => unknown, pattern: RegExp): void {
   let err: unknown;
   try {
     f();
   } catch (e) {
     err = e;
   }
-  expect(err).toBeInstanceOf(InputError);
+  expect(err).toBeInstanceOf(ConfigError);
   expect((err as Error).message).toMatch(pattern);
 }
 
@@ -114,7 +114,7 @@ describe("xor", () => {
     expect(Array.from(noisy.labels!)).toEqual(Array.from(d.labels!));
     expect(Array.from(noisy.x)).not.toEqual(Array.from(d.x));
     expect(() => xor({ n: 0 })).toThrow(/xor: n must be an integer/);
-    expect(() => xor({ nois: 1 } as never)).toThrow(/unknown option "nois"/);
+    expect(() => xor({ nois: 1 } as never)).toThrow(/xor: unknown option 'nois' \(did you mean 'noise'\?\)/);
   });
 });
 
@@ -209,31 +209,31 @@ describe("sine", () => {
 
 describe("argument errors", () => {
   it("rejects non-positive or non-integer counts", () => {
-    expectInputError(() => spiral({ pointsPerClass: 0 }), /spiral: pointsPerClass must be an integer/);
-    expectInputError(() => spiral({ pointsPerClass: 2.5 }), /pointsPerClass .* got 2\.5/);
-    expectInputError(() => spiral({ classes: -1 }), /spiral: classes must be an integer/);
-    expectInputError(() => spiral({ classes: NaN }), /classes .* got NaN/);
-    expectInputError(() => spiral({ classes: "3" as unknown as number }), /classes .* got 3/);
-    expectInputError(() => spiral({ pointsPerClass: 1 << 20, classes: 1 << 10 }), /exceeds/);
-    expectInputError(() => circles({ n: 1 }), /circles: n must be an integer in \[2,/);
-    expectInputError(() => moons({ n: 0 }), /moons: n must be an integer in \[2,/);
-    expectInputError(() => sine({ n: 0 }), /sine: n must be an integer in \[1,/);
-    expectInputError(() => sine({ n: Infinity }), /sine: n .* got Infinity/);
+    expectConfigError(() => spiral({ pointsPerClass: 0 }), /spiral: pointsPerClass must be an integer/);
+    expectConfigError(() => spiral({ pointsPerClass: 2.5 }), /pointsPerClass .* got 2\.5/);
+    expectConfigError(() => spiral({ classes: -1 }), /spiral: classes must be an integer/);
+    expectConfigError(() => spiral({ classes: NaN }), /classes .* got NaN/);
+    expectConfigError(() => spiral({ classes: "3" as unknown as number }), /classes .* got '3'/);
+    expectConfigError(() => spiral({ pointsPerClass: 1 << 20, classes: 1 << 10 }), /exceeds/);
+    expectConfigError(() => circles({ n: 1 }), /circles: n must be an integer in \[2,/);
+    expectConfigError(() => moons({ n: 0 }), /moons: n must be an integer in \[2,/);
+    expectConfigError(() => sine({ n: 0 }), /sine: n must be an integer in \[1,/);
+    expectConfigError(() => sine({ n: Infinity }), /sine: n .* got Infinity/);
   });
 
   it("rejects negative or non-finite noise", () => {
-    expectInputError(() => spiral({ noise: -0.1 }), /spiral: noise must be a finite number ≥ 0, got -0\.1/);
-    expectInputError(() => circles({ noise: Infinity }), /circles: noise .* got Infinity/);
-    expectInputError(() => moons({ noise: NaN }), /moons: noise .* got NaN/);
+    expectConfigError(() => spiral({ noise: -0.1 }), /spiral: noise must be a finite number ≥ 0, got -0\.1/);
+    expectConfigError(() => circles({ noise: Infinity }), /circles: noise .* got Infinity/);
+    expectConfigError(() => moons({ noise: NaN }), /moons: noise .* got NaN/);
   });
 
-  it("rejects a bad factor, seed or option name", () => {
-    expectInputError(() => circles({ factor: 1 }), /circles: factor must be a number in \(0, 1\), got 1/);
-    expectInputError(() => circles({ factor: 0 }), /factor .* got 0/);
-    expectInputError(() => spiral({ seed: -1 }), /spiral: seed must be an integer in \[0, 2\^32\), got -1/);
-    expectInputError(() => sine({ seed: 0.5 }), /sine: seed .* got 0\.5/);
-    expectInputError(() => moons({ seed: 2 ** 32 }), /moons: seed/);
-    expectInputError(() => spiral({ pointPerClass: 5 } as never), /spiral: unknown option "pointPerClass"/);
-    expectInputError(() => sine(null as never), /sine: options must be an object, got null/);
+  it("rejects a bad factor, seed or option name, as ConfigErrors like every other option of the API", () => {
+    expectConfigError(() => circles({ factor: 1 }), /circles: factor must be a number in \(0, 1\), got 1/);
+    expectConfigError(() => circles({ factor: 0 }), /factor .* got 0/);
+    expectConfigError(() => spiral({ seed: -1 }), /spiral: seed must be an integer in \[0, 4294967295\], got -1/);
+    expectConfigError(() => sine({ seed: 0.5 }), /sine: seed .* got 0\.5/);
+    expectConfigError(() => moons({ seed: 2 ** 32 }), /moons: seed/);
+    expectConfigError(() => spiral({ pointPerClass: 5 } as never), /spiral: unknown option 'pointPerClass' \(did you mean 'pointsPerClass'\?\); known options: pointsPerClass, classes, noise, seed/);
+    expectConfigError(() => sine(null as never), /sine: options must be an object, got null/);
   });
 });

@@ -1,7 +1,8 @@
 // Small synthetic data sets for demos and tests. Deterministic for a given seed through a
 // local mulberry32, so they need neither the WebAssembly core nor Math.random.
 // Rows come grouped by class (as in the classic recipes); shuffle before mini-batching.
-import { InputError } from "../errors.js";
+import { ConfigError } from "../errors.js";
+import { checkKeys, describe, integerOption, numberOption } from "../util/options.js";
 
 /** A toy data set: `rows` × `cols` inputs, row-major, with class labels or regression targets. */
 export interface ToyDataset {
@@ -67,14 +68,14 @@ export interface SineOptions {
 
 /** The CS231n spiral: class k's arm has r = i/N, θ = 4k + 4i/N + noise·N(0,1); x = (r sin θ, r cos θ). */
 export function spiral(options: SpiralOptions = {}): ToyDataset {
-  checkKeys("spiral", options, ["pointsPerClass", "classes", "noise", "seed"]);
+  checkKeys(options, ["pointsPerClass", "classes", "noise", "seed"], "spiral");
   const { pointsPerClass = 100, classes = 3, noise = 0.2, seed = 0 } = options;
   count("spiral", "pointsPerClass", pointsPerClass, 1);
   count("spiral", "classes", classes, 1);
   nonNegative("spiral", "noise", noise);
   const rows = pointsPerClass * classes;
   if (rows > MAX_ROWS) {
-    throw new InputError(`spiral: pointsPerClass × classes = ${rows} exceeds ${MAX_ROWS} rows`);
+    throw new ConfigError(`spiral: pointsPerClass × classes = ${rows} exceeds ${MAX_ROWS} rows`);
   }
   const randn = gaussian(seedOf("spiral", seed));
   const x = new Float32Array(rows * 2);
@@ -110,7 +111,7 @@ export function xor(options?: XorOptions): ToyDataset {
 }
 
 function noisyXor(options: XorOptions): ToyDataset {
-  checkKeys("xor", options, ["n", "noise", "seed"]);
+  checkKeys(options, ["n", "noise", "seed"], "xor");
   const { n = 200, noise = 0, seed = 0 } = options;
   count("xor", "n", n, 1);
   nonNegative("xor", "noise", noise);
@@ -130,12 +131,12 @@ function noisyXor(options: XorOptions): ToyDataset {
 
 /** Two concentric circles (radii 1 and `factor`), label 0 outer, 1 inner, with Gaussian noise. */
 export function circles(options: CirclesOptions = {}): ToyDataset {
-  checkKeys("circles", options, ["n", "noise", "factor", "seed"]);
+  checkKeys(options, ["n", "noise", "factor", "seed"], "circles");
   const { n = 100, noise = 0.1, factor = 0.5, seed = 0 } = options;
   count("circles", "n", n, 2);
   nonNegative("circles", "noise", noise);
   if (typeof factor !== "number" || !(factor > 0 && factor < 1)) {
-    throw new InputError(`circles: factor must be a number in (0, 1), got ${String(factor)}`);
+    throw new ConfigError(`circles: factor must be a number in (0, 1), got ${describe(factor)}`);
   }
   const randn = gaussian(seedOf("circles", seed));
   const outer = Math.floor(n / 2);
@@ -156,7 +157,7 @@ export function circles(options: CirclesOptions = {}): ToyDataset {
 
 /** Two interleaving half circles (scikit-learn's make_moons layout), label 0 upper, 1 lower, with Gaussian noise. */
 export function moons(options: MoonsOptions = {}): ToyDataset {
-  checkKeys("moons", options, ["n", "noise", "seed"]);
+  checkKeys(options, ["n", "noise", "seed"], "moons");
   const { n = 100, noise = 0.1, seed = 0 } = options;
   count("moons", "n", n, 2);
   nonNegative("moons", "noise", noise);
@@ -180,7 +181,7 @@ export function moons(options: MoonsOptions = {}): ToyDataset {
 
 /** Regression toy: x uniform in [−π, π], target sin x. */
 export function sine(options: SineOptions = {}): ToyDataset {
-  checkKeys("sine", options, ["n", "seed"]);
+  checkKeys(options, ["n", "seed"], "sine");
   const { n = 100, seed = 0 } = options;
   count("sine", "n", n, 1);
   const rand = mulberry32(seedOf("sine", seed));
@@ -194,38 +195,19 @@ export function sine(options: SineOptions = {}): ToyDataset {
   return { x, rows: n, cols: 1, targets };
 }
 
-// Sizes past this are a typo, not a toy; the check keeps the error an InputError, not a RangeError.
+// Sizes past this are a typo, not a toy; the check keeps the error a ConfigError, not a RangeError.
 const MAX_ROWS = 1 << 24;
 
 function count(fn: string, name: string, v: unknown, min: number): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > MAX_ROWS) {
-    throw new InputError(`${fn}: ${name} must be an integer in [${min}, ${MAX_ROWS}], got ${String(v)}`);
-  }
+  integerOption(v, `${fn}: ${name}`, min, MAX_ROWS);
 }
 
 function nonNegative(fn: string, name: string, v: unknown): void {
-  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new InputError(`${fn}: ${name} must be a finite number ≥ 0, got ${String(v)}`);
-  }
+  numberOption(v, `${fn}: ${name}`, 0);
 }
 
 function seedOf(fn: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    throw new InputError(`${fn}: seed must be an integer in [0, 2^32), got ${String(v)}`);
-  }
-  return v;
-}
-
-// Misspelt options would otherwise be silently replaced by their defaults.
-function checkKeys(fn: string, options: unknown, known: string[]): void {
-  if (typeof options !== "object" || options === null) {
-    throw new InputError(`${fn}: options must be an object, got ${options === null ? "null" : typeof options}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new InputError(`${fn}: unknown option "${key}" (known: ${known.join(", ")})`);
-    }
-  }
+  return integerOption(v, `${fn}: seed`, 0, 0xffffffff);
 }
 
 /** mulberry32: a 32-bit seeded generator of uniform floats in [0, 1), independent of the core's RNG. */

@@ -3,7 +3,7 @@
 // and Nesterov are one rule with different settings, as are Adam and AdamW.
 import type { Core } from "../runtime/core.js";
 import { ConfigError } from "../errors.js";
-import { checkKeys, describe, numberOption, positiveOption } from "../util/options.js";
+import { booleanOption, checkKeys, describe, numberOption, positiveOption } from "../util/options.js";
 
 /** Optimizer names accepted by compile(). */
 export type OptimizerName = "sgd" | "momentum" | "nesterov" | "adam" | "adamw" | "rmsprop";
@@ -85,8 +85,8 @@ export function createOptimizer(core: Core, spec: OptimizerName | OptimizerConfi
       epsilon: positiveOption(config.epsilon ?? 1e-8, `${where}: epsilon`),
     });
   }
-  const nesterov = type === "nesterov" || (type === "sgd" && config.nesterov === true);
-  if (config.nesterov !== undefined && typeof config.nesterov !== "boolean") throw new ConfigError(`${where}: nesterov must be true or false`);
+  const nesterovOption = booleanOption(config.nesterov ?? false, `${where}: nesterov`);
+  const nesterov = type === "nesterov" || (type === "sgd" && nesterovOption);
   const momentum = numberOption(config.momentum ?? (type === "sgd" ? 0 : 0.9), `${where}: momentum`, 0, 1);
   if (nesterov && momentum === 0) throw new ConfigError(`${where}: Nesterov momentum needs momentum > 0`);
   return new Momentum(core, n, {

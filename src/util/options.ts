@@ -1,6 +1,6 @@
 // Option objects are checked against the keys they may have, so a misspelt
 // option (`epoch` for `epochs`) is an error instead of a silently ignored value.
-import { ConfigError, InputError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 
 /** Throws a ConfigError naming any key of `options` that is not in `allowed`. */
 export function checkKeys(options: object | undefined, allowed: readonly string[], where: string): void {
@@ -18,15 +18,22 @@ export function checkKeys(options: object | undefined, allowed: readonly string[
   }
 }
 
-/** The allowed name a misspelling most likely meant: fewest edits (case ignored), at most one per three letters. */
+/**
+ * The allowed name a misspelling most likely meant: fewest edits (case ignored), at most one per
+ * three letters; failing that, the only name that the key (three letters or more) abbreviates.
+ * Options of the API, flags and commands of the CLI all get their suggestions from here.
+ */
 export function nearest(key: string, allowed: readonly string[]): string | undefined {
+  const k = key.toLowerCase();
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
   for (const a of allowed) {
-    const d = editDistance(key.toLowerCase(), a.toLowerCase());
+    const d = editDistance(k, a.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [a, d];
   }
-  return best;
+  if (best !== undefined || k.length < 3) return best;
+  const abbreviated = allowed.filter((a) => a.toLowerCase().startsWith(k));
+  return abbreviated.length === 1 ? abbreviated[0] : undefined;
 }
 
 /** Insertions, deletions, substitutions and swaps of neighbours needed to turn a into b. */
@@ -43,10 +50,10 @@ function editDistance(a: string, b: string): number {
   return rows[a.length][b.length];
 }
 
-/** A positive integer (≥ min), or a ConfigError naming `name`. */
-export function integerOption(value: unknown, name: string, min = 1): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${describe(value)}`);
+/** An integer in [min, max] (by default a positive one), or a ConfigError naming `name`. */
+export function integerOption(value: unknown, name: string, min = 1, max = Infinity): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer ${Number.isFinite(max) ? `in [${min}, ${max}]` : `≥ ${min}`}, got ${describe(value)}`);
   }
   return value;
 }
@@ -92,9 +99,4 @@ export function describe(value: unknown): string {
   if (typeof value === "string") return `'${value}'`;
   if (typeof value === "object") return `an object`;
   return String(value);
-}
-
-/** Throws an InputError for `name` unless `cond`. */
-export function ensure(cond: boolean, message: string): asserts cond {
-  if (!cond) throw new InputError(message);
 }
