@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { csvPreprocessing, imagesFromIdx, InputError, parseCsv } from "../src/index.js";
+import { ConfigError, csvPreprocessing, imagesFromIdx, InputError, parseCsv } from "../src/index.js";
 import { loadCsv, loadIdxFolder, loadIdxImages } from "../src/node/files.js";
 
 const FASHION = fileURLToPath(new URL("./fixtures/fashion-mnist/", import.meta.url));
@@ -115,6 +115,26 @@ describe("parseCsv", () => {
     fails("c,x,label\nred,1,a\ngreen,2,b\n", /^data.csv:3: column 1 \("c"\): category "green" is not one of \["blue", "red"\]$/, { schema });
     fails("c,x,label\nred,1,a\nred,2,z\n", /^data.csv:3: column 3 \("label"\): label "z" is not one of the model's classes \["a", "b"\]$/, { schema });
     fails("x,label\n1,a\n", /no input column named "c"/, { schema });
+  });
+
+  it("with requireTarget, a schema's target column must be there: the error names the file and the column", () => {
+    const schema = csvPreprocessing(parseCsv("x,species\n1,a\n2,b\n"), "none");
+    fails("x\n5\n", /^data.csv: no target column named "species"; the header has x$/, { schema, requireTarget: true });
+    expect(Array.from(parseCsv("species,x\nb,5\n", { schema, requireTarget: true }).labels!)).toEqual([1]);
+    expect(parseCsv("x\n5\n", { schema }).labels).toBeUndefined();
+  });
+
+  it("the missing-value hint is spelt as the caller sets options", () => {
+    fails("a,b,c\n1,NA,x\n", /missing value "NA" \(pass --missing drop to skip such rows\)$/,
+      { spellOption: (name: string, value: string) => `--${name} ${value}` });
+  });
+
+  it("bad options are ConfigErrors", () => {
+    expect(() => parseCsv("a;b\n1;x\n2;y\n", { delimiter: ";;" })).toThrow(ConfigError);
+    expect(() => parseCsv("a,b\n1,x\n", { requireTarget: "yes" } as never)).toThrow(new ConfigError("parseCsv: requireTarget must be true or false, got 'yes'"));
+    expect(() => parseCsv("a,b\n1,x\n", { spellOption: "--missing" } as never)).toThrow(/parseCsv: spellOption must be a function/);
+    const noColumns = { method: "none", scale: 1, offset: 0 } as never;
+    expect(() => parseCsv("a,b\n1,x\n", { schema: noColumns })).toThrow(new ConfigError("parseCsv: the schema has no columns (the model was not trained on a CSV file)"));
   });
 
   it("drops rows with missing cells when asked, and counts them", () => {

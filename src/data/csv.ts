@@ -2,8 +2,8 @@
 // strings, or regression values) and input columns, numeric or categorical
 // (one-hot encoded). Every problem is reported with the source, line and column.
 // Platform-neutral: it parses text; src/node/ reads the file.
-import { InputError } from "../errors.js";
-import { checkKeys, choiceOption, describe } from "../util/options.js";
+import { ConfigError, InputError } from "../errors.js";
+import { booleanOption, checkKeys, choiceOption, describe } from "../util/options.js";
 import { fitPreprocessing, type InputColumn, type Preprocessing, type TargetColumn } from "../nn/preprocessing.js";
 
 /** Options of parseCsv(). */
@@ -28,6 +28,10 @@ export interface CsvOptions {
    * are errors. The target column is optional then (absent for predictions).
    */
   schema?: Preprocessing;
+  /** With a schema: the target column must be present, as it must to score the model; default false (predictions need none). */
+  requireTarget?: boolean;
+  /** How messages tell the reader to set an option; default `missing: 'drop'` (the CLI spells its flags: `--missing drop`). */
+  spellOption?: (name: string, value: string) => string;
 }
 
 /** A parsed CSV data set: float inputs (one-hot columns expanded), and labels or targets. */
@@ -57,14 +61,17 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Parses CSV text into inputs and labels or targets; see CsvOptions. */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
-  checkKeys(options, ["label", "task", "ignore", "categorical", "missing", "delimiter", "source", "schema"], "parseCsv");
+  checkKeys(options, ["label", "task", "ignore", "categorical", "missing", "delimiter", "source", "schema", "requireTarget", "spellOption"], "parseCsv");
   if (typeof text !== "string") throw new InputError(`parseCsv: expected the file's text as a string, got ${describe(text)}`);
   const source = options.source ?? "CSV";
   const delimiter = options.delimiter ?? ",";
   if (typeof delimiter !== "string" || delimiter.length !== 1 || delimiter === '"' || delimiter === "\n") {
-    throw new InputError(`parseCsv: delimiter must be one character other than a quote or newline, got ${describe(delimiter)}`);
+    throw new ConfigError(`parseCsv: delimiter must be one character other than a quote or newline, got ${describe(delimiter)}`);
   }
   const missingPolicy = choiceOption(options.missing ?? "error", "parseCsv: missing", ["error", "drop"] as const);
+  const requireTarget = booleanOption(options.requireTarget ?? false, "parseCsv: requireTarget");
+  const spell = options.spellOption ?? ((name: string, value: string) => `${name}: '${value}'`);
+  if (typeof spell !== "function") throw new ConfigError(`parseCsv: spellOption must be a function, got ${describe(spell)}`);
   const records = readRecords(text, delimiter, source);
   if (records.length === 0) throw new InputError(`${source}: empty file; expected a header row and data rows`);
   const header = records[0].fields.map((h) => h.trim());
@@ -98,10 +105,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
   let labelCol: number | undefined;
   let task: "classification" | "regression";
   if (schema) {
-    if (!schema.columns) throw new InputError(`parseCsv: the schema has no columns (the model was not trained on a CSV file)`);
+    if (!schema.columns) throw new ConfigError(`parseCsv: the schema has no columns (the model was not trained on a CSV file)`);
     inputCols = schema.columns.map((c) => find(c.name, "input"));
     categorical = new Set(schema.columns.flatMap((c, i) => (c.categories ? [inputCols[i]] : [])));
-    labelCol = schema.target && header.includes(schema.target.name) ? header.indexOf(schema.target.name) : undefined;
+    labelCol = schema.target && (requireTarget || header.includes(schema.target.name)) ? find(schema.target.name, "target") : undefined;
+    if (labelCol === undefined && requireTarget) throw new InputError(`${source}: the model has no target column to score against`);
     task = schema.target?.classes ? "classification" : "regression";
   } else {
     labelCol = find(options.label ?? header.length - 1, "label");
@@ -126,7 +134,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
     const c = used.find((i) => isMissing(r.fields[i]));
     if (c === undefined) kept.push(r);
     else if (missingPolicy === "error") {
-      throw new InputError(`${where(r, c)}: missing value ${JSON.stringify(r.fields[c])} (pass missing: 'drop' to skip such rows)`);
+      throw new InputError(`${where(r, c)}: missing value ${JSON.stringify(r.fields[c])} (pass ${spell("missing", "drop")} to skip such rows)`);
     }
   }
   if (kept.length === 0) throw new InputError(`${source}: every row has a missing value; nothing is left to read`);
