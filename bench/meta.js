@@ -31,6 +31,7 @@ export async function runMetadata({ quick, sections }) {
     mode: quick ? "quick" : "full",
     sections,
     data: dataSource({ quick }).description,
+    peers: Object.fromEntries(["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm", "brain.js"].map((name) => [name, packageVersion(name)])),
     wasm: {
       // The build init() picks here (the one training and inference rows ran on), and every build's file.
       used: getCore().build,
@@ -40,6 +41,15 @@ export async function runMetadata({ quick, sections }) {
       }),
     },
   };
+}
+
+/** The installed version of a package in node_modules, or null. */
+function packageVersion(name) {
+  try {
+    return JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
+  } catch {
+    return null;
+  }
 }
 
 function git(args) {

@@ -1,5 +1,5 @@
 // Cross-checks with the Python ML stack, where it is installed (skipped otherwise,
-// since the project installs no Python packages): the README's Python snippet, run
+// since the project installs no Python packages): the Python snippet of docs/model-files.md, run
 // verbatim with the reference safetensors reader, must reproduce predict() on the
 // golden files and on fresh ones; onnx's checker must accept the ONNX export.
 import { spawnSync } from "node:child_process";
@@ -22,9 +22,9 @@ beforeAll(async () => {
 });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
-/** The README's Python snippet: the first python block after its marker. */
+/** The Python snippet of docs/model-files.md: the first python block after its marker. */
 async function readmeSnippet(): Promise<string> {
-  const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+  const readme = await readFile(new URL("../docs/model-files.md", import.meta.url), "utf8");
   const after = readme.slice(readme.indexOf("<!-- python-snippet"));
   return /```python\n([\s\S]*?)```/.exec(after)![1];
 }

@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Writes the performance figures of the docs from one benchmark run, so that no
+// figure is copied by hand: `npm run bench -- --json --out docs/bench/latest.jsonl`,
+// then `node scripts/perf-table.mjs docs/bench/latest.jsonl`. Rewrites what lies
+// between <!-- perf:NAME:start --> and <!-- perf:NAME:end --> in docs/performance.md
+// (NAME = table) and README.md (NAME = summary); test/docs-perf.test.ts checks that
+// the committed docs are what this script makes of the committed run.
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** The metadata and rows of a `--json` benchmark output (other lines, such as npm's, are skipped). */
+export function parseRun(text) {
+  const lines = text.split("\n").filter((l) => l.trimStart().startsWith("{")).map((l) => JSON.parse(l));
+  const meta = lines.find((l) => l.meta)?.meta;
+  if (!meta) throw new Error("no metadata line: run the bench with --json from this version of bench/run.js");
+  const rows = new Map();
+  for (const { meta: _, ...row } of lines.filter((l) => !l.meta)) {
+    const entry = rows.get(row.name) ?? { value: row.value, unit: row.unit, peers: {} };
+    if (row.peer) entry.peers[row.peer] = { value: row.peerValue, ratio: row.ratio };
+    rows.set(row.name, entry);
+  }
+  return { meta, rows };
+}
+
+const group = (x, digits) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** A figure as the docs print it: 3 significant figures, thousands grouped. */
+export function figure(x) {
+  if (x === undefined || x === null || !Number.isFinite(x)) return "—";
+  if (Math.abs(x) >= 1000) return group(Number(x.toPrecision(3)), 0);
+  if (Math.abs(x) >= 100) return group(x, 0);
+  return group(x, Math.abs(x) >= 10 ? 1 : 2);
+}
+
+/** The performance table (Markdown) of a parsed run. */
+export function renderTable({ meta, rows }) {
+  const v = (name) => rows.get(name)?.value;
+  const peer = (name, p, peerName = name) => rows.get(name)?.peers[p] ?? (peerName !== name ? rows.get(peerName)?.peers[p] : undefined);
+  const slash = (...xs) => xs.map(figure).join(" / ");
+  const percents = (...xs) => xs.map((x) => (Number.isFinite(x) ? String(Math.round(x)) : "—")).join(" / ");
+  /** A peer's figure and how many times slower than wasmlp it is, from the row's ratio. */
+  const versus = (name, p, lowerIsBetter = false) => {
+    const q = peer(name, p);
+    if (!q) return "—";
+    const slower = q.ratio >= 1;
+    const times = slower ? q.ratio : 1 / q.ratio;
+    return `${figure(q.value)} (${figure(times)}× ${slower ? (lowerIsBetter ? "longer" : "slower") : lowerIsBetter ? "shorter" : "faster"})`;
+  };
+  const tf = "tfjs-wasm";
+  const shape = "128x784x256";
+  const sizes = meta.wasm.files.map((f) => f.bytes);
+  const table = [
+    ["metric", "wasmlp", `TensorFlow.js ${meta.peers?.["@tensorflow/tfjs-backend-wasm"] ?? ""} (wasm backend)`.replace("  ", " "), `brain.js ${meta.peers?.["brain.js"] ?? ""}`.trim()],
+    [`GEMM \`A·B\` 128×784×256, 1 thread, plain SIMD (GFLOP/s)`, figure(v(`gemm_nn_${shape}`)), figure(peer(`gemm_nn_${shape}`, tf)?.value), "—"],
+    ["GEMM `A·Bᵀ` / `Aᵀ·B`, same size", slash(v(`gemm_nt_${shape}`), v(`gemm_tn_${shape}`)), slash(peer(`gemm_nt_${shape}`, tf)?.value, peer(`gemm_tn_${shape}`, tf)?.value), "—"],
+    ["GEMM relaxed SIMD (fused multiply-add) `A·B` / `A·Bᵀ` / `Aᵀ·B`", slash(v(`gemm_relaxed_nn_${shape}`), v(`gemm_relaxed_nt_${shape}`), v(`gemm_relaxed_tn_${shape}`)), "—", "—"],
+    ["GEMM 2 threads, relaxed, `A·B` (weights packed ahead)", v(`gemm_relaxed_nn_${shape}_2t`) === undefined ? "—" : `${figure(v(`gemm_relaxed_nn_${shape}_2t`))} (${figure(v(`gemm_relaxed_nn_packed_${shape}_2t`))})`, "— (its pool does not run in Node)", "—"],
+    ["GEMM 1×784×256 (one sample, weights packed ahead, relaxed)", figure(v("gemm_relaxed_nn_packed_1x784x256")), figure(peer("gemm_nn_1x784x256", tf)?.value), "—"],
+    ["peak multiply-add loop, 1 core: multiply then add / fused (GFLOP/s)", slash(v("peak_mul_add_1t"), v("peak_relaxed_madd_1t")), "—", "—"],
+    ["first-layer GEMM as % of that peak, plain: `A·B` / `A·Bᵀ` / `Aᵀ·B`", percents(...["nn", "nt", "tn"].map((f) => v(`peak_fraction_gemm_${f}_${shape}`))), "—", "—"],
+    ["the same, relaxed build against the fused loop", percents(...["nn", "nt", "tn"].map((f) => v(`peak_fraction_gemm_relaxed_${f}_${shape}`))), "—", "—"],
+    ["training, 1 thread (samples/s)", figure(v("train_samples_per_s_1t")), versus("train_samples_per_s_1t", tf), versus("train_samples_per_s_1t", "brain.js")],
+    ["training, 2 threads (samples/s)", figure(v("train_samples_per_s_2t")), "—", "—"],
+    ["inference, batch 10,000, 1 thread (samples/s)", figure(v("infer_samples_per_s_1t")), versus("infer_samples_per_s_1t", tf), versus("infer_samples_per_s_1t", "brain.js")],
+    ["inference, batch 10,000, 2 threads (samples/s)", figure(v("infer_samples_per_s_2t")), "—", "—"],
+    ["one sample through `predict` (µs)", figure(v("predict_one_us")), versus("predict_one_us", tf, true), versus("predict_one_us", "brain.js", true)],
+    ["peak RSS, one training epoch (MiB)", figure(v("peak_rss_mib")), figure(peer("peak_rss_mib", tf)?.value), "—"],
+    [`\`.wasm\` size, each of the ${sizes.length} builds (KB)`, `${figure(Math.min(...sizes) / 1000)}–${figure(Math.max(...sizes) / 1000)}`, "—", "—"],
+  ];
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [
+    `Run of ${meta.date.slice(0, 10)} (commit \`${meta.commit?.slice(0, 7) ?? "unknown"}\`${meta.uncommitted?.length ? " with uncommitted changes" : ""}): ` +
+      `${meta.cpu}, ${meta.cores} vCPU, Node ${meta.node.replace(/^v/, "")} (V8 ${meta.v8.split("-")[0]}), ${meta.mode} mode, ${meta.data}; ` +
+      `training and inference on the ${meta.wasm.used}-SIMD build; load average ${meta.loadAverage?.[0] ?? "unknown"} at the end.`,
+    "",
+    line(table[0]),
+    line(table[0].map(() => "---")),
+    ...table.slice(1).map(line),
+  ].join("\n");
+}
+
+/** The README's one-paragraph summary of a parsed run. */
+export function renderSummary({ meta, rows }) {
+  const v = (name) => rows.get(name)?.value;
+  const ratio = (name) => rows.get(name)?.peers["tfjs-wasm"]?.ratio;
+  return `On a ${meta.cores}-vCPU ${meta.cpu} with Node ${meta.node.replace(/^v/, "")}, one thread trains the ` +
+    `784-256-128-10 benchmark network at ${figure(v("train_samples_per_s_1t"))} samples/s ` +
+    `(${figure(ratio("train_samples_per_s_1t"))}× TensorFlow.js's wasm backend in the same run) and infers at ` +
+    `${figure(v("infer_samples_per_s_1t"))} samples/s (${figure(ratio("infer_samples_per_s_1t"))}×); two threads train at ` +
+    `${figure(v("train_samples_per_s_2t"))} samples/s.`;
+}
+
+/** `text` with the part between the NAME markers replaced by `body`. */
+export function replaceBetween(text, name, body) {
+  const start = `<!-- perf:${name}:start -->`;
+  const end = `<!-- perf:${name}:end -->`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`markers ${start} … ${end} not found`);
+  return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
+}
+
+/** The documents this script writes, with the renderer of each marked part. */
+export const TARGETS = [
+  { file: "docs/performance.md", name: "table", render: renderTable },
+  { file: "README.md", name: "summary", render: renderSummary },
+];
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const source = process.argv[2];
+  if (!source) {
+    console.error("usage: node scripts/perf-table.mjs <bench output, one JSON object per line>");
+    process.exit(2);
+  }
+  const run = parseRun(readFileSync(source, "utf8"));
+  for (const { file, name, render } of TARGETS) {
+    const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
+    writeFileSync(path, replaceBetween(readFileSync(path, "utf8"), name, render(run)));
+    console.log(`wrote ${file} (${name}) from ${source}`);
+  }
+}
