@@ -1,10 +1,12 @@
 // Node-only file helpers. Nothing outside src/node/ may import this folder, so the rest of
 // the library stays loadable in browsers.
 import { randomBytes } from "node:crypto";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { init, type InitOptions } from "../runtime/core.js";
 import { InputError } from "../errors.js";
+import { fileErrorReason, isFileSystemError } from "../util/file-errors.js";
 import { parseCsv, type CsvDataset, type CsvOptions } from "../data/csv.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
@@ -17,10 +19,31 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError(`file not found: ${path}`);
-    if (code === "EISDIR") throw new InputError(`expected a file, got a directory: ${path}`);
-    throw e;
+    if (!isFileSystemError(e)) throw e;
+    throw new InputError((e as NodeJS.ErrnoException).code === "ENOENT" ? `file not found: ${path}` : `cannot read ${path}: ${fileErrorReason(e)}`);
+  }
+}
+
+/** Throws an InputError naming `path` unless a file can be written there: its folder exists and is writable, and it is not a folder. */
+export async function checkWritable(path: string): Promise<void> {
+  const folder = dirname(path);
+  const info = await stat(folder).catch((e) => e as Error);
+  if (info instanceof Error) {
+    throw new InputError(`cannot write ${path}: ${(info as NodeJS.ErrnoException).code === "ENOENT" ? `the folder ${folder} does not exist` : fileErrorReason(info, true)}`);
+  }
+  if (!info.isDirectory()) throw new InputError(`cannot write ${path}: ${folder} is not a directory`);
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new InputError(`cannot write ${path}: it is a directory`);
+  await access(folder, constants.W_OK).catch((e) => { throw new InputError(`cannot write ${path}: ${fileErrorReason(e, true)}`); });
+}
+
+/** Writes `bytes` to `path` atomically (see writeFileAtomic); a failure is an InputError naming `path`, never the temporary file. */
+export async function saveFile(path: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, bytes);
+  } catch (e) {
+    if (!isFileSystemError(e)) throw e;
+    await checkWritable(path); // names the cause (a missing folder, no permission) when it is one
+    throw new InputError(`cannot write ${path}: ${fileErrorReason(e, true)}`);
   }
 }
 
@@ -44,7 +67,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 
 /** Saves a model as a wasmlp file (safetensors) at `path`, atomically. */
 export async function saveModel(model: Sequential, path: string, options?: SaveOptions): Promise<void> {
-  await writeFileAtomic(path, model.save(options));
+  await saveFile(path, model.save(options));
 }
 
 /** Loads a wasmlp model file from `path`; loads the core first if needed. */

@@ -2,6 +2,7 @@
 // and for a worker model all come through here, so they accept the same sources
 // and fail with the same messages.
 import { InputError, type WasmlpError } from "../errors.js";
+import { fileErrorReason } from "../util/file-errors.js";
 import { describe } from "../util/options.js";
 import { isNode, nodeImport } from "./platform.js";
 
@@ -83,8 +84,7 @@ async function fromDisk(path: string | URL, href: string, options: ReadBytesOpti
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw unreadable(href, code === "ENOENT" ? "file not found" : code === "EISDIR" ? "it is a directory" : (e as Error).message, options);
+    throw unreadable(href, fileErrorReason(e), options);
   }
 }
 
