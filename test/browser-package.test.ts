@@ -87,15 +87,17 @@ describe("feature detection", () => {
 });
 
 describe("the package as bundlers see it", () => {
-  it("exports the main entry, the worker model and Node helpers, each with types", async () => {
-    for (const [path, entry] of Object.entries(pkg.exports as Record<string, { types?: string; import?: string }>)) {
+  it("exports the main entry, the inline entry, the worker model and Node helpers, each with types, to import and require alike", async () => {
+    for (const [path, entry] of Object.entries(pkg.exports as Record<string, Record<string, string>>)) {
       if (path === "./package.json") continue;
-      expect(entry.import, path).toMatch(/^\.\/dist\/.*\.js$/);
-      expect(entry.types, path).toBe(entry.import!.replace(/\.js$/, ".d.ts"));
-      await readFile(new URL(`../${entry.import}`, import.meta.url));
+      // One "default" condition serves import, require (Node 20.19+, 22.12+) and bundlers; "types" comes first.
+      expect(Object.keys(entry), path).toEqual(["types", "default"]);
+      expect(entry.default, path).toMatch(/^\.\/dist\/.*\.js$/);
+      expect(entry.types, path).toBe(entry.default.replace(/\.js$/, ".d.ts"));
+      await readFile(new URL(`../${entry.default}`, import.meta.url));
       await readFile(new URL(`../${entry.types}`, import.meta.url));
     }
-    expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining([".", "./worker", "./node"]));
+    expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining([".", "./inline", "./worker", "./node"]));
     expect(pkg.files).toEqual(expect.arrayContaining(["dist", "build/*.wasm"]));
   });
 

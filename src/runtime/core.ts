@@ -3,6 +3,7 @@
 import { Allocator } from "./allocator.js";
 import { ConfigError, CoreError, StateError } from "../errors.js";
 import type { Kernels } from "./kernels.js";
+import { embeddedWasm, wasmEmbedded } from "./embedded.js";
 import { isNode, nodeImport } from "./platform.js";
 import { readBytes, type ByteSource } from "./read-bytes.js";
 import { parallelKernels, POOL_KERNELS } from "./threads/parallel.js";
@@ -219,9 +220,9 @@ async function load(options: InitOptions): Promise<Core> {
       "Node 20 runs it with --experimental-wasm-relaxed-simd, Node 22+ and Chromium 114+ by default (or use simd: 'auto')");
   }
   const relaxed = simd === "relaxed" || (simd === "auto" && relaxedSimdSupported());
-  const shared = sharedMemoryAvailable();
+  const shared = !wasmEmbedded() && sharedMemoryAvailable();
   const file = `wasmlp${relaxed ? "-relaxed" : ""}${shared ? "-shared" : ""}.wasm`;
-  const source = options.wasm ?? shippedWasm(relaxed, shared);
+  const source = options.wasm ?? await embeddedWasm(relaxed) ?? shippedWasm(relaxed, shared);
   const compiled = source instanceof WebAssembly.Module ? source
     : await compile(await readBytes(source, { where: "init: wasm", what: "the WebAssembly core", error: CoreError, paths: true }));
   // A module supplied by the caller may import either kind of memory: try shared first.
