@@ -110,12 +110,12 @@ describe("memory", () => {
     // Fill the core (reserved, never touched, so it costs no RAM) up to room for one of Adam's two buffers.
     const top = (core.allocator as unknown as { top: number }).top;
     const limit = 32767 * 65536;
-    const filler = core.allocator.alloc(limit - top - Math.round(1.5 * m._internals().net.size * 4));
+    const filler = core.allocator.alloc(limit - top - Math.round(1.5 * m.parameterCount * 4));
     try {
       const before = inUse();
       expect(() => m.compile({ optimizer: "adam" })).toThrow(/out of memory: \d+ bytes requested/);
       expect(inUse()).toBe(before);
-      expect(m._internals().optimizer!.config.type).toBe("sgd");
+      expect(m.state().compile!.optimizer.type).toBe("sgd");
     } finally {
       core.free(filler);
     }

@@ -37,7 +37,7 @@ for (const version of versions) {
         expect(model.toConfig()).toEqual(f.config);
         const out = model.predict(f.inputs);
         expect(maxRelError(out.flat(), f.outputs.flat())).toBeLessThan(1e-5);
-        const state = model._internals();
+        const state = model.state();
         if (state.optimizer) {
           // Compiled files train on; those saved with optimizer state continue their step count.
           const steps = state.optimizer.steps;
@@ -46,7 +46,7 @@ for (const version of versions) {
           const y = f.config.layers[f.config.layers.length - 1].activation === "softmax" ? Int32Array.from(f.inputs, (_, i) => i % 3) : new Float32Array(f.outputs.flat());
           const h = await model.fit(x, y, { epochs: 1, batchSize: f.inputs.length });
           expect(Number.isFinite(h.loss[0])).toBe(true);
-          expect(state.optimizer.steps).toBe(steps + 1);
+          expect(model.state().optimizer!.steps).toBe(steps + 1);
         }
         model.dispose();
       });

@@ -181,12 +181,11 @@ describe("learning-rate schedules", () => {
     const m = await mlp([2, 4, 2], { seed: 1 });
     m.compile({ optimizer: { type: "sgd", learningRate: 0.1 } });
     const seen: number[] = [];
-    const opt = m._internals().optimizer!;
     await m.fit(d.x, d.labels!, {
       epochs, batchSize, learningRateSchedule: schedule as never,
-      callbacks: { onBatchEnd: (b) => { if (b === 0) seen.push(opt.learningRate); } },
+      callbacks: { onBatchEnd: (b) => { if (b === 0) seen.push(m.learningRate!); } },
     });
-    expect(opt.learningRate).toBe(0.1); // put back after fit
+    expect(m.learningRate).toBe(0.1); // put back after fit
     m.dispose();
     return seen;
   }

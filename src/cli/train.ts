@@ -12,6 +12,7 @@ import { trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg } from "../pl
 import { csvPreprocessing } from "../data/csv.js";
 import { fitPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import type { EpochLogs, FitOptions, History, LearningRateSchedule } from "../train/training.js";
+import { monitorOption, type Monitor } from "../train/monitor.js";
 import { Options, parse, UsageError } from "./args.js";
 import { classNames, hasTestSplit, loadData, shuffled, type Loaded } from "./data.js";
 import { classificationReport, formatReport, regressionReport, type ClassificationReport } from "./evaluate.js";
@@ -89,7 +90,6 @@ const OPTIONS = {
   out: { type: "string", short: "o" }, "no-plot": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
-type Monitor = "loss" | "accuracy" | "valLoss" | "valAccuracy";
 
 /** Runs `wasmlp train`; resolves to the exit code. */
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
@@ -124,9 +124,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     });
     model.setPreprocessing(preprocessing);
     const hasValidation = settings.validationSplit > 0;
-    const monitor: Monitor = settings.monitor ?? (hasValidation ? "valLoss" : "loss");
-    if (monitor.startsWith("val") && !hasValidation) throw new UsageError(`--monitor ${monitor} needs --validation-split`, "train");
-    if (monitor.endsWith("ccuracy") && !classification) throw new UsageError(`--monitor ${monitor} needs a classification task`, "train");
+    const monitor = monitorOption(settings.monitor, "wasmlp train", { validation: hasValidation, accuracy: classification },
+      { validation: "add --validation-split", accuracy: "it needs a classification task", error: (m) => new UsageError(m, "train") });
 
     io.log(`${data.description}${test ? `\ntest: ${test.description}` : ""}`);
     io.log(`network ${sizes.join("-")} (${settings.activation}${settings.dropout ? `, dropout ${settings.dropout}` : ""}), ` +
@@ -279,7 +278,6 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
   if (test) run.testCurve = classification ? { loss: [], accuracy: [] } : { loss: [] };
   const trainRows = data.x.rows - Math.floor(data.x.rows * s.validationSplit);
   const batches = Math.ceil(trainRows / s.batchSize);
-  const optimizer = model._internals().optimizer!;
   const showBar = !!process.stderr.isTTY;
   let progress: EpochProgress | undefined;
   const onSigint = () => {
@@ -318,7 +316,7 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
       },
       onEpochEnd: (epoch, logs) => {
         progress!.stop();
-        let line = epochLine(epoch, s.epochs, logs, optimizer.learningRate, progress!);
+        let line = epochLine(epoch, s.epochs, logs, model.learningRate!, progress!);
         if (test && run.testCurve) {
           const r = model.evaluate(test.x, (test.labels ?? test.targets)!);
           run.testCurve.loss.push(r.loss);

@@ -4,13 +4,14 @@
 // training settings and RNG state as JSON strings in `__metadata__`.
 // Loading checks the whole file against its own architecture before the
 // model is allocated, so a corrupt or hostile file never reaches the core.
-import { getCore, init, type Core, type InitOptions } from "../runtime/core.js";
+import { getCore, init, type InitOptions } from "../runtime/core.js";
 import { CoreError, ModelFileError, StateError, WasmlpError } from "../errors.js";
 import type { LayerConfig } from "../nn/layers/layer.js";
 import { createLayer } from "../nn/layers/registry.js";
-import { Sequential, type CompileOptions, type ModelConfig } from "../model/model.js";
-import type { Network, ParamInfo } from "../nn/network.js";
-import { OPTIMIZER_KEYS, type OptimizerConfig } from "../nn/optimizers.js";
+import { registerEncoder, type Stateful } from "../model/encoders.js";
+import { Sequential, type CompileOptions, type ModelConfig, type NamedTensor } from "../model/model.js";
+import type { ModelState, TrainingRecord } from "../model/state.js";
+import type { OptimizerConfig } from "../nn/optimizers.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
 import { readBytes, sourceName, type ByteSource } from "../runtime/read-bytes.js";
 import { guessFileKind } from "../util/file-kind.js";
@@ -42,50 +43,35 @@ export interface LoadOptions {
 /** Where load() reads a model from: bytes, a Blob or File, a fetch Response, or a URL to fetch. */
 export type ModelSource = ByteSource;
 
-/** Epochs trained so far and the logs of the last one, carried through save and load. */
-export interface TrainingRecord {
-  epochs: number;
-  last?: EpochLogs;
-}
-
-/** What the file code reads from and restores into a model (not public API). */
-export interface ModelInternals {
-  core: Core;
-  net: Network;
-  optimizer: { config: OptimizerConfig; learningRate: number; steps: number; state(): { name: string; ptr: number }[] } | undefined;
-  compiled: { l2: number; metrics: boolean; loss: string } | undefined;
-  training: TrainingRecord;
-}
-
-/** The model as wasmlp file bytes (safetensors). */
-export function encodeModel(model: Sequential, options: SaveOptions = {}): Uint8Array {
+/** The model as wasmlp file bytes (safetensors); model.save() calls this. */
+export function encodeModel(model: Stateful, options: SaveOptions = {}): Uint8Array {
   checkKeys(options, ["optimizer"], "save");
   const withOptimizer = booleanOption(options.optimizer ?? false, "save: optimizer");
-  const { core, net, optimizer, compiled, training } = model._internals();
-  if (withOptimizer && !optimizer) throw new StateError("save: optimizer state was requested but the model is not compiled");
-  const params = fileOrder(net.info);
-  const tensors: F32Tensor[] = params.map((p) => ({ name: p.name, shape: [...p.shape], data: core.f32(net.params + p.offset * 4, p.length) }));
+  const state = model.state({ optimizer: withOptimizer });
+  if (withOptimizer && !state.optimizer) throw new StateError("save: optimizer state was requested but the model is not compiled");
+  const params = fileOrder(state.weights);
+  const tensors: F32Tensor[] = [...params];
+  const { training } = state;
   const metadata: Record<string, string> = {
     format: "wasmlp",
     format_version: FORMAT_VERSION,
-    config: JSON.stringify(model.toConfig()),
-    preprocessing: JSON.stringify(model.preprocessing),
+    config: JSON.stringify(state.config),
+    preprocessing: JSON.stringify(state.preprocessing),
     training: JSON.stringify({ epochs: training.epochs, last: training.last ?? null, saved: new Date().toISOString() }),
-    rng: JSON.stringify(Array.from(core.i32(net.rt.rng, 4), (v) => v >>> 0)),
+    rng: JSON.stringify(state.rng),
   };
-  if (compiled && optimizer) {
-    const settings: CompileOptions = { loss: compiled.loss, optimizer: optimizerSettings(optimizer), metrics: compiled.metrics ? ["accuracy"] : [], l2: compiled.l2 };
-    metadata.compile = JSON.stringify(settings);
-  }
-  if (withOptimizer && optimizer) {
-    const state = optimizer.state();
-    metadata.optimizer = JSON.stringify({ type: optimizer.config.type, steps: optimizer.steps, state: state.map((s) => s.name) });
-    for (const s of state) {
-      for (const p of params) tensors.push({ name: `optimizer.${s.name}.${p.name}`, shape: [...p.shape], data: core.f32(s.ptr + p.offset * 4, p.length) });
+  if (state.compile) metadata.compile = JSON.stringify(state.compile);
+  const optimizer = state.optimizer;
+  if (withOptimizer && optimizer?.state) {
+    metadata.optimizer = JSON.stringify({ type: optimizer.type, steps: optimizer.steps, state: optimizer.state.map((s) => s.name) });
+    for (const s of optimizer.state) {
+      const byName = new Map(s.tensors.map((t) => [t.name, t]));
+      for (const p of params) tensors.push({ ...byName.get(p.name)!, name: `optimizer.${s.name}.${p.name}` });
     }
   }
   return encodeSafetensors(tensors, metadata);
 }
+registerEncoder("wasmlp", encodeModel);
 
 /** Reads a model from bytes, a Blob, a Response or a URL; loads the core first if needed. */
 export async function load(source: ModelSource, options: LoadOptions = {}, initOptions?: InitOptions): Promise<Sequential> {
@@ -270,49 +256,29 @@ function checkFiniteTensor(name: string, data: Float32Array): void {
 
 /** Writes weights, compile settings, optimizer state and RNG state into a freshly built model. */
 function restore(model: Sequential, plan: Plan): void {
-  const { core, net } = model._internals();
-  const info = new Map(net.info.map((p) => [p.name, p]));
-  for (const p of plan.params) {
-    const slot = info.get(p.name)!;
-    core.f32(net.params + slot.offset * 4, slot.length).set(plan.data.get(p.name)!);
-  }
-  net.weightsChanged();
   if (plan.compile) wrap(() => model.compile(plan.compile), 'metadata "compile"');
-  if (plan.optimizer) {
-    const optimizer = model._internals().optimizer!;
-    const buffers = optimizer.state();
-    const names = buffers.map((b) => b.name);
-    if (names.join() !== plan.optimizer.state.join()) {
-      throw new ModelFileError(`metadata "optimizer": state [${plan.optimizer.state}] does not match ${optimizer.config.type}'s buffers [${names}]`);
-    }
-    for (const b of buffers) {
-      for (const p of plan.params) {
-        const slot = info.get(p.name)!;
-        core.f32(b.ptr + slot.offset * 4, slot.length).set(plan.data.get(`optimizer.${b.name}.${p.name}`)!);
-      }
-    }
-    optimizer.steps = plan.optimizer.steps;
-  }
-  if (plan.rng) core.i32(net.rt.rng, 4).set(plan.rng);
-  if (plan.preprocessing) model.setPreprocessing(plan.preprocessing);
-  Object.assign(model._internals().training, plan.training);
+  const tensors = (prefix: string) => plan.params.map((p): NamedTensor => ({ ...p, data: plan.data.get(prefix + p.name)! }));
+  const state: ModelState = {
+    config: plan.config,
+    weights: tensors(""),
+    // Compiled just above, so that a bad setting is named as the file's.
+    compile: null,
+    optimizer: plan.optimizer ? {
+      type: plan.optimizer.type as OptimizerConfig["type"], steps: plan.optimizer.steps, learningRate: model.learningRate!,
+      state: plan.optimizer.state.map((name) => ({ name, tensors: tensors(`optimizer.${name}.`) })),
+    } : null,
+    preprocessing: plan.preprocessing,
+    training: plan.training,
+    rng: plan.rng ?? model.state().rng,
+  };
+  // Finiteness is checked (or not) as load() was asked, before the model was built.
+  wrap(() => model.loadState(state, { checkFinite: false }), plan.optimizer ? 'metadata "optimizer"' : "model file");
 }
 
 /** Tensors in file order: by layer, weight before bias (the flat buffer puts all weights first). */
-function fileOrder(info: ParamInfo[]): ParamInfo[] {
-  const layer = (p: ParamInfo) => Number(p.name.split(".")[1]);
-  return [...info].sort((a, b) => layer(a) - layer(b));
-}
-
-/** The optimizer's settings as compile() accepts them back, with its current learning rate. */
-function optimizerSettings(optimizer: NonNullable<ModelInternals["optimizer"]>): OptimizerConfig {
-  const type = optimizer.config.type;
-  const out: Record<string, unknown> = {};
-  for (const key of OPTIMIZER_KEYS[type]) {
-    const value = key === "learningRate" ? optimizer.learningRate : (optimizer.config as unknown as Record<string, unknown>)[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out as unknown as OptimizerConfig;
+function fileOrder(weights: NamedTensor[]): NamedTensor[] {
+  const layer = (t: NamedTensor) => Number(t.name.split(".")[1]);
+  return [...weights].sort((a, b) => layer(a) - layer(b));
 }
 
 /** Runs `f`, turning a config or input error about the file's content into a ModelFileError naming `where`. */

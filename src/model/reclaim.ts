@@ -8,6 +8,7 @@ import type { RowTransform } from "../train/device-data.js";
 import type { Network } from "../nn/network.js";
 import type { Optimizer } from "../nn/optimizers.js";
 import type { Preprocessing } from "../nn/preprocessing.js";
+import { freeTransform } from "./transform.js";
 
 /** Everything a model holds in the core's memory. */
 export interface Owned {
@@ -28,11 +29,7 @@ export function release(o: Owned): void {
   if (b.grad) core.free(b.grad);
   if (b.targets) core.free(b.targets);
   o.lossBuffers = { grad: 0, targets: 0, rows: 0 };
-  const t = o.prep?.transform;
-  if (t) {
-    core.free(t.columns.scale);
-    core.free(t.columns.offset);
-  }
+  freeTransform(core, o.prep?.transform);
   o.prep = undefined;
   o.net?.dispose();
   o.net = undefined;

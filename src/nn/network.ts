@@ -101,7 +101,7 @@ export class Network {
 
   /** Width of the last layer's output. */
   get outputs(): number {
-    return this.layers.length ? this.layers[this.layers.length - 1].outputSize : this.inputs;
+    return this.layers[this.layers.length - 1].outputSize;
   }
 
   /** Number of trainable parameters (padding excluded). */

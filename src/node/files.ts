@@ -1,9 +1,8 @@
 // Node-only file helpers. Nothing outside src/node/ may import this folder, so the rest of
 // the library stays loadable in browsers.
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { access, readFile, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { init, type InitOptions } from "../runtime/core.js";
 import { InputError } from "../errors.js";
 import { fileErrorReason, isFileSystemError } from "../util/file-errors.js";
@@ -12,6 +11,9 @@ import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mni
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
 import { decodeModel, type LoadOptions, type SaveOptions } from "../io/model-file.js";
 import type { Sequential } from "../model/model.js";
+import { writeFileAtomic } from "../runtime/write-file.js";
+
+export { writeFileAtomic };
 
 /** Reads a whole file as a plain Uint8Array; a missing file is an InputError naming the path. */
 export async function readFileBytes(path: string): Promise<Uint8Array> {
@@ -44,24 +46,6 @@ export async function saveFile(path: string, bytes: Uint8Array): Promise<void> {
     if (!isFileSystemError(e)) throw e;
     await checkWritable(path); // names the cause (a missing folder, no permission) when it is one
     throw new InputError(`cannot write ${path}: ${fileErrorReason(e, true)}`);
-  }
-}
-
-/** Writes a file via a temporary file in the same folder and a rename, so a crash never leaves it truncated. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const file = await open(temp, "w");
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (e) {
-    await unlink(temp).catch(() => {});
-    throw e;
   }
 }
 

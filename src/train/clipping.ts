@@ -3,7 +3,9 @@
 // gradient buffer scaled so that its L2 norm is at most c). Each is one or two
 // calls into the core, on one thread, so results match for any thread count.
 import type { Core } from "../runtime/core.js";
+import type { Network } from "../nn/network.js";
 import { positiveOption } from "../util/options.js";
+import type { Callback } from "./callback.js";
 
 /** Clipping limits; either may be absent. */
 export interface Clipping {
@@ -30,4 +32,13 @@ export function clipGradients(core: Core, grads: number, n: number, c: Clipping)
   const norm = Math.sqrt(k.sum_squares(grads, n));
   // A non-finite norm is left alone: the divergence check after the step reports it.
   if (norm > c.norm && Number.isFinite(norm)) k.scale(grads, n, c.norm / norm);
+}
+
+/** Clips the network's gradients before every optimizer step. */
+export class GradientClipping implements Callback {
+  constructor(private readonly core: Core, private readonly net: Network, private readonly clip: Clipping) {}
+
+  beforeUpdate(): void {
+    clipGradients(this.core, this.net.grads, this.net.size, this.clip);
+  }
 }

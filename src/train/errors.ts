@@ -27,3 +27,9 @@ export class AbortError extends WasmlpError {
     super(message);
   }
 }
+
+/** The error an aborted fit() rejects with; `when` says where training stopped. */
+export function abortError(signal: AbortSignal, when: string, history: History): AbortError {
+  const reason = signal.reason instanceof Error ? `: ${signal.reason.message}` : "";
+  return new AbortError(`fit: aborted ${when}${reason}; the model keeps the weights of the last completed batch`, signal.reason, history);
+}

@@ -4,8 +4,7 @@
 import { getCore, init } from "../runtime/core.js";
 import * as errors from "../errors.js";
 import { decodeModel } from "../io/model-file.js";
-import { parseSafetensors } from "../io/safetensors.js";
-import { Sequential, type CompileOptions } from "../model/model.js";
+import { Sequential } from "../model/model.js";
 import type { InputBatch, TargetBatch } from "../nn/input.js";
 import type { CoreSummary, ModelSummary, Reply, Request, SerializedError } from "./protocol.js";
 
@@ -16,7 +15,6 @@ interface Scope {
 const scope = globalThis as unknown as Scope;
 
 let model: Sequential | undefined;
-let compiled: CompileOptions | null = null;
 /** The running fit's request id, and the epoch it is in (for batch events). */
 let fitting: number | undefined;
 let epoch = 0;
@@ -38,20 +36,17 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
   switch (request.op) {
     case "init": {
       const core = await init(request.options);
-      return { threads: core.threads, build: (core as { build?: string }).build ?? "plain" } satisfies CoreSummary;
+      return { threads: core.threads, build: core.build } satisfies CoreSummary;
     }
     case "build":
-      replace(new Sequential(request.config), null);
+      replace(new Sequential(request.config));
       return summary();
     case "load": {
-      const next = decodeModel(request.bytes, request.options);
-      const saved = parseSafetensors(request.bytes).metadata.compile;
-      replace(next, saved ? JSON.parse(saved) as CompileOptions : null);
+      replace(decodeModel(request.bytes, request.options));
       return summary();
     }
     case "compile":
       current().compile(request.options);
-      compiled = request.options;
       return summary();
     case "fit": {
       const m = current();
@@ -81,7 +76,7 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
     case "getWeights":
       return current().getWeights();
     case "dispose":
-      replace(undefined, null);
+      replace(undefined);
       return undefined;
   }
 }
@@ -91,19 +86,18 @@ function current(): Sequential {
   return model;
 }
 
-function replace(next: Sequential | undefined, settings: CompileOptions | null): void {
+function replace(next: Sequential | undefined): void {
   if (fitting !== undefined) {
     next?.dispose();
     throw new errors.StateError("the worker's model is training; wait for fit() to finish (or cancel it) before replacing it");
   }
   model?.dispose();
   model = next;
-  compiled = settings;
 }
 
 function summary(): ModelSummary {
   const m = current();
-  return { config: m.toConfig(), inputs: m.inputs, outputs: m.outputs, parameterCount: m.parameterCount, compiled };
+  return { config: m.toConfig(), inputs: m.inputs, outputs: m.outputs, parameterCount: m.parameterCount, compiled: m.state().compile };
 }
 
 /** Results are copied out of shared memory (a view of it would be shared, not copied, by postMessage). */

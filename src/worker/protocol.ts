@@ -1,7 +1,7 @@
 // Messages between a WorkerModel (the page) and its worker (host.ts). Every
 // request carries an id; the worker answers it once, and a fit also sends
 // progress events with the same id until it answers.
-import type { CompileOptions, Evaluation, ModelConfig } from "../model/model.js";
+import type { CompileOptions, CompileSettings, Evaluation, ModelConfig } from "../model/model.js";
 import type { LoadOptions, SaveOptions } from "../io/model-file.js";
 import type { EpochLogs, FitOptions, History } from "../train/training.js";
 
@@ -36,7 +36,8 @@ export interface ModelSummary {
   inputs: number;
   outputs: number;
   parameterCount: number;
-  compiled: CompileOptions | null;
+  /** The compile settings in full (as the model's state reports them), or null before compile. */
+  compiled: CompileSettings | null;
 }
 
 /** What init reports about the worker's core. */

@@ -1,0 +1,62 @@
+// compile()'s settings: checked and built (loss, optimizer state) before they
+// replace the model's, so a refused compile() leaves the model as it was.
+import type { ActivationName } from "../nn/activations.js";
+import { ConfigError } from "../errors.js";
+import { createLoss, defaultLoss, type Loss, type LossName } from "../nn/losses.js";
+import type { Network } from "../nn/network.js";
+import { createOptimizer, OPTIMIZER_KEYS, type Optimizer, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
+import { checkKeys, numberOption } from "../util/options.js";
+
+/** Options of compile(). */
+export interface CompileOptions {
+  /** Default: from the output activation (softmax → categoricalCrossentropy, sigmoid → binaryCrossentropy, else meanSquaredError). */
+  loss?: LossName | string;
+  /** Default: Adam with learning rate 0.001. */
+  optimizer?: OptimizerName | OptimizerConfig;
+  /** ['accuracy'] to report accuracy beside the loss. */
+  metrics?: "accuracy"[];
+  /** L2 penalty λ: adds λ/2·Σw² over all weights (not biases) to the loss. */
+  l2?: number;
+}
+
+/** compile()'s settings in full, as compile() takes them back; the optimizer's learning rate is its current one. */
+export interface CompileSettings {
+  loss: LossName;
+  optimizer: OptimizerConfig;
+  metrics: "accuracy"[];
+  l2: number;
+}
+
+/** A compiled model's loss, optimizer and penalties. */
+export interface Compiled {
+  loss: Loss;
+  optimizer: Optimizer;
+  l2: number;
+  metrics: boolean;
+}
+
+/** Checks compile() options for `net` and builds the loss and optimizer (the caller owns the optimizer's memory). */
+export function resolveCompile(net: Network, options: CompileOptions = {}): Compiled {
+  checkKeys(options, ["loss", "optimizer", "metrics", "l2"], "compile");
+  const last = net.layers[net.layers.length - 1];
+  const activation = (last.toConfig().activation ?? last.type) as ActivationName | "maxout";
+  const loss = createLoss(options.loss ?? defaultLoss(activation), activation, net.outputs);
+  const metrics = options.metrics ?? [];
+  if (!Array.isArray(metrics) || metrics.some((m) => m !== "accuracy")) {
+    throw new ConfigError(`compile: metrics must be an array of 'accuracy', got ${JSON.stringify(metrics)}`);
+  }
+  const l2 = numberOption(options.l2 ?? 0, "compile: l2", 0);
+  const optimizer = createOptimizer(net.core, options.optimizer ?? "adam", net.size);
+  return { loss, optimizer, l2, metrics: metrics.length > 0 };
+}
+
+/** The settings of a compiled model, with the optimizer's current learning rate. */
+export function compileSettings(c: Compiled): CompileSettings {
+  const { optimizer } = c;
+  const config: Record<string, unknown> = {};
+  for (const key of OPTIMIZER_KEYS[optimizer.config.type]) {
+    const value = key === "learningRate" ? optimizer.learningRate : (optimizer.config as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) config[key] = value;
+  }
+  return { loss: c.loss.name, optimizer: config as unknown as OptimizerConfig, metrics: c.metrics ? ["accuracy"] : [], l2: c.l2 };
+}

@@ -1,0 +1,86 @@
+// The model's side of training: the loss and gradient of a batch, scoring,
+// and one optimizer step, bound to a model's memory for the training loop
+// (train/trainer.ts says what the loop needs).
+import type { DeviceTargets } from "../nn/losses.js";
+import type { Evaluation, Score, Trainer } from "../train/trainer.js";
+import type { EpochLogs } from "../train/training.js";
+import type { Compiled } from "./compile.js";
+import type { Owned } from "./reclaim.js";
+
+/** Rows per forward pass when scoring; bounds the batch buffers evaluate() needs. */
+export const CHUNK = 1024;
+
+/** What a trainer reports back to its model. */
+export interface TrainerHooks {
+  readonly stop: boolean;
+  recordEpoch(logs: EpochLogs): void;
+  save(withOptimizer: boolean): Uint8Array;
+}
+
+/** A Trainer over the model memory in `owned` (whose network must exist), compiled as `c`. */
+export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Trainer & {
+  lossAndGradient(x: number, targets: DeviceTargets, rows: number, training: boolean): Score;
+} {
+  const net = owned.net!;
+  const core = owned.core;
+  const { loss, optimizer } = c;
+  const outputs = net.outputs;
+  const reserve = (rows: number): void => {
+    net.reserve(rows);
+    if (rows <= owned.lossBuffers.rows) return;
+    const old = owned.lossBuffers;
+    if (old.grad) core.free(old.grad);
+    if (old.targets) core.free(old.targets);
+    owned.lossBuffers = { grad: 0, targets: 0, rows: 0 };
+    const grad = core.allocF32(rows * outputs);
+    try {
+      owned.lossBuffers = { grad, targets: core.allocF32(rows * outputs), rows };
+    } catch (e) {
+      core.free(grad);
+      throw e;
+    }
+  };
+  const penalty = (): number => c.l2 ? 0.5 * c.l2 * core.kernels.sum_squares(net.params, net.decaySize) : 0;
+  const accuracy = (out: number, targets: DeviceTargets, rows: number) => c.metrics ? loss.accuracy(core, out, targets, rows, outputs) : NaN;
+  const lossAndGradient = (x: number, targets: DeviceTargets, rows: number, training: boolean): Score => {
+    const out = net.forward(rows, training, loss.fused, x);
+    const value = loss.compute(core, out, targets, owned.lossBuffers.grad, rows, outputs);
+    const acc = accuracy(out, targets, rows);
+    net.backward(owned.lossBuffers.grad, rows, loss.fused);
+    if (c.l2) core.kernels.axpy(c.l2, net.params, net.grads, net.decaySize);
+    return { loss: value + penalty(), accuracy: acc };
+  };
+  return {
+    core, net, optimizer, reserve, lossAndGradient,
+    metrics: c.metrics,
+    get stop() { return hooks.stop; },
+    get learningRate() { return optimizer.learningRate; },
+    set learningRate(value: number) { optimizer.learningRate = value; },
+    recordEpoch: (logs) => hooks.recordEpoch(logs),
+    save: (withOptimizer) => hooks.save(withOptimizer),
+    step(source, start, rows, beforeUpdate) {
+      const targets = owned.lossBuffers.targets;
+      source.gather(start, rows, net.inputBuffer, targets);
+      const r = lossAndGradient(net.inputBuffer, { kind: source.targetKind, ptr: targets }, rows, true);
+      beforeUpdate(r.loss);
+      optimizer.step(net.params, net.grads, net.size);
+      net.weightsChanged();
+      return r;
+    },
+    evaluate(source, part, start, count): Evaluation {
+      reserve(Math.min(count, CHUNK));
+      let sum = 0;
+      let acc = 0;
+      for (let r = start; r < start + count; r += CHUNK) {
+        const rows = Math.min(CHUNK, start + count - r);
+        const { x, targets } = source.rowsOf(part, r, rows, net.inputBuffer);
+        const out = net.forward(rows, false, loss.fused, x);
+        sum += loss.compute(core, out, targets, 0, rows, outputs) * rows;
+        acc += accuracy(out, targets, rows) * rows;
+      }
+      const result: Evaluation = { loss: sum / count + penalty() };
+      if (c.metrics) result.accuracy = acc / count;
+      return result;
+    },
+  };
+}

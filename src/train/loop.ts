@@ -1,0 +1,153 @@
+// The training loop: epochs of mini-batches from a batch source, each batch
+// one gather, one forward, one backward and one optimizer call into the core.
+// Everything else (history, progress, checkpoints, early stopping, the
+// learning rate, clipping, the divergence guard, the user's callbacks) is a
+// component the loop calls through a CallbackList.
+import type { BatchSource } from "./batch-source.js";
+import { CallbackList, type Callback } from "./callback.js";
+import { GradientClipping } from "./clipping.js";
+import type { FitContext } from "./context.js";
+import { DivergenceGuard, type Divergence } from "./divergence-guard.js";
+import { EarlyStopping } from "./early-stopping.js";
+import { abortError } from "./errors.js";
+import { emptyHistory, HistoryRecorder } from "./history.js";
+import { LearningRate } from "./learning-rate.js";
+import { ModelCheckpoint } from "./checkpoint.js";
+import type { FitPlan } from "./plan.js";
+import type { Trainer } from "./trainer.js";
+import type { EpochLogs, History } from "./training.js";
+import { VerboseProgress } from "./verbose.js";
+
+/** Yield to the event loop at least this often (ms) so pages and progress bars stay live. */
+const YIELD_MS = 50;
+
+/** How one pass over the training rows ended; `batch` is the last batch run. */
+interface EpochRun {
+  batch: number;
+  logs: EpochLogs;
+  diverged?: Divergence;
+  interrupted?: boolean;
+}
+
+/** Trains `t` on `source` as `plan` says; resolves to the history. */
+export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Promise<History> {
+  const history = emptyHistory(plan.metrics, source.validationRows > 0);
+  if (plan.signal?.aborted) throw abortError(plan.signal, "before training started", history);
+  const rows = Math.min(plan.batchSize, source.rows);
+  t.reserve(rows);
+  const ctx: FitContext = { t, source, plan, history, stop: false, verified: true };
+  const rate = new LearningRate(t, plan.schedule, Math.ceil(source.rows / plan.batchSize));
+  const guard = new DivergenceGuard(ctx, rate, rows);
+  const callbacks = new CallbackList([rate, guard, ...components(ctx)]);
+  const pace = pacer();
+  try {
+    callbacks.onTrainBegin();
+    for (let epoch = 0; epoch < plan.epochs; epoch++) {
+      if (plan.signal?.aborted) throw abortError(plan.signal, `before epoch ${epoch}`, history);
+      callbacks.onEpochBegin(epoch);
+      const run = await runEpoch(ctx, callbacks, guard, epoch, pace);
+      const diverged = run.diverged ?? guard.checkWeights(run.batch) ?? (run.interrupted ? undefined : score(ctx, guard, epoch, run));
+      if (diverged) {
+        guard.recover(epoch, diverged);
+        epoch--;
+        continue;
+      }
+      if (run.interrupted) {
+        history.stoppedEarly = true;
+        break;
+      }
+      await callbacks.onEpochEnd(epoch, run.logs);
+      if (ctx.stop) break;
+      if (t.stop) {
+        history.stoppedEarly = epoch + 1 < plan.epochs;
+        break;
+      }
+      await pace();
+    }
+    callbacks.onEpochsEnd();
+    guard.verifyEnd();
+  } catch (e) {
+    guard.onError();
+    throw e;
+  } finally {
+    callbacks.onFinally();
+  }
+  callbacks.onTrainEnd(history);
+  return history;
+}
+
+/** The components after the learning rate and the guard, in the order their epoch hooks run. */
+function components(ctx: FitContext): Callback[] {
+  const { t, plan, history, source } = ctx;
+  const list: (Callback | undefined)[] = [
+    plan.clip && new GradientClipping(t.core, t.net, plan.clip),
+    new HistoryRecorder(history, (logs) => t.recordEpoch(logs)),
+    plan.verbose ? new VerboseProgress(plan.epochs) : undefined,
+    plan.callbacks,
+    plan.checkpoint && new ModelCheckpoint(plan.checkpoint, (withOptimizer) => t.save(withOptimizer)),
+    plan.earlyStopping && new EarlyStopping(plan.earlyStopping, {
+      copyWeights: () => t.core.f32(t.net.params, t.net.size).slice(),
+      setWeights: (w) => {
+        t.core.f32(t.net.params, t.net.size).set(w);
+        t.net.weightsChanged();
+      },
+      stop: () => {
+        history.stoppedEarly = true;
+        ctx.stop = true;
+      },
+      restored: (epoch) => {
+        history.bestEpoch = epoch;
+        // Weights a validation pass scored are checked; otherwise the guard checks them at the end.
+        ctx.verified = source.validationRows > 0;
+      },
+    }),
+  ];
+  return list.filter((c): c is Callback => c !== undefined);
+}
+
+/** One pass over the training rows; ends early on a non-finite loss, an abort or a stop request. */
+async function runEpoch(ctx: FitContext, callbacks: CallbackList, guard: DivergenceGuard, epoch: number, pace: () => Promise<void>): Promise<EpochRun> {
+  const { t, source, plan } = ctx;
+  source.beginEpoch(plan.shuffle);
+  let loss = 0;
+  let acc = 0;
+  let batch = 0;
+  for (let start = 0; start < source.rows; start += plan.batchSize, batch++) {
+    const n = Math.min(plan.batchSize, source.rows - start);
+    callbacks.onBatchBegin(epoch, batch);
+    const r = t.step(source, start, n, (batchLoss) => callbacks.beforeUpdate(epoch, batch, batchLoss));
+    const diverged = guard.checkBatch(batch, r.loss);
+    if (diverged) return { batch, logs: { loss: NaN }, diverged };
+    loss += r.loss * n;
+    acc += r.accuracy * n;
+    callbacks.onBatchEnd(batch, t.metrics ? { loss: r.loss, accuracy: r.accuracy, size: n } : { loss: r.loss, size: n });
+    if (plan.signal?.aborted) throw abortError(plan.signal, `after batch ${batch} of epoch ${epoch}`, ctx.history);
+    if (t.stop) return { batch, logs: { loss: NaN }, interrupted: true };
+    await pace();
+  }
+  const logs: EpochLogs = { loss: loss / source.rows };
+  if (t.metrics) logs.accuracy = acc / source.rows;
+  return { batch: batch - 1, logs };
+}
+
+/** Adds the validation metrics to a completed epoch's logs; returns a divergence the last weights show. */
+function score(ctx: FitContext, guard: DivergenceGuard, epoch: number, run: EpochRun): Divergence | undefined {
+  const { t, source, plan } = ctx;
+  if (source.validationRows > 0) {
+    const v = t.evaluate(source, "validation", 0, source.validationRows);
+    run.logs.valLoss = v.loss;
+    if (t.metrics) run.logs.valAccuracy = v.accuracy;
+    return guard.checkValidation(run.batch, v.loss);
+  }
+  return epoch === plan.epochs - 1 ? guard.checkFinal(run.batch) : undefined;
+}
+
+/** A function that yields to the event loop when YIELD_MS have passed since it last did. */
+function pacer(): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last <= YIELD_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    last = Date.now();
+  };
+}

@@ -1,0 +1,96 @@
+// fit()'s options, all checked at once into one frozen plan before any kernel
+// runs: a bad option is a ConfigError that leaves the model exactly as it was,
+// never a failure an epoch into training.
+import { ConfigError, InputError } from "../errors.js";
+import { booleanOption, checkKeys, describe, integerOption, numberOption } from "../util/options.js";
+import { checkpointSettings, type CheckpointSettings } from "./checkpoint.js";
+import { clippingOptions, type Clipping } from "./clipping.js";
+import { divergencePolicy, type DivergencePolicy } from "./divergence.js";
+import { earlyStoppingSettings, type EarlyStoppingSettings } from "./early-stopping.js";
+import { scheduleOption, type Schedule } from "./learning-rate.js";
+import type { Callbacks, FitOptions } from "./training.js";
+
+/** Everything one fit() will do, checked. */
+export interface FitPlan {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  /** Rows held out from the end of the training data (0 with separate validation data). */
+  readonly splitRows: number;
+  /** Whether accuracy is computed beside the loss. */
+  readonly metrics: boolean;
+  readonly earlyStopping?: EarlyStoppingSettings;
+  readonly checkpoint?: CheckpointSettings;
+  readonly schedule?: Schedule;
+  readonly callbacks?: Callbacks;
+  readonly verbose: boolean;
+  readonly signal?: AbortSignal;
+  readonly clip?: Clipping;
+  readonly divergence: DivergencePolicy;
+}
+
+/** What fit() knows of its data and model when it plans. */
+export interface PlanInputs {
+  /** Rows of training data (before any split). */
+  rows: number;
+  /** Whether separate validation data was given. */
+  validationData: boolean;
+  /** Whether the model computes accuracy. */
+  metrics: boolean;
+  /** The compiled learning rate, where schedules start. */
+  learningRate: number;
+}
+
+const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose", "checkpoint",
+  "learningRateSchedule", "signal", "clipNorm", "clipValue", "onDivergence"];
+const CALLBACK_KEYS = ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"] as const;
+
+/** Checks every option of fit() (and the shape of validationData); throws the first problem. */
+export function fitPlan(options: FitOptions | undefined, inputs: PlanInputs): FitPlan {
+  const o: FitOptions = options ?? {};
+  checkKeys(o, FIT_KEYS, "fit");
+  const epochs = integerOption(o.epochs ?? 10, "fit: epochs");
+  const batchSize = integerOption(o.batchSize ?? 32, "fit: batchSize");
+  const shuffle = booleanOption(o.shuffle ?? true, "fit: shuffle");
+  const split = numberOption(o.validationSplit ?? 0, "fit: validationSplit", 0, 1);
+  if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
+    throw new InputError(`fit: validationData must be [x, y], got ${describe(o.validationData)}`);
+  }
+  const splitRows = inputs.validationData ? 0 : Math.floor(inputs.rows * split);
+  if (split > 0 && !inputs.validationData && (splitRows < 1 || inputs.rows - splitRows < 1)) {
+    throw new ConfigError(`fit: validationSplit ${split} of ${inputs.rows} rows leaves ${splitRows} validation and ` +
+      `${inputs.rows - splitRows} training rows; both need at least 1`);
+  }
+  const computed = { validation: inputs.validationData || splitRows > 0, accuracy: inputs.metrics };
+  return Object.freeze({
+    epochs, batchSize, shuffle, splitRows, metrics: inputs.metrics,
+    earlyStopping: earlyStoppingSettings(o.earlyStopping, computed),
+    callbacks: callbacksOption(o.callbacks),
+    verbose: booleanOption(o.verbose ?? false, "fit: verbose"),
+    checkpoint: checkpointSettings(o.checkpoint, computed),
+    schedule: scheduleOption(o.learningRateSchedule, epochs, inputs.learningRate),
+    signal: abortSignal(o.signal),
+    clip: clippingOptions(o.clipNorm, o.clipValue),
+    divergence: divergencePolicy(o.onDivergence),
+  });
+}
+
+/** The user's callbacks: known hooks only, each a function. */
+function callbacksOption(callbacks: unknown): Callbacks | undefined {
+  if (callbacks === undefined) return undefined;
+  checkKeys(callbacks as object, CALLBACK_KEYS, "fit: callbacks");
+  for (const key of CALLBACK_KEYS) {
+    const hook = (callbacks as Record<string, unknown>)[key];
+    if (hook !== undefined && typeof hook !== "function") throw new ConfigError(`fit: callbacks.${key} must be a function, got ${describe(hook)}`);
+  }
+  return callbacks as Callbacks;
+}
+
+/** fit()'s signal option: an AbortSignal, or undefined. */
+function abortSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (typeof signal !== "object" || signal === null || typeof (signal as AbortSignal).aborted !== "boolean") {
+    throw new ConfigError(`fit: signal must be an AbortSignal (e.g. new AbortController().signal), got ${describe(signal)}`);
+  }
+  return signal as AbortSignal;
+}
