@@ -7,6 +7,15 @@
 // where padded rows would waste most of a tile. Weights that change only once
 // per optimizer step can be packed ahead (pack_b_nn) and reused by every
 // forward pass (gemm_nn_packed_bias_act).
+//
+// Exported kernels and who calls them in src/:
+//   gemm_work_bytes          nn/layers/affine.ts (scratch size), runtime/threads/parallel.ts (workers' scratch)
+//   gemm_nn_packed_bias_act  nn/layers/affine.ts forward: every dense and maxout layer
+//   gemm_tn                  nn/layers/affine.ts backward: weight gradient Xᵀ·dZ
+//   gemm_nt                  nn/layers/affine.ts backward: input gradient dZ·Wᵀ
+//   packed_b_bytes, pack_b_nn  nn/network.ts: packed weight copies, repacked after each update
+//   gemm_nn, gemm_nn_bias_act  no caller in src/: the unpacked forms the tests and bench/gemm.js
+//                              hold the packed forward pass to (same bits once M > SMALL_M)
 
 import { activate_scalar, activate_v128, ACT_LINEAR } from "./activation_math";
 import { madd } from "./fma";
@@ -172,13 +181,30 @@ function gemm_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, a_t: bool, b: u
 
 /**
  * MR×8 register tile from a packed A micro-panel (kc × MR broadcast vectors) and a
- * packed B micro-panel (kc × 8 floats). Full tiles without an epilogue store
- * straight from registers; edges and fused epilogues go through `tile`, so one
- * routine owns every special case.
+ * packed B micro-panel (kc × 8 floats). The last panel of A with at most 3 real rows
+ * (M = 128 leaves 2 in 6-row panels) runs a 3-row tile that skips the zero rows.
  */
 function micro_mrx8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
   load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
   if (mr <= 3) return micro_3x8(kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
+  micro_tile(MR, kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
+}
+
+/** micro_tile for panels with at most 3 real rows; a function of its own so each tile gets V8's registers to itself. */
+function micro_3x8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
+  load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
+  micro_tile(3, kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
+}
+
+/**
+ * The register tile of `rows` (a constant: 3, 5 or 6) × 8 accumulators. Inlined with a
+ * constant `rows`, the row tests fold away and every accumulator is a local of its own,
+ * as a hand-written tile would be. Full tiles store straight from registers; edges go
+ * through `tile`, so one routine owns every special case.
+ */
+// @ts-ignore: decorator
+@inline function micro_tile(rows: i32, kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
+  load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -201,13 +227,15 @@ function micro_mrx8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, m
     av = v128.load(pa, 32);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = v128.load(pa, 48);
-    c30 = madd(av, b0, c30);
-    c31 = madd(av, b1, c31);
-    av = v128.load(pa, 64);
-    c40 = madd(av, b0, c40);
-    c41 = madd(av, b1, c41);
-    if (MR == 6) {
+    if (rows > 3) {
+      av = v128.load(pa, 48);
+      c30 = madd(av, b0, c30);
+      c31 = madd(av, b1, c31);
+      av = v128.load(pa, 64);
+      c40 = madd(av, b0, c40);
+      c41 = madd(av, b1, c41);
+    }
+    if (rows > 5) {
       av = v128.load(pa, 80);
       c50 = madd(av, b0, c50);
       c51 = madd(av, b1, c51);
@@ -215,7 +243,7 @@ function micro_mrx8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, m
     pa += MR * 16;
     pb += NR * 4;
   }
-  if (mr == MR && nr == NR) {
+  if (rows == MR && mr == MR && nr == NR) {
     let p = c;
     if (bias == 0 && act == ACT_LINEAR) {
       put_row8(p, c00, c01, load_c); p += ldc_bytes;
@@ -223,7 +251,7 @@ function micro_mrx8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, m
       put_row8(p, c20, c21, load_c); p += ldc_bytes;
       put_row8(p, c30, c31, load_c); p += ldc_bytes;
       put_row8(p, c40, c41, load_c);
-      if (MR == 6) put_row8(p + ldc_bytes, c50, c51, load_c);
+      if (rows > 5) put_row8(p + ldc_bytes, c50, c51, load_c);
       return;
     }
     // The fused epilogue of a full tile, in registers: bias loaded once for all rows.
@@ -234,46 +262,17 @@ function micro_mrx8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, m
     put_row8_act(p, c20, c21, load_c, b0, b1, act, alpha); p += ldc_bytes;
     put_row8_act(p, c30, c31, load_c, b0, b1, act, alpha); p += ldc_bytes;
     put_row8_act(p, c40, c41, load_c, b0, b1, act, alpha);
-    if (MR == 6) put_row8_act(p + ldc_bytes, c50, c51, load_c, b0, b1, act, alpha);
+    if (rows > 5) put_row8_act(p + ldc_bytes, c50, c51, load_c, b0, b1, act, alpha);
     return;
   }
   v128.store(tile, c00, 0); v128.store(tile, c01, 16);
   v128.store(tile, c10, 32); v128.store(tile, c11, 48);
   v128.store(tile, c20, 64); v128.store(tile, c21, 80);
-  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
-  v128.store(tile, c40, 128); v128.store(tile, c41, 144);
-  if (MR == 6) { v128.store(tile, c50, 160); v128.store(tile, c51, 176); }
-  store_tile(tile, c, ldc_bytes, mr, nr, load_c, bias, act, alpha);
-}
-
-/**
- * The last micro-panel of A when it holds at most 3 real rows (M = 128 leaves 2 in
- * 6-row panels): the same panel layout, but the zero rows are not multiplied.
- */
-function micro_3x8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
-  load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  const pb_end = pb + (<usize>kc * NR << 2);
-  while (pb < pb_end) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let av = v128.load(pa);
-    c00 = madd(av, b0, c00);
-    c01 = madd(av, b1, c01);
-    av = v128.load(pa, 16);
-    c10 = madd(av, b0, c10);
-    c11 = madd(av, b1, c11);
-    av = v128.load(pa, 32);
-    c20 = madd(av, b0, c20);
-    c21 = madd(av, b1, c21);
-    pa += MR * 16;
-    pb += NR * 4;
+  if (rows > 3) {
+    v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+    v128.store(tile, c40, 128); v128.store(tile, c41, 144);
   }
-  v128.store(tile, c00, 0); v128.store(tile, c01, 16);
-  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
-  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+  if (rows > 5) { v128.store(tile, c50, 160); v128.store(tile, c51, 176); }
   store_tile(tile, c, ldc_bytes, mr, nr, load_c, bias, act, alpha);
 }
 
@@ -494,17 +493,13 @@ function direct_a_b_block(M: i32, N: i32, K: i32, a: usize, a_row: usize, a_k: u
     const ai = a + <usize>i * a_row;
     const ci = c + (<usize>i * <usize>ldc << 2);
     let j = 0;
-    for (; j + 16 <= N; j += 16) strip_1x16(K, ai, a_k, b + (<usize>j << 2), ldb_bytes, ci + (<usize>j << 2), load_c);
+    for (; j + 16 <= N; j += 16) {
+      const o = <usize>j << 2;
+      strip(4, false, K, ai, a_k, b + o, ldb_bytes, 0, ci + o, 16, load_c, 0, ACT_LINEAR, 0, 0);
+    }
     for (; j + 4 <= N; j += 4) {
       const o = <usize>j << 2;
-      let s = f32x4.splat(0);
-      let pa = ai, pb = b + o;
-      for (let k = 0; k < K; k++) {
-        s = madd(v128.load32_splat(pa), v128.load(pb), s);
-        pa += a_k;
-        pb += ldb_bytes;
-      }
-      v128.store(ci + o, load_c ? f32x4.add(s, v128.load(ci + o)) : s);
+      strip(1, false, K, ai, a_k, b + o, ldb_bytes, 0, ci + o, 4, load_c, 0, ACT_LINEAR, 0, 0);
     }
     for (; j < N; j++) {
       const o = <usize>j << 2;
@@ -519,35 +514,6 @@ function direct_a_b_block(M: i32, N: i32, K: i32, a: usize, a_row: usize, a_k: u
     }
     if (bias != 0 || act != ACT_LINEAR) bias_act_row(ci, N, bias, act, alpha);
   }
-}
-
-/**
- * One row of op(A) times a 16-column strip of B: 4 accumulators, one broadcast A
- * element per k; stores the sums to (or adds them into) out. A function of its
- * own so V8 keeps the loop's few values in registers. Wider strips are slower:
- * V8 issues all of a k step's B loads first and runs out of vector registers.
- */
-function strip_1x16(K: i32, pa: usize, a_k: usize, pb: usize, ldb_bytes: usize, out: usize, load_c: bool): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  for (let k = 0; k < K; k++) {
-    const av = v128.load32_splat(pa);
-    s0 = madd(av, v128.load(pb), s0);
-    s1 = madd(av, v128.load(pb, 16), s1);
-    s2 = madd(av, v128.load(pb, 32), s2);
-    s3 = madd(av, v128.load(pb, 48), s3);
-    pa += a_k;
-    pb += ldb_bytes;
-  }
-  if (load_c) {
-    s0 = f32x4.add(s0, v128.load(out));
-    s1 = f32x4.add(s1, v128.load(out, 16));
-    s2 = f32x4.add(s2, v128.load(out, 32));
-    s3 = f32x4.add(s3, v128.load(out, 48));
-  }
-  v128.store(out, s0);
-  v128.store(out, s1, 16);
-  v128.store(out, s2, 32);
-  v128.store(out, s3, 48);
 }
 
 /** p[j] = act(p[j] + bias[j]) over one row of n outputs; bias 0 means none. */
@@ -637,89 +603,75 @@ function direct_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, packed: usize
     const ai = a + (<usize>i * <usize>lda << 2);
     const ci = c + (<usize>i * <usize>ldc << 2);
     let j = 0;
+    // Six accumulators (24 columns): six chains of dependent multiply-adds keep more in
+    // flight than four; eight (32 columns) spill in V8.
     for (; j + 3 * NR <= N; j += 3 * NR) {
       const o = <usize>j << 2;
-      strip_packed_1x24(K, ai, packed + <usize>(j / NR) * panel_bytes, panel_bytes, ci + o, bias != 0 ? bias + o : 0, act, alpha);
+      strip(6, true, K, ai, 4, packed + <usize>(j / NR) * panel_bytes, NR * 4, panel_bytes, ci + o, 3 * NR, false, bias != 0 ? bias + o : 0, act, alpha, tile);
     }
     if (j + 2 * NR <= N) {
       const o = <usize>j << 2;
-      strip_packed_1x16(K, ai, packed + <usize>(j / NR) * panel_bytes, panel_bytes, ci + o, bias != 0 ? bias + o : 0, act, alpha);
+      strip(4, true, K, ai, 4, packed + <usize>(j / NR) * panel_bytes, NR * 4, panel_bytes, ci + o, 2 * NR, false, bias != 0 ? bias + o : 0, act, alpha, tile);
       j += 2 * NR;
     }
     for (; j < N; j += NR) {
       const o = <usize>j << 2;
-      strip_packed_1x8(K, ai, packed + <usize>(j / NR) * panel_bytes, ci + o, min(NR, N - j), bias != 0 ? bias + o : 0, act, alpha, tile);
+      strip(2, true, K, ai, 4, packed + <usize>(j / NR) * panel_bytes, NR * 4, panel_bytes, ci + o, min(NR, N - j), false, bias != 0 ? bias + o : 0, act, alpha, tile);
     }
   }
 }
 
 /**
- * One row of A times three adjacent packed panels (24 columns of B): out = act(sum + bias).
- * Six accumulators: each is a chain of dependent multiply-adds, and six chains keep
- * more of them in flight than four (1×16); eight (1×32) spill in V8.
+ * One row of op(A) times `vectors` (a constant: 1, 2, 4, or 6 from panels) vectors of B along K, one
+ * accumulator each; element k of A is at pa + k·a_step, and row k of the strip of B at
+ * pb + k·b_step: contiguous in a row of B, or with `panels` (a constant) in pack_b_nn
+ * panels of 8 columns, panel_bytes apart. The first nr columns get
+ * out = act((out +) sum + bias); bias 0 means none. Inlined with constant `vectors`
+ * and `panels`, each form keeps its accumulators in locals of their own.
  */
-function strip_packed_1x24(K: i32, pa: usize, pb: usize, panel_bytes: usize, out: usize, bias: usize, act: i32, alpha: f32): void {
+// @ts-ignore: decorator
+@inline function strip(vectors: i32, panels: bool, K: i32, pa: usize, a_step: usize, pb: usize, b_step: usize,
+  panel_bytes: usize, out: usize, nr: i32, load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
   let s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
   let pb1 = pb + panel_bytes;
   let pb2 = pb1 + panel_bytes;
-  const pa_end = pa + (<usize>K << 2);
-  while (pa < pa_end) {
+  for (let k = 0; k < K; k++) {
     const av = v128.load32_splat(pa);
     s0 = madd(av, v128.load(pb), s0);
-    s1 = madd(av, v128.load(pb, 16), s1);
-    s2 = madd(av, v128.load(pb1), s2);
-    s3 = madd(av, v128.load(pb1, 16), s3);
-    s4 = madd(av, v128.load(pb2), s4);
-    s5 = madd(av, v128.load(pb2, 16), s5);
-    pa += 4;
-    pb += NR * 4;
-    pb1 += NR * 4;
-    pb2 += NR * 4;
+    if (vectors > 1) s1 = madd(av, v128.load(pb, 16), s1);
+    if (vectors > 2 && !panels) {
+      s2 = madd(av, v128.load(pb, 32), s2);
+      s3 = madd(av, v128.load(pb, 48), s3);
+    }
+    if (vectors > 2 && panels) {
+      s2 = madd(av, v128.load(pb1), s2);
+      s3 = madd(av, v128.load(pb1, 16), s3);
+      pb1 += b_step;
+    }
+    if (vectors > 4) {
+      s4 = madd(av, v128.load(pb2), s4);
+      s5 = madd(av, v128.load(pb2, 16), s5);
+      pb2 += b_step;
+    }
+    pa += a_step;
+    pb += b_step;
   }
-  v128.store(out, finish_v128(s0, 0, false, bias, act, alpha));
-  v128.store(out, finish_v128(s1, 0, false, bias != 0 ? bias + 16 : 0, act, alpha), 16);
-  v128.store(out, finish_v128(s2, 0, false, bias != 0 ? bias + 32 : 0, act, alpha), 32);
-  v128.store(out, finish_v128(s3, 0, false, bias != 0 ? bias + 48 : 0, act, alpha), 48);
-  v128.store(out, finish_v128(s4, 0, false, bias != 0 ? bias + 64 : 0, act, alpha), 64);
-  v128.store(out, finish_v128(s5, 0, false, bias != 0 ? bias + 80 : 0, act, alpha), 80);
-}
-
-/** One row of A times two adjacent packed panels (16 columns of B): out = act(sum + bias). */
-function strip_packed_1x16(K: i32, pa: usize, pb: usize, panel_bytes: usize, out: usize, bias: usize, act: i32, alpha: f32): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let pb1 = pb + panel_bytes;
-  const pa_end = pa + (<usize>K << 2);
-  while (pa < pa_end) {
-    const av = v128.load32_splat(pa);
-    s0 = madd(av, v128.load(pb), s0);
-    s1 = madd(av, v128.load(pb, 16), s1);
-    s2 = madd(av, v128.load(pb1), s2);
-    s3 = madd(av, v128.load(pb1, 16), s3);
-    pa += 4;
-    pb += NR * 4;
-    pb1 += NR * 4;
+  if (nr < vectors * 4) {
+    v128.store(tile, s0);
+    v128.store(tile, s1, 16);
+    return store_tile(tile, out, 0, 1, nr, load_c, bias, act, alpha);
   }
-  v128.store(out, finish_v128(s0, 0, false, bias, act, alpha));
-  v128.store(out, finish_v128(s1, 0, false, bias != 0 ? bias + 16 : 0, act, alpha), 16);
-  v128.store(out, finish_v128(s2, 0, false, bias != 0 ? bias + 32 : 0, act, alpha), 32);
-  v128.store(out, finish_v128(s3, 0, false, bias != 0 ? bias + 48 : 0, act, alpha), 48);
-}
-
-/** One row of A times one packed panel, of which the first nr ≤ NR columns are stored. */
-function strip_packed_1x8(K: i32, pa: usize, pb: usize, out: usize, nr: i32, bias: usize, act: i32, alpha: f32, tile: usize): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  const pa_end = pa + (<usize>K << 2);
-  while (pa < pa_end) {
-    const av = v128.load32_splat(pa);
-    s0 = madd(av, v128.load(pb), s0);
-    s1 = madd(av, v128.load(pb, 16), s1);
-    pa += 4;
-    pb += NR * 4;
+  v128.store(out, finish_v128(s0, out, load_c, bias, act, alpha));
+  if (vectors > 1) v128.store(out, finish_v128(s1, out + 16, load_c, bias != 0 ? bias + 16 : 0, act, alpha), 16);
+  if (vectors > 2) {
+    v128.store(out, finish_v128(s2, out + 32, load_c, bias != 0 ? bias + 32 : 0, act, alpha), 32);
+    v128.store(out, finish_v128(s3, out + 48, load_c, bias != 0 ? bias + 48 : 0, act, alpha), 48);
   }
-  v128.store(tile, s0);
-  v128.store(tile, s1, 16);
-  store_tile(tile, out, 0, 1, nr, false, bias, act, alpha);
+  if (vectors > 4) {
+    v128.store(out, finish_v128(s4, out + 64, load_c, bias != 0 ? bias + 64 : 0, act, alpha), 64);
+    v128.store(out, finish_v128(s5, out + 80, load_c, bias != 0 ? bias + 80 : 0, act, alpha), 80);
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-// The core's exported kernels, as TypeScript sees them. Pointers are byte
-// addresses into the shared linear memory; sizes are element counts.
+// The core's exported kernels, as TypeScript sees them, and the counts of their
+// calls. Pointers are byte addresses into the shared linear memory; sizes are
+// element counts.
 // Activation codes: 0 linear, 1 ReLU, 2 Leaky ReLU, 3 sigmoid, 4 tanh.
 
 /** Signatures of every function exported by build/wasmlp.wasm. */
@@ -80,4 +81,66 @@ export interface Kernels {
   adam_update(p: number, g: number, m: number, v: number, n: number, stepSize: number,
     beta1: number, beta2: number, sqrtBiasCorrection2: number, eps: number, decay: number): void;
   rmsprop_update(p: number, g: number, s: number, n: number, lr: number, rho: number, eps: number): void;
+}
+
+/** What the core has run since it loaded or since its last resetStats(); see Core.stats(). */
+export interface CoreStats {
+  /**
+   * Kernel calls by thread: [0] the calling thread, [1 + w] pool worker w. A call split across
+   * the pool counts once on each thread that ran a share of it.
+   */
+  callsByThread: number[];
+  /** Kernel calls by kernel name (only those called), once per call whether split or not. */
+  callsByKernel: Record<string, number>;
+  /** Calls split across the pool. */
+  splitCalls: number;
+  /** Shares of split calls that pool workers ran. */
+  poolTasks: number;
+}
+
+/** Call counts kept by a core: plain increments at dispatch, nothing per element. */
+export class KernelCounters {
+  private byThread: number[] = [0];
+  private byKernel: number[];
+  private splitCalls = 0;
+  private poolTasks = 0;
+
+  constructor(private readonly names: readonly string[]) {
+    this.byKernel = names.map(() => 0);
+  }
+
+  /** `raw` with each function wrapped to count its calls on the calling thread. */
+  count(raw: Kernels): Kernels {
+    const functions = raw as unknown as Record<string, (...a: number[]) => number>;
+    return Object.fromEntries(this.names.map((name, i) => {
+      const fn = functions[name];
+      return [name, (...a: number[]) => {
+        this.byKernel[i]++;
+        this.byThread[0]++;
+        return fn(...a);
+      }];
+    })) as unknown as Kernels;
+  }
+
+  /** One call split across the pool, `tasks` of its shares handed to workers 0 … tasks − 1. */
+  countSplit(tasks: number): void {
+    this.splitCalls++;
+    this.poolTasks += tasks;
+    for (let w = 1; w <= tasks; w++) this.byThread[w] = (this.byThread[w] ?? 0) + 1;
+  }
+
+  /** A copy of the counts. */
+  snapshot(): CoreStats {
+    const callsByKernel: Record<string, number> = {};
+    this.names.forEach((name, i) => { if (this.byKernel[i]) callsByKernel[name] = this.byKernel[i]; });
+    return { callsByThread: [...this.byThread], callsByKernel, splitCalls: this.splitCalls, poolTasks: this.poolTasks };
+  }
+
+  /** Sets every count back to zero. */
+  reset(): void {
+    this.byThread = [0];
+    this.byKernel.fill(0);
+    this.splitCalls = 0;
+    this.poolTasks = 0;
+  }
 }

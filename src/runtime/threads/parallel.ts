@@ -4,7 +4,7 @@
 // the kernels falls on the same global column), elementwise passes split at
 // multiples of 16 elements. Reductions stay on one thread. Results are
 // therefore bit-identical for 1, 2 or more threads.
-import type { Kernels } from "../kernels.js";
+import type { KernelCounters, Kernels } from "../kernels.js";
 import type { Pool, Task } from "./pool.js";
 
 /** Column and element splits are multiples of this. */
@@ -18,10 +18,12 @@ const MIN_ROWS = 16;
 /** Below this many elements an elementwise pass runs on one thread. */
 const MIN_ELEMENTS = 1 << 15;
 
-/** Kernels the pool may run, by index in this list (workers receive the same list). */
+/**
+ * Kernels the pool may run, by index in this list (workers receive the same list): the ones the
+ * layers and optimizers call on whole batches or parameter vectors. The rest always run inline.
+ */
 export const POOL_KERNELS = [
-  "gemm_nn", "gemm_nt", "gemm_tn", "gemm_nn_bias_act", "adam_update", "momentum_update", "rmsprop_update",
-  "activation_forward", "activation_backward", "gemm_nn_packed_bias_act",
+  "gemm_nt", "gemm_tn", "gemm_nn_packed_bias_act", "adam_update", "momentum_update", "rmsprop_update", "activation_backward",
 ] as const;
 
 type PoolKernel = (typeof POOL_KERNELS)[number];
@@ -38,16 +40,18 @@ export function split(n: number, parts: number): [number, number][] {
 /**
  * Kernels with the same signatures as `raw`, running the heavy ones on the pool.
  * `workspace(t, bytes)` returns a scratch area of at least `bytes` for worker t (0-based).
+ * `raw` counts the calls it runs on this thread; `counters` gets the workers' shares.
  */
 export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
-  workspace: (t: number, bytes: number) => number): Kernels {
+  workspace: (t: number, bytes: number) => number, counters: KernelCounters): Kernels {
   const k = { ...raw } as Kernels;
 
-  /** Runs ranges[0] inline and the others on workers; `task` builds a range's argument list. */
+  /** Runs ranges[0] inline and the others on workers; `args` builds a range's argument list. */
   const fan = (name: PoolKernel, ranges: [number, number][], args: (r: [number, number], t: number) => number[]): void => {
     const fn = raw[name] as (...a: number[]) => void;
     const tasks: Task[] = ranges.slice(1).map((r, t) => ({ kernel: index(name), args: args(r, t + 1) }));
     const first = args(ranges[0], 0);
+    counters.countSplit(tasks.length);
     pool.run(tasks, () => fn(...first));
   };
 
@@ -80,7 +84,7 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
    * One of the three plain forms, split by rows of C when it can be, else by columns. A share of rows
    * starts `aRow(lda)` elements further into A per row; a share of columns `bCol(ldb)` further into B.
    */
-  const plainGemm = (name: "gemm_nn" | "gemm_nt" | "gemm_tn", aRow: (lda: number) => number, bCol: (ldb: number) => number) =>
+  const plainGemm = (name: "gemm_nt" | "gemm_tn", aRow: (lda: number) => number, bCol: (ldb: number) => number) =>
     (M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, work: number): void => {
       const byRows = rowShares(M, N, K);
       if (byRows) {
@@ -92,22 +96,10 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
       fan(name, ranges, ([n0, n1], t) =>
         [M, n1 - n0, K, a, lda, b + 4 * n0 * bCol(ldb), ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
     };
-  k.gemm_nn = plainGemm("gemm_nn", (lda) => lda, () => 1);
   // Aᵀ·B: A is stored K×M, so rows of C are columns of A.
   k.gemm_tn = plainGemm("gemm_tn", () => 1, () => 1);
   // A·Bᵀ: B is stored N×K, so columns of C are rows of B.
   k.gemm_nt = plainGemm("gemm_nt", (lda) => lda, (ldb) => ldb);
-  k.gemm_nn_bias_act = (M, N, K, a, lda, b, ldb, bias, c, ldc, act, alpha, work) => {
-    const byRows = rowShares(M, N, K);
-    if (byRows) {
-      return fan("gemm_nn_bias_act", byRows, ([m0, m1], t) =>
-        [m1 - m0, N, K, a + 4 * m0 * lda, lda, b, ldb, bias, c + 4 * m0 * ldc, ldc, act, alpha, scratch(t, work, m1 - m0, N, K)]);
-    }
-    const ranges = columns(M, N, K);
-    if (!ranges) return raw.gemm_nn_bias_act(M, N, K, a, lda, b, ldb, bias, c, ldc, act, alpha, work);
-    fan("gemm_nn_bias_act", ranges, ([n0, n1], t) =>
-      [M, n1 - n0, K, a, lda, b + 4 * n0, ldb, bias ? bias + 4 * n0 : 0, c + 4 * n0, ldc, act, alpha, scratch(t, work, M, n1 - n0, K)]);
-  };
   k.gemm_nn_packed_bias_act = (M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work) => {
     // A few rows (single-sample inference, ~15 µs for 784×256) stay on the calling thread: waking a
     // worker costs about as much when it is spinning, and hundreds of µs when the machine is busy.
@@ -143,11 +135,6 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
     const ranges = elements(n);
     if (!ranges) return raw.rmsprop_update(p, g, s2, n, lr, rho, eps);
     fan("rmsprop_update", ranges, ([s, e]) => [p + 4 * s, g + 4 * s, s2 + 4 * s, e - s, lr, rho, eps]);
-  };
-  k.activation_forward = (act, x, y, n, alpha) => {
-    const ranges = elements(n);
-    if (!ranges) return raw.activation_forward(act, x, y, n, alpha);
-    fan("activation_forward", ranges, ([s, e]) => [act, x + 4 * s, y + 4 * s, e - s, alpha]);
   };
   k.activation_backward = (act, y, dy, dx, n, alpha) => {
     const ranges = elements(n);
