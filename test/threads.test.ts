@@ -39,36 +39,48 @@ describe("thread pool", () => {
     await expect(setThreads(0)).rejects.toThrow(/threads must be an integer ≥ 1, got 0/);
   });
 
-  it("GEMMs and optimizer passes are bit-identical for 1, 2 and 3 threads", async () => {
+  it("GEMMs and optimizer passes are split across the threads and bit-identical for 1, 2 and 3 threads", async () => {
     const core = getCore();
     const k = () => core.kernels;
-    const shapes = [[128, 256, 784], [3, 200, 50], [64, 97, 33], [130, 129, 300]];
+    /** Runs `f` and returns how many shares of it pool workers ran. */
+    const workerShares = (f: () => void): number => {
+      const before = core.stats().poolTasks;
+      f();
+      return core.stats().poolTasks - before;
+    };
+    // Every shape is above the pool's size threshold; [3, 512, 784] splits columns, the others rows.
+    const shapes = [[128, 256, 784], [3, 512, 784], [64, 97, 33], [130, 129, 300]];
     for (const [M, N, K] of shapes) {
       const a = putF32(core, randomF32(M * K, 1));
       const at = putF32(core, randomF32(K * M, 2));
       const b = putF32(core, randomF32(K * N, 3));
       const bt = putF32(core, randomF32(N * K, 4));
       const bias = putF32(core, randomF32(N, 5));
+      const packed = core.allocator.alloc(k().packed_b_bytes(K, N));
+      k().pack_b_nn(K, N, b, N, packed);
       const c = core.allocF32(M * N);
-      const work = core.allocator.alloc(core.raw.gemm_work_bytes(M, N, K));
+      const work = core.allocator.alloc(k().gemm_work_bytes(M, N, K));
       const results: Buffer[][] = [];
       for (const t of [1, 2, 3]) {
         await setThreads(t);
         const out: Buffer[] = [];
-        const run = (f: () => void) => { f(); out.push(bits(getF32(core, c, M * N))); };
-        run(() => k().gemm_nn(M, N, K, a, K, b, N, c, N, 0, work));
+        /** `shared`: the call must give t − 1 shares to workers (the few-rows forward pass stays on one thread). */
+        const run = (f: () => void, shared = true) => {
+          expect(workerShares(f), `${M}x${N}x${K} #${out.length} ${t} threads`).toBe(shared ? t - 1 : 0);
+          out.push(bits(getF32(core, c, M * N)));
+        };
         run(() => k().gemm_nt(M, N, K, a, K, bt, K, c, N, 0, work));
         run(() => k().gemm_tn(M, N, K, at, M, b, N, c, N, 0, work));
         run(() => k().gemm_tn(M, N, K, at, M, b, N, c, N, 1, work));
-        run(() => k().gemm_nn_bias_act(M, N, K, a, K, b, N, bias, c, N, 2, 0.1, work));
-        run(() => k().gemm_nn_bias_act(M, N, K, a, K, b, N, bias, c, N, 3, 0, work));
+        run(() => k().gemm_nn_packed_bias_act(M, N, K, a, K, packed, bias, c, N, 2, 0.1, work), M > 4);
+        run(() => k().gemm_nn_packed_bias_act(M, N, K, a, K, packed, bias, c, N, 3, 0, work), M > 4);
         results.push(out);
       }
       for (let i = 0; i < results[0].length; i++) {
         expect(results[1][i].equals(results[0][i]), `${M}x${N}x${K} #${i} 2 threads`).toBe(true);
         expect(results[2][i].equals(results[0][i]), `${M}x${N}x${K} #${i} 3 threads`).toBe(true);
       }
-      for (const p of [a, at, b, bt, bias, c, work]) core.free(p);
+      for (const p of [a, at, b, bt, bias, packed, c, work]) core.free(p);
     }
     const n = 100_003;
     const states: Buffer[] = [];
@@ -78,17 +90,39 @@ describe("thread pool", () => {
       const g = putF32(core, randomF32(n, 7));
       const m = putF32(core, new Float32Array(n));
       const v = putF32(core, new Float32Array(n));
-      for (let step = 1; step <= 3; step++) {
-        k().adam_update(p, g, m, v, n, 0.01, 0.9, 0.999, Math.sqrt(1 - 0.999 ** step), 1e-8, 0.001);
-        k().momentum_update(p, g, v, n, 0.01, 0.9, 1);
-        k().rmsprop_update(p, g, m, n, 0.01, 0.9, 1e-8);
-        k().activation_backward(4, p, g, g, n, 0);
-      }
+      const shares = workerShares(() => {
+        for (let step = 1; step <= 3; step++) {
+          k().adam_update(p, g, m, v, n, 0.01, 0.9, 0.999, Math.sqrt(1 - 0.999 ** step), 1e-8, 0.001);
+          k().momentum_update(p, g, v, n, 0.01, 0.9, 1);
+          k().rmsprop_update(p, g, m, n, 0.01, 0.9, 1e-8);
+          k().activation_backward(4, p, g, g, n, 0);
+        }
+      });
+      expect(shares, `optimizer passes on ${t} threads`).toBe(12 * (t - 1));
       states.push(Buffer.concat([bits(getF32(core, p, n)), bits(getF32(core, g, n))]));
       for (const q of [p, g, m, v]) core.free(q);
     }
     expect(states[1].equals(states[0])).toBe(true);
     expect(states[2].equals(states[0])).toBe(true);
+  });
+
+  it("counts kernel calls by thread and by kernel, and resets the counts", async () => {
+    const core = getCore();
+    await setThreads(2);
+    core.resetStats();
+    expect(core.stats()).toEqual({ callsByThread: [0], callsByKernel: {}, splitCalls: 0, poolTasks: 0 });
+    const n = 1 << 16;
+    const p = putF32(core, randomF32(n, 1));
+    core.resetStats();
+    core.kernels.scale(p, n, 2); // never split
+    core.kernels.momentum_update(p, p, 0, n, 0.1, 0, 0); // split in two
+    core.kernels.sum_squares(p, 16);
+    expect(core.stats()).toEqual({
+      callsByThread: [3, 1], callsByKernel: { scale: 1, momentum_update: 1, sum_squares: 1 }, splitCalls: 1, poolTasks: 1,
+    });
+    core.resetStats();
+    expect(core.stats()).toEqual({ callsByThread: [0], callsByKernel: {}, splitCalls: 0, poolTasks: 0 });
+    core.free(p);
   });
 
   it("training gives bit-identical weights with 1, 2 and 3 threads", async () => {

@@ -2,7 +2,7 @@
 // this path; only fetching the .wasm bytes differs.
 import { Allocator } from "./allocator.js";
 import { ConfigError, CoreError, StateError } from "../errors.js";
-import type { Kernels } from "./kernels.js";
+import { KernelCounters, type CoreStats, type Kernels } from "./kernels.js";
 import { embeddedWasm, wasmEmbedded } from "./embedded.js";
 import { isNode, nodeImport } from "./platform.js";
 import { readBytes, type ByteSource } from "./read-bytes.js";
@@ -47,6 +47,10 @@ export class Core {
   private threadCount = 1;
   private workspaces: { ptr: number; bytes: number }[] = [];
   private recovering: Promise<void> | undefined;
+  private readonly counters: KernelCounters;
+  /** `raw` with its calls counted, rebuilt should `raw` be swapped. */
+  private counted: Kernels;
+  private countedFrom: Kernels;
   /** Which build runs, as the module itself reports it. */
   readonly build: SimdBuild;
 
@@ -54,11 +58,36 @@ export class Core {
     private readonly module: WebAssembly.Module, readonly shared: boolean, readonly file: string) {
     this.allocator = new Allocator(memory, raw.heap_base(), MAX_PAGES * PAGE);
     this.build = typeof raw.simd_build === "function" && raw.simd_build() === 1 ? "relaxed" : "plain";
+    this.counters = new KernelCounters(Object.keys(raw).filter((name) => typeof (raw as unknown as Record<string, unknown>)[name] === "function"));
+    this.counted = this.counters.count(raw);
+    this.countedFrom = raw;
   }
 
-  /** The kernels; with more than one thread the heavy ones are split across the pool. */
+  /** The kernels, each call counted (see stats()); with more than one thread the heavy ones are split across the pool. */
   get kernels(): Kernels {
-    return this.threadCount > 1 && this.parallel ? this.parallel : this.raw;
+    return this.threadCount > 1 && this.parallel ? this.parallel : this.kernelsCounted();
+  }
+
+  /** `raw` with its calls counted on this thread. */
+  private kernelsCounted(): Kernels {
+    if (this.countedFrom !== this.raw) {
+      this.counted = this.counters.count(this.raw);
+      this.countedFrom = this.raw;
+    }
+    return this.counted;
+  }
+
+  /**
+   * Counts since the core loaded or since resetStats(): kernel calls by thread and by kernel,
+   * calls split across the pool and the shares its workers ran. Calls through `raw` are not counted.
+   */
+  stats(): CoreStats {
+    return this.counters.snapshot();
+  }
+
+  /** Sets the counts of stats() back to zero. */
+  resetStats(): void {
+    this.counters.reset();
   }
 
   /** Threads in use, the calling thread included. */
@@ -74,7 +103,8 @@ export class Core {
       await this.stopPool();
       if (wanted > 1) {
         this.pool = await Pool.start(wanted - 1, this.module, this.memory, [...POOL_KERNELS], () => this.recover(wanted));
-        this.parallel = parallelKernels(this.raw, this.pool, () => this.threadCount, (t, bytes) => this.workspace(t, bytes));
+        this.parallel = parallelKernels(this.kernelsCounted(), this.pool, () => this.threadCount,
+          (t, bytes) => this.workspace(t, bytes), this.counters);
       }
     }
     this.threadCount = wanted;
