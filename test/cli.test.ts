@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { init, spiral } from "../src/index.js";
-import { loadModel } from "../src/node/files.js";
+import { dense, init, Sequential, spiral } from "../src/index.js";
+import { loadModel, saveModel } from "../src/node/files.js";
 import { checkSvg } from "./svg-check.js";
 
 const BIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
@@ -73,7 +73,62 @@ describe("wasmlp usage", () => {
     expect(bad.stderr).toMatch(/bad.csv:3: column 2 \("b"\): "oops" is not a number/);
     expect(JSON.parse(bad.stdout)).toEqual({ error: { type: "InputError", message: expect.stringMatching(/bad.csv:3: column 2/) } });
     const na = await wasmlp("train", PENGUINS, "--label", "species");
-    expect(na.stderr).toMatch(/penguins.csv:5: column 3 \("bill_length_mm"\): missing value "NA" \(pass missing: 'drop'/);
+    expect(na.stderr).toMatch(/penguins.csv:5: column 3 \("bill_length_mm"\): missing value "NA" \(pass --missing drop to skip such rows\)/);
+  });
+
+  it("takes negative numbers as option values, and says which option lacks a value", async () => {
+    for (const args of [["--lr", "-1"], ["--lr=-1"], ["--lr", "-.5"]]) {
+      const r = await wasmlp("train", PENGUINS, ...args, "--json");
+      expect([r.code, JSON.parse(r.stdout).error]).toEqual([2, { type: "UsageError", message: expect.stringMatching(/^--lr must be a number ≥ 0, got "-(1|\.5)"$/) }]);
+    }
+    expect((await wasmlp("train", PENGUINS, "-o", "-1")).stderr).not.toMatch(/ambiguous/);
+    const next = await wasmlp("train", PENGUINS, "--lr", "--epochs", "3");
+    expect([next.code, next.stderr]).toEqual([2, expect.stringMatching(/^wasmlp: option --lr needs a value\n/)]);
+  });
+
+  it("suggests commands and options by the library's one rule: a near spelling, or the one name abbreviated", async () => {
+    expect((await wasmlp("evalu")).stderr).toMatch(/unknown command 'evalu' \(did you mean 'evaluate'\?\)/);
+    expect((await wasmlp("train", PENGUINS, "--valid", "0.2")).stderr).toMatch(/unknown option --valid \(did you mean --validation-split\?\)/);
+    expect((await wasmlp("train", PENGUINS, "--optimiser", "sgd")).stderr).toMatch(/unknown option --optimiser \(did you mean --optimizer\?\)/);
+    const none = await wasmlp("train", PENGUINS, "--zzz", "1");
+    expect(none.stderr).toMatch(/unknown option --zzz\n/);
+  });
+
+  it("lists the library's own optimizer and activation names, and accepts each", async () => {
+    const help = (await wasmlp("train", "--help")).stdout;
+    expect(help).toMatch(/--optimizer sgd\|momentum\|nesterov\|adam\|adamw\|rmsprop/);
+    expect(help).toMatch(/--activation linear\|relu\|leakyRelu\|sigmoid\|tanh\|maxout/);
+    expect(help).toMatch(/--output linear\|relu\|leakyRelu\|sigmoid\|tanh\|softmax/);
+    const bad = await wasmlp("train", PENGUINS, "--optimizer", "adagrad");
+    expect(bad.stderr).toMatch(/--optimizer must be one of sgd, momentum, nesterov, adam, adamw, rmsprop, got "adagrad"/);
+    expect((await wasmlp("train", PENGUINS, "--beta1", "0.8", "--optimizer", "rmsprop")).stderr).toMatch(/--beta1 applies to adam\/adamw, not rmsprop/);
+  });
+});
+
+describe("wasmlp refuses what it cannot finish, before the work", () => {
+  it("an --out folder that does not exist is reported before training, naming the file", async () => {
+    const r = await wasmlp("train", PENGUINS, "--label", "species", "--missing", "drop", "--epochs", "1", "--out", "/nonexistent/dir/m.safetensors");
+    expect([r.code, r.stdout, r.stderr]).toEqual([1, "", "wasmlp: cannot write /nonexistent/dir/m.safetensors: the folder /nonexistent/dir does not exist\n"]);
+  });
+
+  it("evaluate --plot, predict --out and export --out are checked before the model is even read", async () => {
+    const none = at("no-such-model.safetensors"); // would be "file not found" if it were read first
+    const cases = [["evaluate", none, PENGUINS, "--plot", "/nonexistent/c.svg"], ["predict", none, PENGUINS, "--out", "/nonexistent/p.csv"],
+      ["export", none, "--out", "/nonexistent/m.onnx"]];
+    for (const args of cases) {
+      const r = await wasmlp(...args, "--json");
+      expect([r.code, JSON.parse(r.stdout).error]).toEqual([1, { type: "InputError", message: expect.stringMatching(/^cannot write \/nonexistent\/.*: the folder \/nonexistent does not exist$/) }]);
+    }
+  });
+
+  it("a data file given as the model is called a data file; swapped arguments are pointed out", async () => {
+    const info = await wasmlp("info", PENGUINS, "--json");
+    expect([info.code, JSON.parse(info.stdout).error]).toEqual([1, {
+      type: "ModelFileError", message: expect.stringMatching(/penguins\.csv is not a wasmlp model file: it looks like CSV text; a model file is the \.safetensors file/),
+    }]);
+    const swapped = await wasmlp("predict", PENGUINS, at("m.safetensors"));
+    expect(swapped.code).toBe(2);
+    expect(swapped.stderr).toMatch(/penguins\.csv is not a wasmlp model file: it looks like CSV text[^\n]*\nThe model comes first: wasmlp predict <model> <data...>/);
   });
 });
 
@@ -87,7 +142,9 @@ describe("wasmlp on a CSV file", () => {
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ command: "train", model: model(), epochs: 40, interrupted: false, monitor: "valLoss", network: { sizes: [10, 16, 3] } });
     expect(report.history.valAccuracy.at(-1)).toBeGreaterThan(0.95);
-    expect(report.bestEpoch).toBeGreaterThanOrEqual(0);
+    // bestEpoch counts from 1, as the text does: the epoch of the lowest validation loss.
+    const valLoss: number[] = report.history.valLoss;
+    expect(report.bestEpoch).toBe(valLoss.indexOf(Math.min(...valLoss)) + 1);
     const m = await loadModel(model());
     expect(m.preprocessing!.columns!.map((c) => c.name)).toEqual(["island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "sex", "year"]);
     expect(m.preprocessing!.target).toEqual({ name: "species", classes: ["Adelie", "Chinstrap", "Gentoo"] });
@@ -134,11 +191,43 @@ describe("wasmlp on a CSV file", () => {
     expect(info.layers.map((l: { type: string; outputs: number }) => [l.type, l.outputs])).toEqual([["dense", 16], ["dense", 3]]);
     expect(info.training.epochs).toBeGreaterThan(0);
     expect(info.compile.optimizer).toMatchObject({ type: "adam", learningRate: 0.01 });
-    expect((await wasmlp("info", model())).stdout).toMatch(/format version 1\.\d[\s\S]*total: 227 parameters[\s\S]*island \(one-hot: Biscoe, Dream, Torgersen\)/);
+    expect((await wasmlp("info", model())).stdout).toMatch(/format version 1\.\d[\s\S]*\ntotal +227\n[\s\S]*island \(one-hot: Biscoe, Dream, Torgersen\)/);
     const e = await wasmlp("export", model(), "--json");
     expect(JSON.parse(e.stdout)).toMatchObject({ format: "onnx", out: at("penguins.onnx") });
     expect((await readFile(at("penguins.onnx"))).length).toBeGreaterThan(500);
     expect((await wasmlp("info", at("p.csv"))).code).toBe(1);
+  });
+
+  it("train and info write counts one way: 1,403 parameters in both", async () => {
+    const big = new Sequential({ inputs: 10, layers: [dense(100, "relu"), dense(3, "softmax")] });
+    await saveModel(big, at("big.safetensors"));
+    big.dispose();
+    const info = (await wasmlp("info", at("big.safetensors"))).stdout;
+    expect(info).toMatch(/\n0 +dense +relu +100 +1,100\n1 +dense +softmax +3 +303\ntotal +1,403\n/);
+    const train = await wasmlp("train", PENGUINS, "--label", "species", "--missing", "drop", "--layers", "100", "--epochs", "1", "--out", at("big2.safetensors"));
+    expect(train.stdout).toMatch(/network 10-100-3 \(relu\), 1,403 parameters/);
+  });
+
+  it("the text and --json report the same best epoch", async () => {
+    const args = ["train", PENGUINS, "--label", "species", "--missing", "drop", "--layers", "8", "--epochs", "6", "--lr", "0.05",
+      "--validation-split", "0.3", "--seed", "5", "--threads", "1", "--no-plot", "--out", at("same.safetensors")];
+    const text = await wasmlp(...args);
+    const json = JSON.parse((await wasmlp(...args, "--json")).stdout);
+    expect(text.stdout).toMatch(new RegExp(`\nbest epoch ${json.bestEpoch} by valLoss: val loss ${json.history.valLoss[json.bestEpoch - 1].toFixed(4)}`));
+    expect(text.stdout).toMatch(new RegExp(`\nepoch ${json.bestEpoch}/6  loss `));
+  });
+
+  it("test data without the target column is refused before training, naming the file and the column", async () => {
+    const header = "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year";
+    await writeFile(at("unlabelled.csv"), `${header}\nTorgersen,39.1,18.7,181,3750,male,2007\n`);
+    const r = await wasmlp("train", PENGUINS, "--label", "species", "--missing", "drop", "--epochs", "1", "--test", at("unlabelled.csv"),
+      "--out", at("t.safetensors"), "--json");
+    expect([r.code, JSON.parse(r.stdout).error]).toEqual([1, {
+      type: "InputError", message: `${at("unlabelled.csv")}: no target column named "species"; the header has ${header.split(",").join(", ")}`,
+    }]);
+    const e = await wasmlp("evaluate", model(), at("unlabelled.csv"), "--json");
+    expect(JSON.parse(e.stdout).error.message).toMatch(/unlabelled\.csv: no target column named "species"/);
+    expect((await wasmlp("predict", model(), at("unlabelled.csv"))).code).toBe(0); // predictions need no target
   });
 
   it("train draws the decision regions of a 2-D data set", async () => {

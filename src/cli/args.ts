@@ -1,6 +1,7 @@
 // Command-line parsing on Node's util.parseArgs (no dependency), with option
 // values checked here so that every mistake is a UsageError naming the option.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { nearest } from "../util/options.js";
 
 /** A mistake in the command line: exit code 2 and the command's usage. */
 export class UsageError extends Error {
@@ -22,20 +23,33 @@ export interface Parsed {
 /** Parses argv for `command`; unknown options and missing values are UsageErrors with a suggestion. */
 export function parse(command: string, argv: string[], options: OptionSpec): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
     return { values: values as Parsed["values"], positionals };
   } catch (e) {
     const err = e as Error & { code?: string };
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(err.message);
     if (unknown) {
-      const name = unknown[1].replace(/^-+/, "");
-      const near = Object.keys(options).find((o) => o.startsWith(name.slice(0, 3)) || name.startsWith(o.slice(0, 4)));
+      const near = nearest(unknown[1].replace(/^-+/, ""), Object.keys(options));
       throw new UsageError(`unknown option ${unknown[1]}${near ? ` (did you mean --${near}?)` : ""}`, command);
     }
-    const missing = /Option '(-{1,2}[^']+?)(?: <value>)?' argument missing/.exec(err.message);
+    // "Ambiguous" is parseArgs' word for a value that starts with a dash: here, another option.
+    const missing = /Option '(-{1,2}[^' ]+)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(err.message);
     if (missing) throw new UsageError(`option ${missing[1]} needs a value`, command);
     throw new UsageError(err.message.split("\n")[0], command);
   }
+}
+
+/** `--lr -1` as `--lr=-1`: a negative number after an option that takes a value is that value, not an option. */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const name = arg.startsWith("--") ? arg.slice(2) : Object.keys(options).find((o) => arg === `-${options[o].short}`);
+    if (name !== undefined && options[name]?.type === "string" && i + 1 < argv.length && /^-(\d|\.\d|inf)/i.test(argv[i + 1])) {
+      out.push(`--${name}=${argv[++i]}`);
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** Reads typed option values, each failure a UsageError naming the option. */

@@ -1,13 +1,13 @@
 // `wasmlp evaluate`: loss, accuracy, per-class precision and recall, and the
 // confusion matrix (as a table and as a picture) of a saved model on labelled data.
-import { writeFile } from "node:fs/promises";
 import { classScores, confusionMatrix, type ClassScores } from "../model/confusion.js";
 import type { Sequential } from "../model/model.js";
-import { loadModel } from "../node/files.js";
+import { checkWritable, saveFile } from "../node/files.js";
 import { confusionMatrixSvg } from "../plot/svg.js";
-import { Options, parse, UsageError } from "./args.js";
-import { classNames, loadData, type Loaded } from "./data.js";
-import { csvOptions, type Io, sibling } from "./io.js";
+import { formatCount, formatLoss, formatPercent } from "../util/format.js";
+import type { Loaded } from "./data.js";
+import { type Io, sibling } from "./io.js";
+import { openModelAndData, parseModelAndData } from "./model-and-data.js";
 
 /** Usage of `wasmlp evaluate`. */
 export const EVALUATE_USAGE = `Usage: wasmlp evaluate <model> <data...> [options]
@@ -59,10 +59,11 @@ export function regressionReport(model: Sequential, data: Loaded): { loss: numbe
 /** The report as aligned text: totals, a per-class table and the confusion matrix. */
 export function formatReport(r: ClassificationReport): string {
   const w = Math.max(5, ...r.classes.map((c) => c.name.length));
-  const lines = [`loss ${r.loss.toFixed(4)}  accuracy ${(100 * r.accuracy).toFixed(2)}%`, ""];
+  const lines = [`loss ${formatLoss(r.loss)}  accuracy ${formatPercent(r.accuracy)}`, ""];
   lines.push(`${"class".padEnd(w)}  precision  recall     f1  support`);
   for (const c of r.classes) {
-    lines.push(`${c.name.padEnd(w)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${pct(c.f1).padStart(5)}  ${String(c.support).padStart(7)}`);
+    lines.push(`${c.name.padEnd(w)}  ${formatPercent(c.precision, 1).padStart(9)}  ${formatPercent(c.recall, 1).padStart(6)}  ` +
+      `${formatPercent(c.f1, 1).padStart(5)}  ${formatCount(c.support).padStart(7)}`);
   }
   const cw = Math.max(4, ...r.confusionMatrix.flat().map((v) => String(v).length)) + 1;
   lines.push("", `confusion matrix (rows: true class, columns: predicted ${r.classes.map((_, i) => i).join(" ")})`);
@@ -72,32 +73,23 @@ export function formatReport(r: ClassificationReport): string {
 
 /** Runs `wasmlp evaluate`. */
 export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse("evaluate", argv, {
-    split: { type: "string" }, missing: { type: "string" }, "class-names": { type: "string" },
-    plot: { type: "string" }, "no-plot": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
-  });
-  const o = new Options(values, "evaluate");
-  const [modelPath, ...dataPaths] = positionals;
-  if (!modelPath) throw new UsageError("missing the model file", "evaluate");
-  const model = await loadModel(modelPath);
+  const args = parseModelAndData("evaluate", argv, { plot: { type: "string" }, "no-plot": { type: "boolean" } });
+  const { o, modelPath } = args;
+  const picture = o.flag("no-plot") ? undefined : o.string("plot") ?? sibling(modelPath, ".confusion.svg");
+  if (picture) await checkWritable(picture);
+  const { model, data, names } = await openModelAndData(args, true);
   try {
-    const data = await loadData(dataPaths, o.choice("split", ["train", "test"] as const, "test"), csvOptions(o, model.preprocessing), "evaluate");
-    if (data.x.cols !== model.inputs) {
-      throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, "evaluate");
-    }
     if (data.task === "regression" || !data.labels) {
-      if (!data.targets) throw new UsageError(`${data.description} has no target column to evaluate against`, "evaluate");
       const r = regressionReport(model, data);
       if (io.json) io.result({ command: "evaluate", model: modelPath, data: data.description, rows: data.x.rows, ...r });
       else io.log(`${data.description}\nmean squared error ${r.loss.toPrecision(5)}  root mean squared error ${r.rmse.toPrecision(5)}  mean absolute error ${r.mae.toPrecision(5)}`);
       return 0;
     }
-    const names = classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes);
-    const report = classificationReport(model, data, names);
-    let picture: string | undefined;
-    if (!o.flag("no-plot")) {
-      picture = o.string("plot") ?? sibling(modelPath, ".confusion.svg");
-      await writeFile(picture, confusionMatrixSvg(report.confusionMatrix, names, { title: `Confusion matrix: ${(100 * report.accuracy).toFixed(2)}% correct` }));
+    const classes = names();
+    const report = classificationReport(model, data, classes);
+    if (picture) {
+      await saveFile(picture, new TextEncoder().encode(confusionMatrixSvg(report.confusionMatrix, classes,
+        { title: `Confusion matrix: ${formatPercent(report.accuracy)} correct` })));
     }
     if (io.json) io.result({ command: "evaluate", model: modelPath, data: data.description, rows: data.x.rows, ...report, picture });
     else io.log(`${data.description}\n${formatReport(report)}${picture ? `\n\nwrote ${picture}` : ""}`);
@@ -105,8 +97,4 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
   } finally {
     model.dispose();
   }
-}
-
-function pct(v: number): string {
-  return `${(100 * v).toFixed(1)}%`;
 }

@@ -2,7 +2,9 @@
 import { init } from "../runtime/core.js";
 import { decodeModel } from "../io/model-file.js";
 import { parseSafetensors } from "../io/safetensors.js";
-import { readFileBytes, writeFileAtomic } from "../node/files.js";
+import type { Sequential } from "../model/model.js";
+import { checkWritable, readFileBytes, saveFile } from "../node/files.js";
+import { formatCount, formatLoss, formatPercent } from "../util/format.js";
 import { Options, parse, UsageError } from "./args.js";
 import { type Io, sibling } from "./io.js";
 
@@ -23,9 +25,7 @@ export async function infoCommand(argv: string[], io: Io): Promise<number> {
   const { positionals } = parse("info", argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } });
   const path = positionals[0];
   if (!path || positionals.length > 1) throw new UsageError("expected one model file", "info");
-  const bytes = await readFileBytes(path);
-  await init({ threads: 1 });
-  const model = decodeModel(bytes);
+  const { bytes, model } = await openModelFile(path);
   try {
     const meta = parseSafetensors(bytes).metadata;
     const parse = (key: string) => (meta[key] === undefined ? undefined : JSON.parse(meta[key]));
@@ -46,7 +46,7 @@ export async function infoCommand(argv: string[], io: Io): Promise<number> {
       io.result(info);
       return 0;
     }
-    const lines = [`${path}: wasmlp model, format version ${info.formatVersion}, ${bytes.length.toLocaleString("en-US")} bytes`, "", model.summary(), ""];
+    const lines = [`${path}: wasmlp model, format version ${info.formatVersion}, ${formatCount(bytes.length)} bytes`, "", layerTable(info.inputs, layers), ""];
     if (p) {
       lines.push(`preprocessing: ${p.method}${typeof p.scale === "number" ? ` (×${p.scale.toPrecision(4)} ${p.offset === 0 ? "" : `+ ${Number(p.offset).toPrecision(4)}`})`.trimEnd() : " per input"}`);
       if (p.columns) lines.push(`input columns: ${p.columns.map((c) => (c.categories ? `${c.name} (one-hot: ${c.categories.join(", ")})` : c.name)).join(", ")}`);
@@ -58,7 +58,7 @@ export async function infoCommand(argv: string[], io: Io): Promise<number> {
     }
     const t = info.training;
     if (t) {
-      const last = t.last ? Object.entries(t.last).map(([k, v]) => `${k} ${k.toLowerCase().includes("accuracy") ? `${(100 * (v as number)).toFixed(2)}%` : (v as number).toFixed(4)}`).join(", ") : "";
+      const last = t.last ? Object.entries(t.last).map(([k, v]) => `${k} ${k.toLowerCase().includes("accuracy") ? formatPercent(v as number) : formatLoss(v as number)}`).join(", ") : "";
       lines.push(`trained: ${t.epochs} epoch${t.epochs === 1 ? "" : "s"}${last ? `; last epoch ${last}` : ""}${t.saved ? `; saved ${t.saved}` : ""}`);
     }
     io.log(lines.join("\n"));
@@ -77,19 +77,38 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   o.choice("format", ["onnx"] as const, "onnx");
   const path = positionals[0];
   if (!path || positionals.length > 1) throw new UsageError("expected one model file", "export");
-  const bytes = await readFileBytes(path);
-  await init({ threads: 1 });
-  const model = decodeModel(bytes);
+  const out = o.string("out") ?? sibling(path, ".onnx");
+  await checkWritable(out);
+  const { model } = await openModelFile(path);
   try {
-    const out = o.string("out") ?? sibling(path, ".onnx");
     const onnx = model.toONNX();
-    await writeFileAtomic(out, onnx);
+    await saveFile(out, onnx);
     if (io.json) io.result({ command: "export", model: path, format: "onnx", out, bytes: onnx.length });
-    else io.log(`wrote ${out} (ONNX, ${onnx.length.toLocaleString("en-US")} bytes)`);
+    else io.log(`wrote ${out} (ONNX, ${formatCount(onnx.length)} bytes)`);
     return 0;
   } finally {
     model.dispose();
   }
+}
+
+/** The model file at `path` (named in any error) and its bytes; one thread is enough to read a model. */
+async function openModelFile(path: string): Promise<{ bytes: Uint8Array; model: Sequential }> {
+  const bytes = await readFileBytes(path);
+  await init({ threads: 1 });
+  return { bytes, model: decodeModel(bytes, {}, path) };
+}
+
+/** The layers as an aligned table: index, type, activation (or maxout pieces, dropout rate), outputs, parameters. */
+function layerTable(inputs: number, layers: { index: number; type: string; activation?: string; pieces?: number; rate?: number; outputs: number; parameters: number }[]): string {
+  const rows = [
+    ["layer", "type", "activation", "outputs", "parameters"],
+    ["input", "", "", formatCount(inputs), ""],
+    ...layers.map((l) => [String(l.index), l.type, l.activation ?? (l.pieces ? `×${l.pieces} pieces` : l.rate !== undefined ? `rate ${l.rate}` : ""),
+      formatCount(l.outputs), formatCount(l.parameters)]),
+    ["total", "", "", "", formatCount(layers.reduce((a, l) => a + l.parameters, 0))],
+  ];
+  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return rows.map((r) => r.map((c, j) => (j >= 3 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join("  ").trimEnd()).join("\n");
 }
 
 function outputsOf(inputs: number, layers: { type: string; units?: number }[], i: number): number {

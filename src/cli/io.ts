@@ -29,10 +29,13 @@ export function sibling(path: string, suffix: string): string {
   return join(dirname(path), basename(path, ext) + suffix);
 }
 
-/** CSV reading options from the command line; with a trained model's preprocessing, its column schema. */
-export function csvOptions(o: Options, schema?: Preprocessing | null): Omit<CsvOptions, "source"> {
-  const out: Omit<CsvOptions, "source"> = { missing: o.choice("missing", ["error", "drop"] as const, "error") };
-  if (schema?.columns) return { ...out, schema };
+/**
+ * CSV reading options from the command line, with messages that name its flags. With a trained
+ * model's preprocessing, its column schema; `requireTarget` when the rows are to be scored.
+ */
+export function csvOptions(o: Options, schema?: Preprocessing | null, requireTarget = false): Omit<CsvOptions, "source"> {
+  const out: Omit<CsvOptions, "source"> = { missing: o.choice("missing", ["error", "drop"] as const, "error"), spellOption: flag };
+  if (schema?.columns) return { ...out, schema, requireTarget };
   const label = o.string("label");
   if (label !== undefined) out.label = /^\d+$/.test(label) ? Number(label) : label;
   const task = o.choice("task", ["classification", "regression"] as const);
@@ -42,4 +45,10 @@ export function csvOptions(o: Options, schema?: Preprocessing | null): Omit<CsvO
   const categorical = o.list("categorical");
   if (categorical) out.categorical = categorical;
   return out;
+}
+
+/** An option as the command line spells it: missing, drop → `--missing drop`; requireTarget → `--require-target`. */
+export function flag(name: string, value?: string): string {
+  const kebab = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return value === undefined ? `--${kebab}` : `--${kebab} ${value}`;
 }

@@ -4,6 +4,7 @@
 // command line, 130 training interrupted by Ctrl-C (the model was still saved).
 import { shutdown } from "../runtime/core.js";
 import { WasmlpError } from "../errors.js";
+import { nearest } from "../util/options.js";
 import { UsageError } from "./args.js";
 import { evaluateCommand, EVALUATE_USAGE } from "./evaluate.js";
 import { EXPORT_USAGE, exportCommand, INFO_USAGE, infoCommand } from "./info.js";
@@ -47,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    const near = Object.keys(COMMANDS).find((c) => c.startsWith(name.slice(0, 2)));
+    const near = nearest(name, Object.keys(COMMANDS));
     return fail(io, new UsageError(`unknown command '${name}'${near ? ` (did you mean '${near}'?)` : ""}`), USAGE);
   }
   if (rest.includes("--help") || rest.includes("-h")) {

@@ -1,10 +1,10 @@
 // `wasmlp predict`: a saved model's outputs for every row of a data file, as CSV:
 // the class and its probabilities, or the predicted values.
 import type { Sequential } from "../model/model.js";
-import { loadModel, writeFileAtomic } from "../node/files.js";
-import { Options, parse, UsageError } from "./args.js";
-import { classNames, loadData } from "./data.js";
-import { csvOptions, type Io } from "./io.js";
+import { checkWritable, saveFile } from "../node/files.js";
+import { formatCount } from "../util/format.js";
+import type { Io } from "./io.js";
+import { openModelAndData, parseModelAndData } from "./model-and-data.js";
 
 /** Usage of `wasmlp predict`. */
 export const PREDICT_USAGE = `Usage: wasmlp predict <model> <data...> [options]
@@ -23,26 +23,18 @@ probability column per class (classifiers), or the predicted values (regression)
 
 /** Runs `wasmlp predict`. */
 export async function predictCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse("predict", argv, {
-    split: { type: "string" }, missing: { type: "string" }, out: { type: "string", short: "o" }, "class-names": { type: "string" },
-    json: { type: "boolean" }, help: { type: "boolean", short: "h" },
-  });
-  const o = new Options(values, "predict");
-  const [modelPath, ...dataPaths] = positionals;
-  if (!modelPath) throw new UsageError("missing the model file", "predict");
-  const model = await loadModel(modelPath);
+  const args = parseModelAndData("predict", argv, { out: { type: "string", short: "o" } });
+  const { o, modelPath } = args;
+  const out = o.string("out");
+  if (out) await checkWritable(out);
+  const { model, data, names } = await openModelAndData(args, false);
   try {
-    const data = await loadData(dataPaths, o.choice("split", ["train", "test"] as const, "test"), csvOptions(o, model.preprocessing), "predict");
-    if (data.x.cols !== model.inputs) {
-      throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, "predict");
-    }
     const outputs = model.predict(data.x).data;
-    const rows = predictionRows(model, outputs, data.x.rows, classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes));
-    const out = o.string("out");
+    const rows = predictionRows(model, outputs, data.x.rows, names);
     if (out) {
-      await writeFileAtomic(out, new TextEncoder().encode(toCsv(rows, data.lines)));
+      await saveFile(out, new TextEncoder().encode(toCsv(rows, data.lines)));
       if (io.json) io.result({ command: "predict", model: modelPath, data: data.description, rows: data.x.rows, out });
-      else io.log(`wrote ${data.x.rows} predictions to ${out}`);
+      else io.log(`wrote ${formatCount(data.x.rows)} predictions to ${out}`);
     } else if (io.json) {
       io.result({ command: "predict", model: modelPath, data: data.description, rows: data.x.rows, predictions: rows.records });
     } else {
@@ -60,12 +52,13 @@ interface Rows {
 }
 
 /** One record per row: class and probabilities for a softmax/sigmoid classifier, else the output values. */
-function predictionRows(model: Sequential, out: Float32Array, rows: number, names: string[]): Rows {
+function predictionRows(model: Sequential, out: Float32Array, rows: number, classNames: () => string[]): Rows {
   const k = model.outputs;
   const last = model.toConfig().layers.at(-1)!;
   const classifier = last.activation === "softmax" || (last.activation === "sigmoid" && k === 1);
   const records: Record<string, string | number>[] = [];
   if (classifier && k > 1) {
+    const names = classNames();
     const header = ["class", ...names.map((n) => `p(${n})`)];
     for (let r = 0; r < rows; r++) {
       const p = out.subarray(r * k, (r + 1) * k);

@@ -2,6 +2,7 @@
 // and accuracy, time left. Drawn by cli-progress on stderr, only on a terminal,
 // so logs and pipes get the one summary line per epoch and nothing else.
 import cliProgress from "cli-progress";
+import { formatCount, formatLoss, formatPercent } from "../util/format.js";
 
 /** Running totals of one epoch, and its progress bar when there is a terminal to draw on. */
 export class EpochProgress {
@@ -34,9 +35,9 @@ export class EpochProgress {
     this.loss += logs.loss * logs.size;
     if (logs.accuracy !== undefined) this.correct += logs.accuracy * logs.size;
     this.bar?.update(this.batches, {
-      rate: Math.round(this.rate()).toLocaleString("en-US"),
-      loss: (this.loss / this.samples).toFixed(4),
-      acc: `${((100 * this.correct) / this.samples).toFixed(2)}%`,
+      rate: formatCount(this.rate()),
+      loss: formatLoss(this.loss / this.samples),
+      acc: formatPercent(this.correct / this.samples),
     });
   }
 

@@ -1,23 +1,27 @@
 // `wasmlp train`: builds an MLP from the command line, trains it with a live
 // progress bar, keeps the best epoch, and writes the model with pictures of its
 // training beside it. Ctrl-C stops after the current batch and still saves.
-import { writeFile } from "node:fs/promises";
 import { mlpConfig } from "../model/builders.js";
 import { init } from "../runtime/core.js";
 import { decodeModel } from "../io/model-file.js";
 import { Sequential } from "../model/model.js";
-import { writeFileAtomic } from "../node/files.js";
-import type { OptimizerConfig, OptimizerName } from "../nn/optimizers.js";
+import { checkWritable, saveFile } from "../node/files.js";
+import { ACTIVATIONS, type ActivationName } from "../nn/activations.js";
+import { OPTIMIZER_KEYS, OPTIMIZERS, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
 import { trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg } from "../plot/svg.js";
 import { csvPreprocessing } from "../data/csv.js";
 import { fitPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
-import type { EpochLogs, FitOptions, History, LearningRateSchedule } from "../train/training.js";
+import type { FitOptions, History, LearningRateSchedule } from "../train/training.js";
+import { formatCount, formatDuration, formatEpoch, formatLoss, formatPercent } from "../util/format.js";
 import { monitorOption, type Monitor } from "../train/monitor.js";
 import { Options, parse, UsageError } from "./args.js";
 import { classNames, hasTestSplit, loadData, shuffled, type Loaded } from "./data.js";
 import { classificationReport, formatReport, regressionReport, type ClassificationReport } from "./evaluate.js";
 import { csvOptions, type Io, sibling } from "./io.js";
 import { EpochProgress } from "./progress.js";
+
+/** Hidden layers take any activation but softmax, or are maxout layers. */
+const HIDDEN_ACTIVATIONS = [...ACTIVATIONS.filter((a) => a !== "softmax"), "maxout"] as const;
 
 /** Usage of `wasmlp train`. */
 export const TRAIN_USAGE = `Usage: wasmlp train <data...> [options]
@@ -43,14 +47,15 @@ Data
 
 Network
   --layers 256,128         hidden layer widths (default 128; 0 for no hidden layer)
-  --activation relu|leakyRelu|tanh|sigmoid|linear|maxout   hidden activation (default relu)
+  --activation ${HIDDEN_ACTIVATIONS.join("|")}   hidden activation (default relu)
   --pieces <k>             maxout pieces (default 2)
   --dropout <rate>         dropout after each hidden layer (default 0)
-  --output softmax|sigmoid|linear    default softmax for classes, linear for regression
+  --output ${ACTIVATIONS.join("|")}
+                           output activation: default softmax for classes, linear for regression
   --loss <name>            default from the output activation
 
 Training
-  --optimizer sgd|momentum|nesterov|adam|adamw|rmsprop     default adam
+  --optimizer ${OPTIMIZERS.join("|")}     default adam
   --lr <rate>              learning rate (default 0.001 for adam/adamw/rmsprop, 0.01 otherwise)
   --momentum, --beta1, --beta2, --weight-decay <value>     optimizer settings
   --schedule constant|cosine|step|exponential   learning-rate schedule (default constant)
@@ -72,7 +77,8 @@ Output
                            <name>.training.svg, <name>.confusion.svg (with test data) and
                            <name>.regions.svg (for 2 inputs)
   --no-plot                write no pictures
-  --json                   print the final report as one JSON object (progress goes to stderr)
+  --json                   print the final report as one JSON object (progress goes to stderr);
+                           its bestEpoch counts from 1, as the text does
 
 The best epoch's model is saved (the last one without validation data). Ctrl-C stops after
 the current batch and saves the best model so far; exit code 130 then.`;
@@ -96,6 +102,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse("train", argv, OPTIONS);
   const o = new Options(values, "train");
   const settings = readSettings(o);
+  await checkWritable(settings.out); // before hours of training, not after
   const core = await init(settings.threads ? { threads: settings.threads } : {});
 
   const loaded = await loadData(positionals, "train", csvOptions(o), "train");
@@ -107,7 +114,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const classes = classification ? Math.max(2, data.classes?.length ?? 0, (data.labels ?? new Int32Array(0)).reduce((a, b) => Math.max(a, b + 1), 0)) : 0;
   const names = classification ? classNames(o.list("class-names"), classes, positionals[0], data.classes) : [];
   const preprocessing = makePreprocessing(data, o, names);
-  const test = testPaths ? await loadData(testPaths, "test", { ...csvOptions(o), schema: preprocessing.columns ? preprocessing : undefined }, "train") : undefined;
+  // Test data is scored, so it needs its targets: a CSV file without the target column is refused by name.
+  const test = testPaths ? await loadData(testPaths, "test", csvOptions(o, preprocessing.columns ? preprocessing : undefined, true), "train") : undefined;
   if (test && test.x.cols !== data.x.cols) throw new UsageError(`the test data has ${test.x.cols} inputs per row but the training data has ${data.x.cols}`, "train");
 
   const sizes = [data.x.cols, ...settings.hidden, classification ? classes : 1];
@@ -129,7 +137,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
 
     io.log(`${data.description}${test ? `\ntest: ${test.description}` : ""}`);
     io.log(`network ${sizes.join("-")} (${settings.activation}${settings.dropout ? `, dropout ${settings.dropout}` : ""}), ` +
-      `${model.parameterCount.toLocaleString("en-US")} parameters, seed ${model.seed}, ${core.threads} thread${core.threads === 1 ? "" : "s"}`);
+      `${formatCount(model.parameterCount)} parameters, seed ${model.seed}, ${core.threads} thread${core.threads === 1 ? "" : "s"}`);
 
     // Without validation data, the test data is scored after each epoch for the curves only: it picks nothing.
     const run = await fitWithProgress(model, data, settings, monitor, hasValidation, io, hasValidation ? undefined : test);
@@ -137,7 +145,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     const bytes = (hasValidation || settings.patience !== undefined ? run.best : run.last) ?? model.save();
     final = decodeModel(bytes);
     const out = settings.out;
-    await writeFileAtomic(out, bytes);
+    await saveFile(out, bytes);
 
     const pictures: Record<string, string> = {};
     let testReport: ClassificationReport | { loss: number; rmse: number; mae: number } | undefined;
@@ -145,23 +153,23 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     if (!settings.noPlot && run.history.epochs > 0) {
       pictures.training = sibling(out, ".training.svg");
       const curves = run.testCurve ? { ...run.history, valLoss: run.testCurve.loss, valAccuracy: run.testCurve.accuracy } : run.history;
-      await writeFile(pictures.training, trainingCurvesSvg(curves, { title: `Training ${sizes.join("-")}`, validationName: run.testCurve ? "test" : "validation" }));
+      await saveText(pictures.training, trainingCurvesSvg(curves, { title: `Training ${sizes.join("-")}`, validationName: run.testCurve ? "test" : "validation" }));
     }
     if (!settings.noPlot && testReport && "confusionMatrix" in testReport) {
       pictures.confusion = sibling(out, ".confusion.svg");
-      await writeFile(pictures.confusion, confusionMatrixSvg(testReport.confusionMatrix, names,
-        { title: `Test set: ${(100 * testReport.accuracy).toFixed(2)}% correct` }));
+      await saveText(pictures.confusion, confusionMatrixSvg(testReport.confusionMatrix, names,
+        { title: `Test set: ${formatPercent(testReport.accuracy)} correct` }));
     }
     if (!settings.noPlot && classification && data.x.cols === 2 && data.x.data instanceof Float32Array) {
       pictures.regions = sibling(out, ".regions.svg");
       const regions = { predictClasses: (x: Float32Array) => final!.predictClasses(x) };
-      await writeFile(pictures.regions, decisionRegionsSvg(regions, data.x.data, data.labels!, { title: `Decision regions of ${sizes.join("-")}`, classes: names }));
+      await saveText(pictures.regions, decisionRegionsSvg(regions, data.x.data, data.labels!, { title: `Decision regions of ${sizes.join("-")}`, classes: names }));
     }
 
     const summary = {
       command: "train", model: out, pictures, data: data.description, test: test?.description,
       network: { sizes, activation: settings.activation, dropout: settings.dropout, parameters: model.parameterCount, seed: model.seed },
-      threads: core.threads, epochs: run.history.epochs, bestEpoch: run.bestEpoch, monitor,
+      threads: core.threads, epochs: run.history.epochs, bestEpoch: run.bestEpoch === undefined ? undefined : run.bestEpoch + 1, monitor,
       stoppedEarly: run.history.stoppedEarly, interrupted: run.interrupted, seconds: round(run.seconds, 2),
       samplesPerSecond: Math.round(run.samples / run.seconds), history: run.history, testCurve: run.testCurve, testResult: testReport,
     };
@@ -176,10 +184,10 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
 
 interface Settings {
   hidden: number[];
-  activation: "relu" | "leakyRelu" | "tanh" | "sigmoid" | "linear" | "maxout";
+  activation: (typeof HIDDEN_ACTIVATIONS)[number];
   pieces: number;
   dropout: number;
-  output?: "softmax" | "sigmoid" | "linear";
+  output?: ActivationName;
   loss?: string;
   optimizer: OptimizerConfig;
   schedule?: LearningRateSchedule;
@@ -202,17 +210,15 @@ function readSettings(o: Options): Settings {
     if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--layers must list positive widths such as 256,128 (or 0 for none), got ${JSON.stringify(layers)}`, "train");
     return n;
   });
-  const type = o.choice("optimizer", ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"] as const, "adam") as OptimizerName;
+  const type = o.choice("optimizer", OPTIMIZERS, "adam");
   const adaptive = type === "adam" || type === "adamw" || type === "rmsprop";
   const optimizer: OptimizerConfig = { type, learningRate: o.number("lr", undefined, 0) ?? o.number("learning-rate", adaptive ? 0.001 : 0.01, 0) };
   if (!(optimizer.learningRate! > 0)) throw new UsageError(`--lr must be > 0`, "train");
-  const extra: [string, keyof OptimizerConfig, OptimizerName[]][] = [
-    ["momentum", "momentum", ["sgd", "momentum", "nesterov"]], ["beta1", "beta1", ["adam", "adamw"]], ["beta2", "beta2", ["adam", "adamw"]],
-    ["weight-decay", "weightDecay", ["adamw"]],
-  ];
-  for (const [flag, key, types] of extra) {
+  const extra: [string, keyof OptimizerConfig][] = [["momentum", "momentum"], ["beta1", "beta1"], ["beta2", "beta2"], ["weight-decay", "weightDecay"]];
+  for (const [flag, key] of extra) {
     const v = o.number(flag, undefined, 0);
     if (v === undefined) continue;
+    const types: OptimizerName[] = OPTIMIZERS.filter((t) => OPTIMIZER_KEYS[t].includes(key));
     if (!types.includes(type)) throw new UsageError(`--${flag} applies to ${types.join("/")}, not ${type}`, "train");
     (optimizer as unknown as Record<string, number>)[key] = v;
   }
@@ -225,10 +231,10 @@ function readSettings(o: Options): Settings {
   const threads = o.int("threads");
   return {
     hidden,
-    activation: o.choice("activation", ["relu", "leakyRelu", "tanh", "sigmoid", "linear", "maxout"] as const, "relu"),
+    activation: o.choice("activation", HIDDEN_ACTIVATIONS, "relu"),
     pieces: o.int("pieces", 2, 2),
     dropout: o.number("dropout", 0, 0, 0.99),
-    output: o.choice("output", ["softmax", "sigmoid", "linear"] as const),
+    output: o.choice("output", ACTIVATIONS),
     loss: o.string("loss"),
     optimizer, schedule,
     l2: o.number("l2", 0, 0),
@@ -316,12 +322,12 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
       },
       onEpochEnd: (epoch, logs) => {
         progress!.stop();
-        let line = epochLine(epoch, s.epochs, logs, model.learningRate!, progress!);
+        let line = formatEpoch(epoch, s.epochs, logs, { learningRate: model.learningRate!, seconds: progress!.seconds(), samplesPerSecond: progress!.rate() });
         if (test && run.testCurve) {
           const r = model.evaluate(test.x, (test.labels ?? test.targets)!);
           run.testCurve.loss.push(r.loss);
           if (r.accuracy !== undefined) run.testCurve.accuracy?.push(r.accuracy);
-          line += `  test ${r.accuracy !== undefined ? `accuracy ${(100 * r.accuracy).toFixed(2)}%` : `loss ${r.loss.toFixed(4)}`}`;
+          line += `  test ${r.accuracy !== undefined ? `accuracy ${formatPercent(r.accuracy)}` : `loss ${formatLoss(r.loss)}`}`;
         }
         io.log(line);
       },
@@ -337,36 +343,26 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
   return run;
 }
 
-function epochLine(epoch: number, epochs: number, logs: EpochLogs, lr: number, p: EpochProgress): string {
-  const parts = [`epoch ${String(epoch + 1).padStart(String(epochs).length)}/${epochs}`, `loss ${logs.loss.toFixed(4)}`];
-  if (logs.accuracy !== undefined) parts.push(`accuracy ${(100 * logs.accuracy).toFixed(2)}%`);
-  if (logs.valLoss !== undefined) parts.push(`val loss ${logs.valLoss.toFixed(4)}`);
-  if (logs.valAccuracy !== undefined) parts.push(`val accuracy ${(100 * logs.valAccuracy).toFixed(2)}%`);
-  parts.push(`lr ${lr.toPrecision(3)}`, `${p.seconds().toFixed(1)} s`, `${Math.round(p.rate()).toLocaleString("en-US")} samples/s`);
-  return parts.join("  ");
-}
-
 function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean },
   run: Run, test: ClassificationReport | { loss: number; rmse: number; mae: number } | undefined): string {
   const lines: string[] = [];
   const how = s.interrupted ? "interrupted after" : s.stoppedEarly ? "stopped early after" : "trained";
-  lines.push(`${how} ${s.epochs} epoch${s.epochs === 1 ? "" : "s"} in ${duration(s.seconds)} (${s.samplesPerSecond.toLocaleString("en-US")} samples/s)`);
+  lines.push(`${how} ${s.epochs} epoch${s.epochs === 1 ? "" : "s"} in ${formatDuration(s.seconds)} (${formatCount(s.samplesPerSecond)} samples/s)`);
   if (s.bestEpoch !== undefined && run.history.valLoss) {
     const h = run.history;
-    const e = s.bestEpoch;
-    lines.push(`best epoch ${e + 1} by ${s.monitor}: val loss ${h.valLoss![e].toFixed(4)}${h.valAccuracy ? `, val accuracy ${(100 * h.valAccuracy[e]).toFixed(2)}%` : ""}`);
+    const e = s.bestEpoch - 1; // s.bestEpoch counts from 1, the history from 0
+    lines.push(`best epoch ${s.bestEpoch} by ${s.monitor}: val loss ${formatLoss(h.valLoss![e])}${h.valAccuracy ? `, val accuracy ${formatPercent(h.valAccuracy[e])}` : ""}`);
   }
   if (test && "confusionMatrix" in test) lines.push("", "test data:", formatReport(test), "");
   else if (test) lines.push(`test: mean squared error ${test.loss.toPrecision(5)}, rmse ${test.rmse.toPrecision(5)}, mae ${test.mae.toPrecision(5)}`);
-  if (test && "accuracy" in test) lines.push(`test accuracy ${(100 * test.accuracy).toFixed(2)}%`);
+  if (test && "accuracy" in test) lines.push(`test accuracy ${formatPercent(test.accuracy)}`);
   lines.push(`saved ${[s.model, ...Object.values(s.pictures)].join(", ")}`);
   return lines.join("\n");
 }
 
-function duration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  return `${m} min ${Math.round(seconds - 60 * m)} s`;
+/** Writes a picture (or any text) atomically; errors name the file. */
+function saveText(path: string, text: string): Promise<void> {
+  return saveFile(path, new TextEncoder().encode(text));
 }
 
 function round(v: number, digits: number): number {

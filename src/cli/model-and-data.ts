@@ -1,0 +1,62 @@
+// What `evaluate` and `predict` share: the arguments `<model> <data...>` and the options that
+// choose and read the data; the model loaded and the data read with the model's own columns.
+import { ModelFileError } from "../errors.js";
+import type { Sequential } from "../model/model.js";
+import { loadModel } from "../node/files.js";
+import { Options, parse, UsageError, type OptionSpec } from "./args.js";
+import { classNames, loadData, type Loaded } from "./data.js";
+import { csvOptions } from "./io.js";
+
+/** The options both commands take. */
+const SHARED = {
+  split: { type: "string" }, missing: { type: "string" }, "class-names": { type: "string" },
+  json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+} as const satisfies OptionSpec;
+
+/** A parsed `<model> <data...>` command line. */
+export interface ModelAndDataArgs {
+  command: "evaluate" | "predict";
+  o: Options;
+  modelPath: string;
+  dataPaths: string[];
+}
+
+/** A loaded model (the caller disposes it), its data, and the class names for reports. */
+export interface ModelAndData {
+  model: Sequential;
+  data: Loaded;
+  names(): string[];
+}
+
+/** Parses `<model> <data...>`, the shared options and the command's own (`extra`); checks the shared ones. */
+export function parseModelAndData(command: ModelAndDataArgs["command"], argv: string[], extra: OptionSpec): ModelAndDataArgs {
+  const { values, positionals } = parse(command, argv, { ...SHARED, ...extra });
+  const o = new Options(values, command);
+  const [modelPath, ...dataPaths] = positionals;
+  if (!modelPath) throw new UsageError("missing the model file", command);
+  o.choice("split", ["train", "test"] as const);
+  o.choice("missing", ["error", "drop"] as const);
+  return { command, o, modelPath, dataPaths };
+}
+
+/** Loads the model, then the data with the model's columns (with their targets when `scoring`), checked against its inputs. */
+export async function openModelAndData({ command, o, modelPath, dataPaths }: ModelAndDataArgs, scoring: boolean): Promise<ModelAndData> {
+  const model = await loadModel(modelPath).catch((e) => {
+    // `wasmlp predict data.csv model.safetensors`: the error says what data.csv is; add that the order is swapped.
+    if (e instanceof ModelFileError && dataPaths.some((p) => /\.safetensors$/i.test(p))) {
+      throw new UsageError(`${e.message}\nThe model comes first: wasmlp ${command} <model> <data...>`, command);
+    }
+    throw e;
+  });
+  try {
+    const data = await loadData(dataPaths, o.choice("split", ["train", "test"] as const, "test"), csvOptions(o, model.preprocessing, scoring), command);
+    if (data.x.cols !== model.inputs) {
+      throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, command);
+    }
+    const names = () => classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes);
+    return { model, data, names };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
