@@ -98,8 +98,9 @@ function rowsToMatrix(x: unknown[], cols: number, name: string): Matrix {
  * (indices or one-hot); 0 means a dense rows×`outputs` matrix is expected.
  */
 export function toTargets(y: unknown, rows: number, outputs: number, classes: number, name = "y"): Targets {
-  if (classes > 0 && isIntegerArray(y)) return indexTargets(y, rows, classes, name);
-  if (classes > 0 && (y instanceof Float32Array || Array.isArray(y)) && y.length === rows && !Array.isArray((y as unknown[])[0])) {
+  // A flat array of numbers holds labels whatever its length, so a label too few reads the same as for an Int32Array.
+  const flat = Array.isArray(y) && y.length > 0 && !Array.isArray(y[0]) && !ArrayBuffer.isView(y[0]);
+  if (classes > 0 && (isIntegerArray(y) || flat || (y instanceof Float32Array && y.length === rows))) {
     return indexTargets(y as ArrayLike<unknown>, rows, classes, name);
   }
   if (isIntegerArray(y)) {
@@ -112,13 +113,14 @@ export function toTargets(y: unknown, rows: number, outputs: number, classes: nu
   }
   if (y instanceof Float32Array && y.length === 0) throw new InputError(`${name} is empty`);
   const m = y instanceof Float32Array && y.length !== rows * outputs
-    ? badDenseLength(y, rows, outputs, name)
+    ? badDenseLength(y, rows, outputs, classes > 0, name)
     : toMatrix(y, outputs, name);
   return checkRows({ kind: "dense", data: m.data, rows: m.rows, cols: m.cols }, rows, name);
 }
 
-function badDenseLength(y: Float32Array, rows: number, outputs: number, name: string): never {
-  throw new InputError(`${name} has ${y.length} values; expected ${rows} rows × ${outputs} outputs = ${rows * outputs}`);
+function badDenseLength(y: Float32Array, rows: number, outputs: number, labels: boolean, name: string): never {
+  throw new InputError(`${name} has ${y.length} values; expected ${rows} rows × ${outputs} outputs = ${rows * outputs}` +
+    (labels ? `, or ${rows} labels (one per row of x)` : ""));
 }
 
 function checkRows<T extends Targets>(t: T, rows: number, name: string): T {
