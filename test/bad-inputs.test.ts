@@ -6,6 +6,7 @@
 // inference kernel ran) and that the model is unchanged afterwards: weights,
 // optimizer state and step count, RNG state, settings, training record.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ConfigError, CoreError, dense, dropout, getCore, imagesFromIdx, init, InputError, load, maxout, ModelFileError, parseCsv, parseIdx,
-  Sequential, setThreads, StateError, type WasmlpError,
+  Sequential, setThreads, StateError, type CompileOptions, type WasmlpError,
 } from "../src/index.js";
 import { loadCsv, loadModel } from "../src/node/files.js";
 
@@ -25,6 +26,10 @@ interface Case {
   call: (m: Sequential) => unknown;
   error: ErrorClass;
   message: RegExp;
+  /** The fixture's compile() options when not the usual ones (Adam at 0.01 with accuracy). */
+  compile?: CompileOptions;
+  /** Further checks once the call has failed. */
+  after?: () => void;
 }
 
 const x6 = new Float32Array(6 * 3).map((_, i) => Math.sin(i));
@@ -32,6 +37,10 @@ const y6 = Int32Array.from([0, 1, 0, 1, 0, 1]);
 const nan = (i: number) => { const a = x6.slice(); a[i] = NaN; return a; };
 const fit = (m: Sequential, options: object, x: unknown = x6, y: unknown = y6) => m.fit(x as never, y as never, options as never);
 const bytes = (...b: number[]) => Uint8Array.from(b);
+/** Where a checkpoint would be written if a refused fit() got as far as writing one. */
+const CHECKPOINT = join(tmpdir(), `wasmlp-bad-inputs-${process.pid}.safetensors`);
+/** Checkpoints handed to onSave by the cases that set it. */
+let saves = 0;
 
 /** The catalogue: calls on a model with 3 inputs, layers dense(4, relu) → dense(2, softmax), compiled with Adam. */
 const API: Case[] = [
@@ -79,6 +88,59 @@ const API: Case[] = [
   { what: "unknown schedule type", call: (m) => fit(m, { learningRateSchedule: { type: "linear" } }), error: ConfigError, message: /learningRateSchedule.type must be one of 'step', 'exponential', 'cosine', got 'linear'/ },
   { what: "misspelt callback", call: (m) => fit(m, { callbacks: { onEpochEnds: () => {} } }), error: ConfigError, message: /fit: callbacks: unknown option 'onEpochEnds' \(did you mean 'onEpochEnd'\?\)/ },
   { what: "validation data that is not [x, y]", call: (m) => fit(m, { validationData: [x6] }), error: InputError, message: /validationData must be \[x, y\], got an array of length 1/ },
+  { what: "fit options that are not an object", call: (m) => fit(m, 5 as never), error: ConfigError, message: /fit: options must be an object, got 5/ },
+  { what: "epochs as a string", call: (m) => fit(m, { epochs: "3" }), error: ConfigError, message: /fit: epochs must be an integer ≥ 1, got '3'/ },
+  { what: "shuffle that is not a boolean", call: (m) => fit(m, { shuffle: "yes" }), error: ConfigError, message: /fit: shuffle must be true or false, got 'yes'/ },
+  { what: "validationSplit that leaves no validation row", call: (m) => fit(m, { validationSplit: 0.1 }), error: ConfigError, message: /fit: validationSplit 0\.1 of 6 rows leaves 0 validation and 6 training rows; both need at least 1/ },
+  { what: "validation data that is not an array", call: (m) => fit(m, { validationData: x6 }), error: InputError, message: /validationData must be \[x, y\], got a Float32Array of length 18/ },
+  { what: "validation targets of the wrong count", call: (m) => fit(m, { validationData: [x6, [0, 1]] }), error: InputError, message: /validationData\[1\] has 2 labels but \S+ has 6 rows/ },
+  { what: "earlyStopping that is not an object", call: (m) => fit(m, { earlyStopping: "yes" }), error: ConfigError, message: /fit: earlyStopping: options must be an object, got 'yes'/ },
+  { what: "misspelt earlyStopping option", call: (m) => fit(m, { earlyStopping: { patients: 2 } }), error: ConfigError, message: /fit: earlyStopping: unknown option 'patients' \(did you mean 'patience'\?\)/ },
+  { what: "earlyStopping monitor that does not exist", call: (m) => fit(m, { earlyStopping: { monitor: "f1" } }), error: ConfigError, message: /fit: earlyStopping\.monitor must be one of 'loss', 'accuracy', 'valLoss', 'valAccuracy', got 'f1'/ },
+  { what: "earlyStopping monitoring accuracy without metrics", compile: { optimizer: { type: "adam", learningRate: 0.01 } },
+    call: (m) => fit(m, { epochs: 2, earlyStopping: { monitor: "accuracy" }, checkpoint: { last: CHECKPOINT, onSave: () => { saves++; } } }),
+    error: ConfigError, message: /fit: earlyStopping monitors 'accuracy', which is not computed; add metrics: \['accuracy'\] to compile\(\)/,
+    after: () => {
+      expect(existsSync(CHECKPOINT), "checkpoint file").toBe(false);
+      expect(saves, "checkpoints passed to onSave").toBe(0);
+    } },
+  { what: "earlyStopping monitoring valLoss without validation data", call: (m) => fit(m, { earlyStopping: { monitor: "valLoss" } }), error: ConfigError, message: /fit: earlyStopping monitors 'valLoss' but there is no validation data \(set validationSplit or validationData\)/ },
+  { what: "negative patience", call: (m) => fit(m, { earlyStopping: { patience: -1 } }), error: ConfigError, message: /fit: earlyStopping\.patience must be an integer ≥ 0, got -1/ },
+  { what: "negative minDelta", call: (m) => fit(m, { earlyStopping: { minDelta: -0.1 } }), error: ConfigError, message: /fit: earlyStopping\.minDelta must be a finite number ≥ 0, got -0\.1/ },
+  { what: "restoreBestWeights that is not a boolean", call: (m) => fit(m, { earlyStopping: { restoreBestWeights: "no" } }), error: ConfigError, message: /fit: earlyStopping\.restoreBestWeights must be true or false, got 'no'/ },
+  { what: "callbacks that are not an object", call: (m) => fit(m, { callbacks: () => {} }), error: ConfigError, message: /fit: callbacks: options must be an object/ },
+  { what: "a callback that is not a function", call: (m) => fit(m, { callbacks: { onEpochEnd: "log" } }), error: ConfigError, message: /fit: callbacks\.onEpochEnd must be a function, got 'log'/ },
+  { what: "verbose that is not a boolean", call: (m) => fit(m, { verbose: 1 }), error: ConfigError, message: /fit: verbose must be true or false, got 1/ },
+  { what: "checkpoint that is not an object", call: (m) => fit(m, { checkpoint: "best.safetensors" }), error: ConfigError, message: /fit: checkpoint: options must be an object, got 'best\.safetensors'/ },
+  { what: "checkpoint without a path or onSave", call: (m) => fit(m, { checkpoint: { monitor: "loss" } }), error: ConfigError, message: /fit: checkpoint needs a 'last' or 'best' path, or an onSave callback/ },
+  { what: "misspelt checkpoint option", call: (m) => fit(m, { checkpoint: { lats: CHECKPOINT } }), error: ConfigError, message: /fit: checkpoint: unknown option 'lats' \(did you mean 'last'\?\)/ },
+  { what: "empty checkpoint.last", call: (m) => fit(m, { checkpoint: { last: "" } }), error: ConfigError, message: /fit: checkpoint\.last must be a file path, got ""/ },
+  { what: "checkpoint.best that is not a path", call: (m) => fit(m, { checkpoint: { best: 5 } }), error: ConfigError, message: /fit: checkpoint\.best must be a file path, got 5/ },
+  { what: "checkpoint monitor that does not exist", call: (m) => fit(m, { checkpoint: { best: CHECKPOINT, monitor: "f1" } }), error: ConfigError, message: /fit: checkpoint\.monitor must be one of 'loss', 'accuracy', 'valLoss', 'valAccuracy', got 'f1'/ },
+  { what: "checkpoint monitoring accuracy without metrics", compile: { optimizer: { type: "adam", learningRate: 0.01 } },
+    call: (m) => fit(m, { checkpoint: { best: CHECKPOINT, monitor: "accuracy", onSave: () => { saves++; } } }),
+    error: ConfigError, message: /fit: checkpoint monitors 'accuracy', which is not computed; add metrics/,
+    after: () => {
+      expect(existsSync(CHECKPOINT), "checkpoint file").toBe(false);
+      expect(saves, "checkpoints passed to onSave").toBe(0);
+    } },
+  { what: "checkpoint monitoring valAccuracy without validation data", call: (m) => fit(m, { checkpoint: { best: CHECKPOINT, monitor: "valAccuracy" } }), error: ConfigError, message: /fit: checkpoint monitors 'valAccuracy' but there is no validation data/ },
+  { what: "checkpoint.optimizer that is not a boolean", call: (m) => fit(m, { checkpoint: { last: CHECKPOINT, optimizer: "yes" } }), error: ConfigError, message: /fit: checkpoint\.optimizer must be true or false, got 'yes'/ },
+  { what: "checkpoint.onSave that is not a function", call: (m) => fit(m, { checkpoint: { onSave: "save" } }), error: ConfigError, message: /fit: checkpoint\.onSave must be a function, got 'save'/ },
+  { what: "learningRateSchedule that is not an object", call: (m) => fit(m, { learningRateSchedule: "cosine" }), error: ConfigError, message: /fit: learningRateSchedule must be \{type: 'step' \| 'exponential' \| 'cosine', \.\.\.\}/ },
+  { what: "step schedule without stepSize", call: (m) => fit(m, { learningRateSchedule: { type: "step" } }), error: ConfigError, message: /fit: learningRateSchedule\.stepSize must be an integer ≥ 1, got undefined/ },
+  { what: "step schedule with gamma above 1", call: (m) => fit(m, { learningRateSchedule: { type: "step", stepSize: 2, gamma: 2 } }), error: ConfigError, message: /fit: learningRateSchedule\.gamma must be a finite number ≥ 0 and ≤ 1, got 2/ },
+  { what: "exponential schedule without gamma", call: (m) => fit(m, { learningRateSchedule: { type: "exponential" } }), error: ConfigError, message: /fit: learningRateSchedule\.gamma must be a finite number ≥ 0 and ≤ 1, got undefined/ },
+  { what: "cosine schedule over 0 epochs", call: (m) => fit(m, { learningRateSchedule: { type: "cosine", epochs: 0 } }), error: ConfigError, message: /fit: learningRateSchedule\.epochs must be an integer ≥ 1, got 0/ },
+  { what: "cosine floor above the compiled rate", call: (m) => fit(m, { learningRateSchedule: { type: "cosine", minLearningRate: 0.5 } }), error: ConfigError, message: /fit: learningRateSchedule\.minLearningRate must be a finite number ≥ 0 and ≤ 0\.01, got 0\.5/ },
+  { what: "option of another schedule", call: (m) => fit(m, { learningRateSchedule: { type: "exponential", gamma: 0.5, stepSize: 2 } }), error: ConfigError, message: /fit: learningRateSchedule: unknown option 'stepSize'/ },
+  { what: "signal that is a plain object", call: (m) => fit(m, { signal: {} }), error: ConfigError, message: /fit: signal must be an AbortSignal .*got an object/ },
+  { what: "negative clipNorm", call: (m) => fit(m, { clipNorm: -1 }), error: ConfigError, message: /fit: clipNorm must be a finite number > 0, got -1/ },
+  { what: "clipValue as a string", call: (m) => fit(m, { clipValue: "1" }), error: ConfigError, message: /fit: clipValue must be a finite number > 0, got '1'/ },
+  { what: "onDivergence that is a number", call: (m) => fit(m, { onDivergence: 3 }), error: ConfigError, message: /fit: onDivergence must be 'throw', 'recover' or \{action, factor, maxRecoveries\}, got 3/ },
+  { what: "onDivergence factor 1", call: (m) => fit(m, { onDivergence: { action: "recover", factor: 1 } }), error: ConfigError, message: /fit: onDivergence\.factor must be a finite number ≥ 0 and < 1, got 1/ },
+  { what: "negative onDivergence maxRecoveries", call: (m) => fit(m, { onDivergence: { action: "recover", maxRecoveries: -1 } }), error: ConfigError, message: /fit: onDivergence\.maxRecoveries must be an integer ≥ 0, got -1/ },
+  { what: "misspelt onDivergence option", call: (m) => fit(m, { onDivergence: { action: "recover", factr: 0.5 } }), error: ConfigError, message: /fit: onDivergence: unknown option 'factr' \(did you mean 'factor'\?\)/ },
 
   // Inputs x
   { what: "row width that does not divide the data", call: (m) => m.predict(new Float32Array(4)), error: InputError, message: /x has 4 values, which is not a whole number of rows of 3 inputs/ },
@@ -185,9 +247,9 @@ function fingerprint(m: Sequential) {
   return { ...m.state({ optimizer: true }), learningRate: m.learningRate };
 }
 
-async function fixture(): Promise<Sequential> {
+async function fixture(compile: CompileOptions = { optimizer: { type: "adam", learningRate: 0.01 }, metrics: ["accuracy"] }): Promise<Sequential> {
   const m = new Sequential({ inputs: 3, layers: [dense(4, "relu"), dense(2, "softmax")], seed: 9 });
-  m.compile({ optimizer: { type: "adam", learningRate: 0.01 }, metrics: ["accuracy"] });
+  m.compile(compile);
   await m.fit(x6, y6, { epochs: 1, batchSize: 3 });
   return m;
 }
@@ -209,8 +271,9 @@ describe(`bad inputs: ${API.length} cases, each a documented error before the co
 
   for (const c of API) {
     it(c.what, async () => {
-      const m = await fixture();
+      const m = await fixture(c.compile);
       const before = fingerprint(m);
+      saves = 0;
       const concurrent = /while/.test(c.what);
       computeCalls = 0;
       const error = await caught(() => c.call(m));
@@ -222,6 +285,7 @@ describe(`bad inputs: ${API.length} cases, each a documented error before the co
         expect(computeCalls, "compute kernels run before the error").toBe(0);
         expect(fingerprint(m)).toEqual(before);
       }
+      c.after?.();
       m.dispose();
     });
   }

@@ -16,13 +16,13 @@ import { resolveCompile, type Compiled, type CompileOptions } from "./compile.js
 import type { ModelConfig } from "./config.js";
 import { fitSource, hostPair, upload } from "./data.js";
 import { encoderFor } from "./encoders.js";
-import { classesOf, runChunks } from "./predict.js";
+import { classesOf, predictRows } from "./predict.js";
 import { reclaimer, release, type Owned } from "./reclaim.js";
-import { checkState, readState, type LoadStateOptions, type ModelState, type StateOptions, type StateParts, type TrainingRecord } from "./state.js";
+import { checkState, readState, writeState, type LoadStateOptions, type ModelState, type StateOptions, type StateParts, type TrainingRecord } from "./state.js";
 import { summarize } from "./summary.js";
 import { bindTrainer } from "./trainer.js";
 import { freeTransform, makeTransform } from "./transform.js";
-import { checkTensors, layerPrefix, layerTensors, readTensors, writeTensors, type LayerWeights, type NamedTensor, type Tensor } from "./weights.js";
+import { checkTensors, layerOf, layerTensors, readTensors, writeTensors, type LayerWeights, type NamedTensor, type Tensor } from "./weights.js";
 
 export type { CompileOptions, CompileSettings } from "./compile.js";
 export type { ModelConfig } from "./config.js";
@@ -130,15 +130,7 @@ export class Sequential {
   predict(x: number[]): number[];
   predict(x: InputBatch | number[]): Float32Array | Matrix | number[][] | number[] {
     this.ensureIdle("predict", true);
-    const single = Array.isArray(x) && x.length > 0 && !Array.isArray(x[0]) && !ArrayBuffer.isView(x[0]);
-    const m = toRows(single ? [x] : x, this.inputs, "x");
-    const n = this.outputs;
-    const out = new Float32Array(m.rows * n);
-    runChunks(this.network, m, this.owned.prep?.transform, (y, rows, first) => out.set(this.core.f32(y, rows * n), first * n));
-    if (x instanceof Float32Array) return out;
-    if (!Array.isArray(x)) return { data: out, rows: m.rows, cols: n };
-    const rows = Array.from({ length: m.rows }, (_, r) => Array.from(out.subarray(r * n, (r + 1) * n)));
-    return single ? rows[0] : rows;
+    return predictRows(this.network, x, this.owned.prep?.transform);
   }
 
   /** The index of the largest output for each row (the predicted class). */
@@ -153,11 +145,7 @@ export class Sequential {
     const c = this.requireCompiled("computeGradients");
     const data = upload(this.network, c, this.owned.prep?.transform, hostPair(this.network, c, x, y));
     try {
-      const net = this.network;
-      const t = this.trainer(c);
-      t.reserve(data.rows);
-      const value = t.lossAndGradient(data.rowsX(0, data.rows, net.inputBuffer), data.targets, data.rows, false);
-      return { loss: value.loss, gradients: readTensors(net, net.grads) };
+      return this.trainer(c).gradients(data);
     } finally {
       data.free();
     }
@@ -180,10 +168,7 @@ export class Sequential {
   /** Copies of layer `index`'s weight and bias with their shapes; {} for a layer without parameters (dropout). */
   layerWeights(index: number): LayerWeights {
     this.ensureIdle("layerWeights", true);
-    const prefix = layerPrefix(this.network, index, "layerWeights");
-    const out: LayerWeights = {};
-    for (const t of this.getWeights()) if (t.name.startsWith(prefix)) out[t.name.slice(prefix.length) as keyof LayerWeights] = { shape: t.shape, data: t.data };
-    return out;
+    return layerOf(this.network, index);
   }
 
   /** Replaces layer `index`'s weight and/or bias; a bare Float32Array takes the layer's own shape. */
@@ -217,18 +202,8 @@ export class Sequential {
   loadState(state: ModelState, options?: LoadStateOptions): void {
     this.ensureIdle("loadState");
     const checked = checkState(this.parts(), state, options);
-    const net = this.network;
-    writeTensors(this.core, net.params, checked.weights);
-    net.weightsChanged();
     if (checked.compiled) this.install(checked.compiled);
-    const progress = checked.optimizer;
-    const optimizer = this.compiled?.optimizer;
-    if (progress && optimizer) {
-      optimizer.steps = progress.steps;
-      optimizer.learningRate = progress.learningRate;
-      progress.state?.forEach((tensors, i) => writeTensors(this.core, optimizer.state()[i].ptr, tensors));
-    }
-    this.core.i32(net.rt.rng, 4).set(checked.rng);
+    writeState(this.network, this.compiled?.optimizer, checked);
     this.setPreprocessing(checked.preprocessing);
     this.training = checked.training;
   }

@@ -1,9 +1,24 @@
 // Inference over any number of rows in chunks of CHUNK, so its memory stays bounded.
 import { InputError } from "../errors.js";
-import type { ByteMatrix, Matrix } from "../nn/input.js";
+import { toRows, type ByteMatrix, type InputBatch, type Matrix } from "../nn/input.js";
 import type { Network } from "../nn/network.js";
 import { checkFinite, DeviceData, type RowTransform } from "../train/device-data.js";
 import { CHUNK } from "./trainer.js";
+
+/** predict(): Float32Array in → Float32Array out (row-major), rows in → rows out, one row (number[]) → one row. */
+export function predictRows(net: Network, x: InputBatch | number[], transform: RowTransform | undefined): Float32Array & Matrix & number[][] & number[] {
+  const single = Array.isArray(x) && x.length > 0 && !Array.isArray(x[0]) && !ArrayBuffer.isView(x[0]);
+  const m = toRows(single ? [x] : x, net.inputs, "x");
+  const n = net.outputs;
+  const out = new Float32Array(m.rows * n);
+  runChunks(net, m, transform, (y, rows, first) => out.set(net.core.f32(y, rows * n), first * n));
+  // One value of the overloads' union; predict()'s signatures say which.
+  const as = (v: unknown) => v as Float32Array & Matrix & number[][] & number[];
+  if (x instanceof Float32Array) return as(out);
+  if (!Array.isArray(x)) return as({ data: out, rows: m.rows, cols: n });
+  const rows = Array.from({ length: m.rows }, (_, r) => Array.from(out.subarray(r * n, (r + 1) * n)));
+  return as(single ? rows[0] : rows);
+}
 
 /** Runs `net` on a validated matrix in chunks, handing each chunk's output address to `onChunk`. */
 export function runChunks(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined,

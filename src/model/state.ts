@@ -10,7 +10,7 @@ import type { EpochLogs } from "../train/training.js";
 import { booleanOption, checkKeys, describe, integerOption, positiveOption } from "../util/options.js";
 import { compileSettings, resolveCompile, type Compiled, type CompileSettings } from "./compile.js";
 import type { ModelConfig } from "./config.js";
-import { checkTensors, readTensors, type NamedTensor } from "./weights.js";
+import { checkTensors, readTensors, writeTensors, type NamedTensor } from "./weights.js";
 
 /** Epochs trained so far and the logs of the last one, carried through save and load. */
 export interface TrainingRecord {
@@ -127,6 +127,19 @@ export function checkState(parts: StateParts, state: ModelState, options: LoadSt
     throw e;
   }
   return checked;
+}
+
+/** Writes a checked state's weights, optimizer progress (into `optimizer`, the model's after any new compile) and RNG state. */
+export function writeState(net: Network, optimizer: Optimizer | undefined, checked: CheckedState): void {
+  writeTensors(net.core, net.params, checked.weights);
+  net.weightsChanged();
+  const progress = checked.optimizer;
+  if (progress && optimizer) {
+    optimizer.steps = progress.steps;
+    optimizer.learningRate = progress.learningRate;
+    progress.state?.forEach((tensors, i) => writeTensors(net.core, optimizer.state()[i].ptr, tensors));
+  }
+  net.core.i32(net.rt.rng, 4).set(checked.rng);
 }
 
 function checkProgress(net: Network, optimizer: Optimizer | undefined, p: OptimizerProgress | null, finite: boolean): CheckedState["optimizer"] {

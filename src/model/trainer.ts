@@ -4,8 +4,10 @@
 import type { DeviceTargets } from "../nn/losses.js";
 import type { Evaluation, Score, Trainer } from "../train/trainer.js";
 import type { EpochLogs } from "../train/training.js";
+import type { DeviceData } from "../train/device-data.js";
 import type { Compiled } from "./compile.js";
 import type { Owned } from "./reclaim.js";
+import { readTensors, type NamedTensor } from "./weights.js";
 
 /** Rows per forward pass when scoring; bounds the batch buffers evaluate() needs. */
 export const CHUNK = 1024;
@@ -19,7 +21,8 @@ export interface TrainerHooks {
 
 /** A Trainer over the model memory in `owned` (whose network must exist), compiled as `c`. */
 export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Trainer & {
-  lossAndGradient(x: number, targets: DeviceTargets, rows: number, training: boolean): Score;
+  /** Loss and gradients over all of `data`, dropout off; the weights stay as they are. */
+  gradients(data: DeviceData): { loss: number; gradients: NamedTensor[] };
 } {
   const net = owned.net!;
   const core = owned.core;
@@ -51,7 +54,12 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     return { loss: value + penalty(), accuracy: acc };
   };
   return {
-    core, net, optimizer, reserve, lossAndGradient,
+    core, net, optimizer, reserve,
+    gradients(data) {
+      reserve(data.rows);
+      const value = lossAndGradient(data.rowsX(0, data.rows, net.inputBuffer), data.targets, data.rows, false);
+      return { loss: value.loss, gradients: readTensors(net, net.grads) };
+    },
     metrics: c.metrics,
     get stop() { return hooks.stop; },
     get learningRate() { return optimizer.learningRate; },

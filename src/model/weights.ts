@@ -60,6 +60,14 @@ export function layerPrefix(net: Network, index: number, what: string): string {
   return `layers.${index}.`;
 }
 
+/** Copies of layer `index`'s weight and bias with their shapes; {} for a layer without parameters. */
+export function layerOf(net: Network, index: number): LayerWeights {
+  const prefix = layerPrefix(net, index, "layerWeights");
+  const out: LayerWeights = {};
+  for (const t of readTensors(net, net.params)) if (t.name.startsWith(prefix)) out[t.name.slice(prefix.length) as keyof LayerWeights] = { shape: t.shape, data: t.data };
+  return out;
+}
+
 /** Named tensors for setLayerWeights(index, {weight, bias}); a bare Float32Array takes the layer's own shape. */
 export function layerTensors(net: Network, index: number, weights: unknown): NamedTensor[] {
   const prefix = layerPrefix(net, index, "setLayerWeights");
