@@ -1,16 +1,18 @@
 // wasmlp in a real browser: Debian's Chromium driven by playwright-core, pages
 // built by Vite from the published entry points ("wasmlp", "wasmlp/worker")
 // and served from 127.0.0.1 plain, cross-origin isolated and under a strict
-// CSP. Results are compared bit for bit with the same runs in Node.
+// CSP; the same run bundled by webpack 5 ("wasmlp") and by esbuild
+// ("wasmlp/inline"). Results are compared bit for bit with the same runs in Node.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { relaxedSimdFlags } from "../scripts/node.mjs";
 import { ISOLATION, serveStatic, STRICT_CSP, type StaticServer } from "./browser/server.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -39,6 +41,7 @@ describe.skipIf(!present)("in Chromium", () => {
   let out: string;
   let server: StaticServer;
   let browser: Browser;
+  let webpackWarnings: string[];
   /** The same run in Node (this process, plain SIMD), as produced by the page's own run.js. */
   let node: Awaited<ReturnType<typeof import("./browser/page/run.js").trainSpiral>>;
   const errors: string[] = [];
@@ -52,11 +55,15 @@ describe.skipIf(!present)("in Chromium", () => {
     });
     // The playground's static build, exactly as npm run build:playground makes it (into a scratch folder).
     await build({ configFile: join(root, "playground/vite.config.ts"), logLevel: "warn", build: { outDir: join(out, "playground"), emptyOutDir: true } });
+    webpackWarnings = await bundleWithWebpack(join(out, "webpack"));
+    await bundleWithEsbuild(join(out, "esbuild"));
     server = await serveStatic({
       "/plain/": { dir: join(out, "page") },
       "/isolated/": { dir: join(out, "page"), headers: ISOLATION },
       "/csp/": { dir: join(out, "page"), headers: STRICT_CSP },
       "/playground/": { dir: join(out, "playground"), headers: { ...ISOLATION, ...STRICT_CSP } },
+      "/webpack/": { dir: join(out, "webpack"), headers: ISOLATION },
+      "/esbuild/": { dir: join(out, "esbuild"), headers: { ...ISOLATION, ...STRICT_CSP } },
       // The repository itself, for the page that loads dist/ without a bundler.
       "/repo/": { dir: root, headers: ISOLATION },
     });
@@ -68,7 +75,7 @@ describe.skipIf(!present)("in Chromium", () => {
     });
     const run = await import("./browser/page/run.js");
     node = await run.trainSpiral(PLAIN);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -110,7 +117,7 @@ describe.skipIf(!present)("in Chromium", () => {
     expect(r.predictions).toBe(node.predictions);
     await page.close();
 
-    // The default build in Chromium is relaxed SIMD; Node 20 runs it behind a flag, in a child process.
+    // The default build in Chromium is relaxed SIMD; Node 20 runs it behind a flag (Node 22+ without), in a child process.
     const relaxedPage = await open("/isolated/");
     const relaxed = await call<RunResult>(relaxedPage, "train", { ...SPEC, init: { threads: 2 } });
     await relaxedPage.close();
@@ -120,7 +127,7 @@ describe.skipIf(!present)("in Chromium", () => {
       const r = await trainSpiral(${JSON.stringify({ ...SPEC, init: { simd: "relaxed", threads: 1 } })});
       console.log(JSON.stringify({ predictions: r.predictions, build: r.build }));`;
     const { stdout } = await promisify(execFile)(process.execPath,
-      ["--experimental-wasm-relaxed-simd", "--input-type=module", "-e", script], { cwd: root });
+      [...relaxedSimdFlags(), "--input-type=module", "-e", script], { cwd: root });
     const child = JSON.parse(stdout.trim().split("\n").at(-1)!);
     expect(child.build).toBe("relaxed");
     expect(relaxed.predictions).toBe(child.predictions);
@@ -286,10 +293,69 @@ describe.skipIf(!present)("in Chromium", () => {
     await page.close();
   }, 30_000);
 
+  it("webpack 5 bundles \"wasmlp\" with its .wasm and worker as assets, warning of nothing; isolated, the pool runs, bit-identical to Node", async () => {
+    expect(webpackWarnings).toEqual([]);
+    const emitted = await readdir(join(out, "webpack"));
+    expect(emitted.filter((f) => f.endsWith(".wasm"))).toHaveLength(4);
+    const page = await open("/webpack/");
+    const r = await page.evaluate((spec) => (globalThis as any).wasmlpBundled.train(spec), PLAIN) as RunResult;
+    expect([r.threads, r.shared, r.build]).toEqual([2, true, "plain"]);
+    expect(r.poolRuns).toBeGreaterThan(0);
+    expect(r.predictions).toBe(node.predictions);
+    await page.close();
+  }, 30_000);
+
+  it("esbuild bundles \"wasmlp/inline\" into one file with no asset; under a strict CSP it trains on one thread, bit-identical to Node", async () => {
+    expect((await readdir(join(out, "esbuild"))).sort()).toEqual(["index.html", "main.js"]);
+    console.log(`esbuild bundle of the inline entry: ${(await stat(join(out, "esbuild/main.js"))).size} bytes, minified`);
+    const page = await open("/esbuild/");
+    const r = await page.evaluate((spec) => (globalThis as any).wasmlpBundled.train(spec), PLAIN) as RunResult;
+    // Cross-origin isolated, yet one thread: the embedded builds use unshared memory and need no worker script.
+    expect([r.threads, r.shared, r.build, r.poolRuns]).toEqual([1, false, "plain", 0]);
+    expect(r.predictions).toBe(node.predictions);
+    expect(await page.evaluate(() => (globalThis as any).wasmlpBundled.violations)).toEqual([]);
+    await page.close();
+    // Left to choose, it takes the embedded relaxed-SIMD build, which Chromium runs.
+    const relaxedPage = await open("/esbuild/");
+    const relaxed = await relaxedPage.evaluate((spec) => (globalThis as any).wasmlpBundled.train(spec), { ...SPEC, init: {} }) as RunResult;
+    await relaxedPage.close();
+    expect([relaxed.build, relaxed.threads]).toEqual(["relaxed", 1]);
+    expect(relaxed.accuracy).toBeGreaterThanOrEqual(0.95);
+  }, 30_000);
+
   it("no page reported an error", () => {
     expect(errors).toEqual([]);
   });
 });
+
+/** Bundles test/browser/bundled/ with webpack 5 in production mode into `dir`; the build's warnings. */
+async function bundleWithWebpack(dir: string): Promise<string[]> {
+  const { default: webpack } = await import("webpack");
+  const stats = await new Promise<import("webpack").Stats>((resolve, reject) => webpack({
+    mode: "production", devtool: false, performance: { hints: false },
+    entry: join(root, "test/browser/bundled/main.js"),
+    output: { path: dir, filename: "main.js", clean: true },
+  }, (error, result) => (error || !result ? reject(error) : resolve(result))));
+  if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true }));
+  await copyFile(join(root, "test/browser/bundled/index.html"), join(dir, "index.html"));
+  return stats.toJson({ all: false, warnings: true }).warnings!.map((w) => w.message);
+}
+
+/** Bundles test/browser/bundled/ with esbuild into `dir` as one minified module, "wasmlp" taken from "wasmlp/inline". */
+async function bundleWithEsbuild(dir: string): Promise<void> {
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    entryPoints: [join(root, "test/browser/bundled/main.js")], outfile: join(dir, "main.js"),
+    bundle: true, format: "esm", minify: true, logLevel: "error",
+    plugins: [{
+      name: "wasmlp-inline",
+      setup(b) {
+        b.onResolve({ filter: /^wasmlp$/ }, (a) => b.resolve("wasmlp/inline", { kind: a.kind, resolveDir: a.resolveDir }));
+      },
+    }],
+  });
+  await copyFile(join(root, "test/browser/bundled/index.html"), join(dir, "index.html"));
+}
 
 /** A module importing memory and reporting `code` as its wasmlp version, and nothing else. */
 function wrongVersionModule(code: number): Uint8Array {

@@ -175,7 +175,8 @@ async function spawn(init: WorkerInit, onError: (message: string) => void): Prom
     // Workers inherit the process's flags, except those valid only for a main script, and V8's wasm
     // flags (--experimental-wasm-relaxed-simd): process-wide, already in effect, refused in execArgv.
     const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type") && !a.startsWith("--experimental-wasm-"));
-    const worker = nodeWorker(Worker, new URL(NODE_WORKER, import.meta.url), init, execArgv);
+    // Browser bundles never take this path; the comment stops webpack warning of a URL it cannot resolve.
+    const worker = nodeWorker(Worker, new URL(/* webpackIgnore: true */ NODE_WORKER, import.meta.url), init, execArgv);
     const started = new Promise<void>((resolve, reject) => {
       worker.on("message", (m: { ready?: boolean; error?: string }) => {
         if (m.ready) resolve();
