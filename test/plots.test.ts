@@ -1,7 +1,9 @@
 // Confusion matrix and per-class scores against counts done by hand, and the SVG
 // pictures: well-formed, escaped, with one element per thing drawn.
 import { describe, expect, it } from "vitest";
-import { classScores, confusionMatrix, confusionMatrixSvg, decisionRegionsSvg, InputError, lineChartSvg, trainingCurvesSvg } from "../src/index.js";
+import {
+  classScores, ConfigError, confusionMatrix, confusionMatrixSvg, decisionRegionsSvg, InputError, lineChartSvg, trainingCurvesSvg,
+} from "../src/index.js";
 import { checkSvg } from "./svg-check.js";
 
 describe("confusionMatrix and classScores", () => {
@@ -49,6 +51,34 @@ describe("SVG pictures", () => {
     expect(counts.get("circle")).toBe(3);
     // Two classes split down the middle: two runs per grid row, plus the background and the legend box.
     expect(counts.get("rect")).toBe(20 * 2 + 2);
-    expect(() => decisionRegionsSvg(model, x, [0, 1])).toThrow(RangeError);
+  });
+
+  it("bad data is an InputError and a bad option a ConfigError, like everywhere else", () => {
+    const model = { predictClasses: (g: Float32Array) => new Int32Array(g.length / 2) };
+    const x = Float32Array.from([-1, -1, 1, 1, -0.5, 0.5]);
+    const cases: [() => unknown, typeof InputError, RegExp][] = [
+      [() => decisionRegionsSvg(model, x, [0, 1]), InputError, /^decisionRegionsSvg: x needs 2 values per label, got 6 for 2 labels$/],
+      [() => decisionRegionsSvg(model, x, []), InputError, /labels must hold one class per point/],
+      [() => decisionRegionsSvg(model, [-1, 1] as never, [0]), InputError, /x must be a Float32Array/],
+      [() => decisionRegionsSvg(model, x, [0, 1, 0], { resolution: 0 }), ConfigError, /resolution must be an integer in \[2, 4096\], got 0/],
+      [() => decisionRegionsSvg(model, x, [0, 1, 0], { resolutoin: 20 } as never), ConfigError, /unknown option 'resolutoin' \(did you mean 'resolution'\?\)/],
+      [() => confusionMatrixSvg([[5, 1], [0, 4]], ["a", "b", "c"]), InputError, /the matrix must be 3 × 3 for 3 classes, got an array of length 2/],
+      [() => confusionMatrixSvg([[5, 1], [0]], ["a", "b"]), InputError, /must be 2 × 2 for 2 classes, got an array of length 2 with a row of 1 values/],
+      [() => confusionMatrixSvg([], []), InputError, /classes must be a non-empty array of names/],
+      [() => confusionMatrixSvg([[1]], ["a"], { cell: -1 }), ConfigError, /cell must be a finite number > 0, got -1/],
+      [() => lineChartSvg([{ name: "p", x: [1, 2], y: [1] }]), InputError, /series\[0\] has 2 x values but 1 y values/],
+      [() => lineChartSvg([], { width: 0 }), ConfigError, /lineChartSvg: width must be a finite number > 0/],
+      [() => trainingCurvesSvg({ epochs: 1, loss: [1], stoppedEarly: false }, { titel: "x" } as never), ConfigError, /unknown option 'titel'/],
+    ];
+    for (const [call, Class, message] of cases) {
+      let error: unknown;
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
+      expect(error, String(message)).toBeInstanceOf(Class);
+      expect((error as Error).message).toMatch(message);
+    }
   });
 });

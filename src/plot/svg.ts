@@ -2,7 +2,9 @@
 // curves, a fitted function), a confusion matrix and the decision regions of a
 // 2-D classifier. A few hundred lines of our own instead of a chart library:
 // the output is plain SVG any browser or image viewer opens, in Node or a page.
+import { InputError } from "../errors.js";
 import type { History } from "../train/training.js";
+import { checkKeys, describe, integerOption, positiveOption } from "../util/options.js";
 
 /** One line (or set of points) of a chart. */
 export interface Series {
@@ -38,13 +40,21 @@ const FONT = `font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Aria
 
 /** A line chart of one or more series as an SVG document. */
 export function lineChartSvg(series: Series[], options: LineChartOptions = {}): string {
-  const width = options.width ?? 640;
-  const height = options.height ?? 400;
+  checkKeys(options, ["title", "xLabel", "yLabel", "width", "height", "yRange", "yFormat", "integerX"], "lineChartSvg");
+  const width = positiveOption(options.width ?? 640, "lineChartSvg: width");
+  const height = positiveOption(options.height ?? 400, "lineChartSvg: height");
+  if (!Array.isArray(series)) throw new InputError(`lineChartSvg: series must be an array of {name, x, y}, got ${describe(series)}`);
+  series.forEach((s, i) => {
+    if (s?.x?.length !== s?.y?.length) {
+      throw new InputError(`lineChartSvg: series[${i}] has ${s?.x?.length} x values but ${s?.y?.length} y values; they go in pairs`);
+    }
+  });
   return document(width, height, chart(series, { ...options, width, height }, 0, 0));
 }
 
 /** Loss and accuracy per epoch, training and validation, side by side, as an SVG document; `validationName` labels the second series. */
 export function trainingCurvesSvg(history: History, options: { title?: string; validationName?: string } = {}): string {
+  checkKeys(options, ["title", "validationName"], "trainingCurvesSvg");
   const other = options.validationName ?? "validation";
   const epochs = Array.from({ length: history.epochs }, (_, i) => i + 1);
   const panel = { width: 480, height: 360 };
@@ -71,8 +81,16 @@ export interface ConfusionMatrixOptions {
 
 /** A confusion matrix (rows: true class, columns: predicted) as an SVG document; shading is the row's share. */
 export function confusionMatrixSvg(matrix: ArrayLike<number>[], classes: string[], options: ConfusionMatrixOptions = {}): string {
+  checkKeys(options, ["title", "cell"], "confusionMatrixSvg");
+  const cell = positiveOption(options.cell ?? 44, "confusionMatrixSvg: cell");
+  if (!Array.isArray(classes) || classes.length === 0 || classes.some((c) => typeof c !== "string")) {
+    throw new InputError(`confusionMatrixSvg: classes must be a non-empty array of names, got ${describe(classes)}`);
+  }
   const k = classes.length;
-  const cell = options.cell ?? 44;
+  if (!Array.isArray(matrix) || matrix.length !== k || matrix.some((row) => row?.length !== k)) {
+    throw new InputError(`confusionMatrixSvg: the matrix must be ${k} × ${k} for ${k} classes, got ${describe(matrix)}` +
+      (Array.isArray(matrix) && matrix.length === k ? ` with a row of ${matrix.find((row) => row?.length !== k)?.length} values` : ""));
+  }
   const labelWidth = Math.min(160, 12 + 7 * Math.max(...classes.map((c) => c.length)));
   const left = labelWidth + 40;
   const top = 60;
@@ -121,10 +139,13 @@ export interface DecisionRegionsOptions {
 /** The plane coloured by a 2-input classifier's predicted class, with the data points on top, as an SVG document. */
 export function decisionRegionsSvg(model: { predictClasses(x: Float32Array): Int32Array }, x: Float32Array, labels: ArrayLike<number>,
   options: DecisionRegionsOptions = {}): string {
-  const n = labels.length;
-  if (x.length !== 2 * n) throw new RangeError(`decisionRegionsSvg: x needs 2 values per label, got ${x.length} for ${n} labels`);
-  const res = options.resolution ?? 160;
-  const size = options.size ?? 480;
+  checkKeys(options, ["title", "resolution", "size", "classes"], "decisionRegionsSvg");
+  const res = integerOption(options.resolution ?? 160, "decisionRegionsSvg: resolution", 2, 4096);
+  const size = positiveOption(options.size ?? 480, "decisionRegionsSvg: size");
+  const n = labels?.length;
+  if (!(x instanceof Float32Array)) throw new InputError(`decisionRegionsSvg: x must be a Float32Array of 2 values per point, got ${describe(x)}`);
+  if (!n) throw new InputError(`decisionRegionsSvg: labels must hold one class per point, got ${describe(labels)}`);
+  if (x.length !== 2 * n) throw new InputError(`decisionRegionsSvg: x needs 2 values per label, got ${x.length} for ${n} labels`);
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (let i = 0; i < n; i++) {
     x0 = Math.min(x0, x[2 * i]); x1 = Math.max(x1, x[2 * i]);
