@@ -1,0 +1,256 @@
+// The parts training is made of, each on its own, without a full fit(): the
+// monitor parser, the plan, the callback list, history, verbose progress,
+// early stopping, checkpoints, the learning rate, and the in-memory batch source.
+import { beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, getCore, init } from "../src/index.js";
+import { CallbackList, type Callback } from "../src/train/callback.js";
+import { checkpointSettings, ModelCheckpoint } from "../src/train/checkpoint.js";
+import { DeviceData } from "../src/train/device-data.js";
+import { EarlyStopping, earlyStoppingSettings, type EarlyStoppingTarget } from "../src/train/early-stopping.js";
+import { emptyHistory, HistoryRecorder } from "../src/train/history.js";
+import { LearningRate, scheduleOption } from "../src/train/learning-rate.js";
+import { MemorySource } from "../src/train/memory-source.js";
+import { improves, monitorOption, worstValue } from "../src/train/monitor.js";
+import { fitPlan } from "../src/train/plan.js";
+import type { EpochLogs } from "../src/train/training.js";
+import { VerboseProgress } from "../src/train/verbose.js";
+
+const both = { validation: true, accuracy: true };
+const neither = { validation: false, accuracy: false };
+const inputs = { rows: 10, validationData: false, metrics: false, learningRate: 0.1 };
+
+describe("monitorOption", () => {
+  it("defaults to valLoss with validation data and to loss without", () => {
+    expect(monitorOption(undefined, "fit: x", both)).toBe("valLoss");
+    expect(monitorOption(undefined, "fit: x", neither)).toBe("loss");
+    expect(monitorOption("valAccuracy", "fit: x", both)).toBe("valAccuracy");
+  });
+
+  it("refuses a metric the run does not compute, naming the fix", () => {
+    expect(() => monitorOption("accuracy", "fit: x", { validation: true, accuracy: false })).toThrow(/fit: x monitors 'accuracy', which is not computed; add metrics: \['accuracy'\]/);
+    expect(() => monitorOption("valLoss", "fit: x", neither)).toThrow(/fit: x monitors 'valLoss' but there is no validation data \(set validationSplit or validationData\)/);
+    expect(() => monitorOption("f1", "fit: x", both)).toThrow(ConfigError);
+  });
+
+  it("takes the caller's wording and error class", () => {
+    class UsageError extends Error {}
+    const wording = { validation: "add --validation-split", accuracy: "it needs classes", error: (m: string) => new UsageError(m) };
+    expect(() => monitorOption("valLoss", "train", neither, wording)).toThrow(UsageError);
+    expect(() => monitorOption("valLoss", "train", neither, wording)).toThrow(/\(add --validation-split\)/);
+  });
+
+  it("losses improve downwards and accuracies upwards, by more than minDelta", () => {
+    expect(improves("loss", 0.5, worstValue("loss"))).toBe(true);
+    expect(improves("valAccuracy", 0.5, worstValue("valAccuracy"))).toBe(true);
+    expect(improves("loss", 0.5, 0.6, 0.05)).toBe(true);
+    expect(improves("loss", 0.5, 0.52, 0.05)).toBe(false);
+    expect(improves("accuracy", 0.9, 0.8)).toBe(true);
+    expect(improves("accuracy", 0.8, 0.9)).toBe(false);
+  });
+});
+
+describe("fitPlan", () => {
+  it("fills the defaults and freezes the plan", () => {
+    const plan = fitPlan({}, inputs);
+    expect(plan).toMatchObject({ epochs: 10, batchSize: 32, shuffle: true, splitRows: 0, verbose: false, divergence: { recover: false } });
+    expect(Object.isFrozen(plan)).toBe(true);
+    expect(plan.earlyStopping).toBeUndefined();
+  });
+
+  it("splits validation rows off the end unless there is separate validation data", () => {
+    expect(fitPlan({ validationSplit: 0.3 }, inputs).splitRows).toBe(3);
+    expect(fitPlan({ validationSplit: 0.3 }, { ...inputs, validationData: true }).splitRows).toBe(0);
+  });
+
+  it("lets a monitor see the validation a split provides", () => {
+    expect(fitPlan({ validationSplit: 0.2, earlyStopping: true }, inputs).earlyStopping?.monitor).toBe("valLoss");
+    expect(() => fitPlan({ earlyStopping: { monitor: "valLoss" } }, inputs)).toThrow(/no validation data/);
+  });
+
+  it("refuses a bad option anywhere in the call, whatever comes before it", () => {
+    expect(() => fitPlan({ epochs: 2, batchSize: 4, checkpoint: { last: "x", optimizer: 1 as never } }, inputs)).toThrow(/checkpoint\.optimizer must be true or false/);
+    expect(() => fitPlan({ epochs: 2, onDivergence: { action: "recover", factor: 2 } }, inputs)).toThrow(/onDivergence\.factor/);
+  });
+});
+
+describe("CallbackList", () => {
+  it("calls hooks in order, awaits each onEpochEnd before the next, and runs onFinally in reverse", async () => {
+    const calls: string[] = [];
+    const make = (name: string): Callback => ({
+      onTrainBegin: () => { calls.push(`${name} begin`); },
+      onEpochEnd: async (epoch) => {
+        await new Promise((resolve) => setTimeout(resolve, name === "a" ? 5 : 0));
+        calls.push(`${name} epoch ${epoch}`);
+      },
+      onFinally: () => { calls.push(`${name} finally`); },
+    });
+    const list = new CallbackList([make("a"), undefined, make("b")]);
+    list.onTrainBegin();
+    await list.onEpochEnd(0, { loss: 1 });
+    list.onBatchEnd(0, { loss: 1, size: 1 });
+    list.onFinally();
+    expect(calls).toEqual(["a begin", "b begin", "a epoch 0", "b epoch 0", "b finally", "a finally"]);
+  });
+});
+
+describe("history and verbose progress", () => {
+  it("records each epoch's metrics in the history and the model's record", () => {
+    const history = emptyHistory(true, true);
+    const recorded: EpochLogs[] = [];
+    const recorder = new HistoryRecorder(history, (logs) => recorded.push(logs));
+    recorder.onEpochEnd(0, { loss: 1, accuracy: 0.5, valLoss: 2, valAccuracy: 0.25 });
+    recorder.onEpochEnd(1, { loss: 0.5, accuracy: 0.75, valLoss: 1, valAccuracy: 0.5 });
+    expect(history).toEqual({ epochs: 2, loss: [1, 0.5], accuracy: [0.5, 0.75], valLoss: [2, 1], valAccuracy: [0.25, 0.5], stoppedEarly: false });
+    expect(recorded).toHaveLength(2);
+    expect(emptyHistory(false, false)).toEqual({ epochs: 0, loss: [], stoppedEarly: false });
+  });
+
+  it("prints one line per epoch", () => {
+    const lines: string[] = [];
+    const verbose = new VerboseProgress(3, (line) => lines.push(line));
+    verbose.onEpochEnd(0, { loss: 0.5, accuracy: 0.9 });
+    expect(lines).toEqual(["epoch 1/3  loss 0.5000  accuracy 90.00%"]);
+  });
+});
+
+describe("early stopping", () => {
+  /** A target whose "weights" are the epoch they were copied at. */
+  function target() {
+    const log: string[] = [];
+    let epoch = 0;
+    const t: EarlyStoppingTarget & { log: string[]; at(e: number): void } = {
+      log,
+      at: (e) => { epoch = e; },
+      copyWeights: () => Float32Array.of(epoch),
+      setWeights: (w) => { log.push(`set ${w[0]}`); },
+      stop: () => { log.push("stop"); },
+      restored: (e) => { log.push(`restored ${e}`); },
+    };
+    return t;
+  }
+  const run = (stopper: EarlyStopping, t: ReturnType<typeof target>, losses: number[]) => {
+    losses.forEach((loss, e) => {
+      t.at(e);
+      if (!t.log.includes("stop")) stopper.onEpochEnd(e, { loss });
+    });
+    stopper.onEpochsEnd();
+  };
+
+  it("stops after `patience` epochs without improvement and puts back the best epoch's weights", () => {
+    const t = target();
+    const stopper = new EarlyStopping(earlyStoppingSettings({ patience: 2 }, neither)!, t);
+    run(stopper, t, [1, 0.5, 0.6, 0.7, 0.1]);
+    expect(t.log).toEqual(["stop", "set 1", "restored 1"]);
+    expect(stopper.bestEpoch).toBe(1);
+  });
+
+  it("counts only improvements larger than minDelta, and keeps the last weights without restoreBestWeights", () => {
+    const t = target();
+    const stopper = new EarlyStopping(earlyStoppingSettings({ patience: 1, minDelta: 0.1, restoreBestWeights: false }, neither)!, t);
+    run(stopper, t, [1, 0.95, 0.5]);
+    expect(t.log).toEqual(["stop"]);
+    expect(stopper.bestEpoch).toBe(0);
+  });
+
+  it("settings: true is the defaults, false and undefined are off", () => {
+    expect(earlyStoppingSettings(true, both)).toEqual({ monitor: "valLoss", patience: 5, minDelta: 0, restoreBestWeights: true });
+    expect(earlyStoppingSettings(false, both)).toBeUndefined();
+    expect(earlyStoppingSettings(undefined, both)).toBeUndefined();
+  });
+});
+
+describe("checkpoints", () => {
+  it("writes 'last' every epoch and 'best' when the monitored metric improves, with the optimizer as asked", async () => {
+    const written: string[] = [];
+    const saved: string[] = [];
+    const asked: boolean[] = [];
+    const settings = checkpointSettings({ last: "l", best: "b", monitor: "accuracy", optimizer: false, onSave: (_, kind, epoch) => { saved.push(`${kind} ${epoch}`); } }, both)!;
+    const checkpoint = new ModelCheckpoint(settings, (withOptimizer) => { asked.push(withOptimizer); return Uint8Array.of(asked.length); },
+      async (path, bytes) => { written.push(`${path} ${bytes[0]}`); });
+    for (const [epoch, accuracy] of [0.5, 0.7, 0.6, 0.8].entries()) await checkpoint.onEpochEnd(epoch, { loss: 1, accuracy });
+    expect(written).toEqual(["l 1", "b 1", "l 2", "b 2", "l 3", "l 4", "b 4"]);
+    expect(saved).toEqual(["last 0", "best 0", "last 1", "best 1", "last 2", "last 3", "best 3"]);
+    expect(asked).toEqual([false, false, false, false]);
+  });
+
+  it("with only a 'best' path, makes bytes only when there is something to write", async () => {
+    let made = 0;
+    const checkpoint = new ModelCheckpoint(checkpointSettings({ best: "b" }, neither)!, () => Uint8Array.of(++made), async () => {});
+    for (const [epoch, loss] of [1, 2, 0.5].entries()) await checkpoint.onEpochEnd(epoch, { loss });
+    expect(made).toBe(2);
+  });
+});
+
+describe("learning rate", () => {
+  it("follows the schedule at fractional epochs, scales down on request and puts the rate back", () => {
+    const target = { learningRate: 0.1 };
+    const rate = new LearningRate(target, scheduleOption({ type: "step", stepSize: 1, gamma: 0.5 }, 4, 0.1), 2);
+    rate.onBatchBegin(0, 1);
+    expect(target.learningRate).toBeCloseTo(0.1, 12);
+    rate.onBatchBegin(1, 0);
+    expect(target.learningRate).toBeCloseTo(0.05, 12);
+    expect(rate.reduce(0.1, 2)).toBeCloseTo(0.0025, 12);
+    rate.onBatchBegin(2, 1);
+    expect(target.learningRate).toBeCloseTo(0.0025, 12);
+    rate.onFinally();
+    expect(target.learningRate).toBe(0.1);
+  });
+
+  it("leaves a constant rate alone until a divergence scales it", () => {
+    const target = { learningRate: 0.1 };
+    const rate = new LearningRate(target, undefined, 3);
+    target.learningRate = 0.2; // as a callback might
+    rate.onBatchBegin(0, 0);
+    expect(target.learningRate).toBe(0.2);
+    rate.reduce(0.5, 0);
+    rate.onBatchBegin(0, 1);
+    expect(target.learningRate).toBe(0.05);
+  });
+
+  it("schedules: exponential per epoch, cosine to the floor at `epochs`", () => {
+    const exp = scheduleOption({ type: "exponential", gamma: 0.5 }, 4, 1)!;
+    expect([0, 0.5, 1, 2.9].map(exp)).toEqual([1, 1, 0.5, 0.25]);
+    const cos = scheduleOption({ type: "cosine", minLearningRate: 0.1 }, 4, 1)!;
+    expect(cos(0)).toBe(1);
+    expect(cos(2)).toBeCloseTo(0.55, 12);
+    expect(cos(4)).toBeCloseTo(0.1, 12);
+    expect(cos(9)).toBeCloseTo(0.1, 12);
+    expect(scheduleOption(undefined, 4, 1)).toBeUndefined();
+  });
+});
+
+describe("MemorySource", () => {
+  beforeAll(async () => { await init(); });
+
+  it("gathers batches in the epoch's order and scores the held-out rows at the end", () => {
+    const core = getCore();
+    const x = Float32Array.from({ length: 5 * 2 }, (_, i) => i);
+    const data = DeviceData.upload(core, { data: x, rows: 5, cols: 2 }, { kind: "dense", data: Float32Array.from([0, 1, 2, 3, 4]), rows: 5, cols: 1 }, 0);
+    const rng = core.allocator.alloc(16);
+    core.kernels.rng_seed(rng, 1);
+    const source = new MemorySource(core, rng, data, undefined, 2);
+    const dst = core.allocF32(2 * 2);
+    const targets = core.allocF32(2);
+    try {
+      expect([source.rows, source.validationRows, source.targetKind]).toEqual([3, 2, "dense"]);
+      source.beginEpoch(false);
+      source.gather(1, 2, dst, targets);
+      expect(Array.from(core.f32(dst, 4))).toEqual([2, 3, 4, 5]);
+      expect(Array.from(core.f32(targets, 2))).toEqual([1, 2]);
+      const held = source.rowsOf("validation", 0, 2, dst);
+      expect(Array.from(core.f32(held.x, 4))).toEqual([6, 7, 8, 9]);
+      expect(Array.from(core.f32(held.targets.ptr, 2))).toEqual([3, 4]);
+      // A shuffled epoch is a permutation of the training rows only.
+      source.beginEpoch(true);
+      const seen: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        source.gather(r, 1, dst, targets);
+        seen.push(core.f32(targets, 1)[0]);
+      }
+      expect(seen.sort()).toEqual([0, 1, 2]);
+    } finally {
+      source.free();
+      for (const p of [rng, dst, targets]) core.free(p);
+    }
+  });
+});
