@@ -82,10 +82,11 @@ export function renderTable({ meta, rows }) {
 export function renderSummary({ meta, rows }) {
   const v = (name) => rows.get(name)?.value;
   const ratio = (name) => rows.get(name)?.peers["tfjs-wasm"]?.ratio;
-  return `On a ${meta.cores}-vCPU ${meta.cpu} with Node ${meta.node.replace(/^v/, "")}, one thread trains the ` +
+  return `In one run on a ${meta.cores}-vCPU ${meta.cpu} with Node ${meta.node.replace(/^v/, "")} (load average ` +
+    `${meta.loadAverage?.[0] ?? "unknown"} at its end), one thread trained the ` +
     `784-256-128-10 benchmark network at ${figure(v("train_samples_per_s_1t"))} samples/s ` +
-    `(${figure(ratio("train_samples_per_s_1t"))}× TensorFlow.js's wasm backend in the same run) and infers at ` +
-    `${figure(v("infer_samples_per_s_1t"))} samples/s (${figure(ratio("infer_samples_per_s_1t"))}×); two threads train at ` +
+    `(${figure(ratio("train_samples_per_s_1t"))}× TensorFlow.js's wasm backend in the same run) and inferred at ` +
+    `${figure(v("infer_samples_per_s_1t"))} samples/s (${figure(ratio("infer_samples_per_s_1t"))}×); two threads trained at ` +
     `${figure(v("train_samples_per_s_2t"))} samples/s.`;
 }
 
