@@ -244,12 +244,28 @@ describe("documented Python", () => {
   }
 });
 
+/** The anchors GitHub gives a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens. */
+function anchorsOf(markdown: string): string[] {
+  return [...markdown.replace(/```[\s\S]*?```/g, "").matchAll(/^#+ (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-"));
+}
+
 describe("doc-test conventions", () => {
   it("every block has a language the checks know, and every ts/js/html block is run or type-checked", () => {
     for (const b of BLOCKS) {
       expect(["ts", "js", "html", "sh", "python", "text"], label(b)).toContain(b.lang);
       if (b.lang === "html") expect(scriptOf(b), `${label(b)}: an html block needs a module script`).toBeDefined();
       if (b.directives.typecheckOnly) expect(b.lang, `${label(b)}: only TypeScript can be type-checked instead of run`).toBe("ts");
+    }
+  });
+
+  it("every relative link points at a file that exists, and at a heading of it when it names one", () => {
+    for (const file of DOCS) {
+      const text = readFileSync(join(ROOT, file), "utf8").replace(/```[\s\S]*?```/g, "");
+      for (const [, target, anchor] of text.matchAll(/\]\((?!https?:)([^)#\s]*)(?:#([^)\s]+))?\)/g)) {
+        const path = join(ROOT, file, "..", target || file.split("/").pop()!);
+        expect(existsSync(path), `${file}: link to ${target}`).toBe(true);
+        if (anchor) expect(anchorsOf(readFileSync(path, "utf8")), `${file}: link to ${target}#${anchor}`).toContain(anchor);
+      }
     }
   });
 
