@@ -49,7 +49,7 @@ describe("wasmlp usage", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--layers 256,128[\s\S]*--schedule[\s\S]*Ctrl-C/);
     expect((await wasmlp("--version")).stdout).toMatch(/^wasmlp \d+\.\d+\.\d+/);
-  });
+  }, 30_000);
 
   it("refuses unknown commands and options and bad values with exit 2, naming them", async () => {
     const cmd = await wasmlp("trian");
@@ -62,7 +62,7 @@ describe("wasmlp usage", () => {
     expect((await wasmlp("train", PENGUINS, "--layers", "64,x")).stderr).toMatch(/--layers must list positive widths/);
     expect((await wasmlp("train", PENGUINS, "--momentum", "0.9")).stderr).toMatch(/--momentum applies to sgd\/momentum\/nesterov, not adam/);
     expect((await wasmlp("train")).code).toBe(2);
-  });
+  }, 30_000);
 
   it("reports data errors with exit 1: missing files, and CSV problems with file and line", async () => {
     const missing = await wasmlp("train", at("nope.csv"));
@@ -74,7 +74,7 @@ describe("wasmlp usage", () => {
     expect(JSON.parse(bad.stdout)).toEqual({ error: { type: "InputError", message: expect.stringMatching(/bad.csv:3: column 2/) } });
     const na = await wasmlp("train", PENGUINS, "--label", "species");
     expect(na.stderr).toMatch(/penguins.csv:5: column 3 \("bill_length_mm"\): missing value "NA" \(pass --missing drop to skip such rows\)/);
-  });
+  }, 30_000);
 
   it("takes negative numbers as option values, and says which option lacks a value", async () => {
     for (const args of [["--lr", "-1"], ["--lr=-1"], ["--lr", "-.5"]]) {
@@ -84,7 +84,7 @@ describe("wasmlp usage", () => {
     expect((await wasmlp("train", PENGUINS, "-o", "-1")).stderr).not.toMatch(/ambiguous/);
     const next = await wasmlp("train", PENGUINS, "--lr", "--epochs", "3");
     expect([next.code, next.stderr]).toEqual([2, expect.stringMatching(/^wasmlp: option --lr needs a value\n/)]);
-  });
+  }, 30_000);
 
   it("suggests commands and options by the library's one rule: a near spelling, or the one name abbreviated", async () => {
     expect((await wasmlp("evalu")).stderr).toMatch(/unknown command 'evalu' \(did you mean 'evaluate'\?\)/);
@@ -92,7 +92,7 @@ describe("wasmlp usage", () => {
     expect((await wasmlp("train", PENGUINS, "--optimiser", "sgd")).stderr).toMatch(/unknown option --optimiser \(did you mean --optimizer\?\)/);
     const none = await wasmlp("train", PENGUINS, "--zzz", "1");
     expect(none.stderr).toMatch(/unknown option --zzz\n/);
-  });
+  }, 30_000);
 
   it("lists the library's own optimizer and activation names, and accepts each", async () => {
     const help = (await wasmlp("train", "--help")).stdout;
@@ -102,14 +102,14 @@ describe("wasmlp usage", () => {
     const bad = await wasmlp("train", PENGUINS, "--optimizer", "adagrad");
     expect(bad.stderr).toMatch(/--optimizer must be one of sgd, momentum, nesterov, adam, adamw, rmsprop, got "adagrad"/);
     expect((await wasmlp("train", PENGUINS, "--beta1", "0.8", "--optimizer", "rmsprop")).stderr).toMatch(/--beta1 applies to adam\/adamw, not rmsprop/);
-  });
+  }, 30_000);
 });
 
 describe("wasmlp refuses what it cannot finish, before the work", () => {
   it("an --out folder that does not exist is reported before training, naming the file", async () => {
     const r = await wasmlp("train", PENGUINS, "--label", "species", "--missing", "drop", "--epochs", "1", "--out", "/nonexistent/dir/m.safetensors");
     expect([r.code, r.stdout, r.stderr]).toEqual([1, "", "wasmlp: cannot write /nonexistent/dir/m.safetensors: the folder /nonexistent/dir does not exist\n"]);
-  });
+  }, 30_000);
 
   it("evaluate --plot, predict --out and export --out are checked before the model is even read", async () => {
     const none = at("no-such-model.safetensors"); // would be "file not found" if it were read first
@@ -119,7 +119,7 @@ describe("wasmlp refuses what it cannot finish, before the work", () => {
       const r = await wasmlp(...args, "--json");
       expect([r.code, JSON.parse(r.stdout).error]).toEqual([1, { type: "InputError", message: expect.stringMatching(/^cannot write \/nonexistent\/.*: the folder \/nonexistent does not exist$/) }]);
     }
-  });
+  }, 30_000);
 
   it("a data file given as the model is called a data file; swapped arguments are pointed out", async () => {
     const info = await wasmlp("info", PENGUINS, "--json");
@@ -129,7 +129,7 @@ describe("wasmlp refuses what it cannot finish, before the work", () => {
     const swapped = await wasmlp("predict", PENGUINS, at("m.safetensors"));
     expect(swapped.code).toBe(2);
     expect(swapped.stderr).toMatch(/penguins\.csv is not a wasmlp model file: it looks like CSV text[^\n]*\nThe model comes first: wasmlp predict <model> <data...>/);
-  });
+  }, 30_000);
 });
 
 describe("wasmlp on a CSV file", () => {
@@ -152,7 +152,7 @@ describe("wasmlp on a CSV file", () => {
     const svg = checkSvg(await readFile(report.pictures.training, "utf8"));
     expect(svg.get("polyline.series")).toBe(4); // loss and accuracy, training and validation
     expect(report.pictures.training).toBe(at("penguins.training.svg"));
-  });
+  }, 30_000);
 
   it("evaluate: accuracy, per-class precision and recall, a confusion matrix and its picture", async () => {
     const r = await wasmlp("evaluate", model(), PENGUINS, "--missing", "drop", "--json");
@@ -167,7 +167,7 @@ describe("wasmlp on a CSV file", () => {
     expect(svg.get("rect.cell")).toBe(9);
     const text = await wasmlp("evaluate", model(), PENGUINS, "--missing", "drop", "--no-plot");
     expect(text.stdout).toMatch(/class\s+precision\s+recall\s+f1\s+support\nAdelie/);
-  });
+  }, 30_000);
 
   it("predict: CSV of the class and its probabilities, by file line; JSON too", async () => {
     const csv = await wasmlp("predict", model(), PENGUINS, "--missing", "drop");
@@ -181,7 +181,7 @@ describe("wasmlp on a CSV file", () => {
     const json = await wasmlp("predict", model(), PENGUINS, "--missing", "drop", "--json", "--out", at("p.csv"));
     expect(JSON.parse(json.stdout)).toMatchObject({ command: "predict", rows: 333, out: at("p.csv") });
     expect((await readFile(at("p.csv"), "utf8")).split("\n")[0]).toBe(lines[0]);
-  });
+  }, 30_000);
 
   it("info and export: layers, parameters, format version, training record; an ONNX file", async () => {
     const r = await wasmlp("info", model(), "--json");
@@ -196,7 +196,7 @@ describe("wasmlp on a CSV file", () => {
     expect(JSON.parse(e.stdout)).toMatchObject({ format: "onnx", out: at("penguins.onnx") });
     expect((await readFile(at("penguins.onnx"))).length).toBeGreaterThan(500);
     expect((await wasmlp("info", at("p.csv"))).code).toBe(1);
-  });
+  }, 30_000);
 
   it("train and info write counts one way: 1,403 parameters in both", async () => {
     const big = new Sequential({ inputs: 10, layers: [dense(100, "relu"), dense(3, "softmax")] });
@@ -206,7 +206,7 @@ describe("wasmlp on a CSV file", () => {
     expect(info).toMatch(/\n0 +dense +relu +100 +1,100\n1 +dense +softmax +3 +303\ntotal +1,403\n/);
     const train = await wasmlp("train", PENGUINS, "--label", "species", "--missing", "drop", "--layers", "100", "--epochs", "1", "--out", at("big2.safetensors"));
     expect(train.stdout).toMatch(/network 10-100-3 \(relu\), 1,403 parameters/);
-  });
+  }, 30_000);
 
   it("the text and --json report the same best epoch", async () => {
     const args = ["train", PENGUINS, "--label", "species", "--missing", "drop", "--layers", "8", "--epochs", "6", "--lr", "0.05",
@@ -215,7 +215,7 @@ describe("wasmlp on a CSV file", () => {
     const json = JSON.parse((await wasmlp(...args, "--json")).stdout);
     expect(text.stdout).toMatch(new RegExp(`\nbest epoch ${json.bestEpoch} by valLoss: val loss ${json.history.valLoss[json.bestEpoch - 1].toFixed(4)}`));
     expect(text.stdout).toMatch(new RegExp(`\nepoch ${json.bestEpoch}/6  loss `));
-  });
+  }, 30_000);
 
   it("test data without the target column is refused before training, naming the file and the column", async () => {
     const header = "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year";
@@ -228,7 +228,7 @@ describe("wasmlp on a CSV file", () => {
     const e = await wasmlp("evaluate", model(), at("unlabelled.csv"), "--json");
     expect(JSON.parse(e.stdout).error.message).toMatch(/unlabelled\.csv: no target column named "species"/);
     expect((await wasmlp("predict", model(), at("unlabelled.csv"))).code).toBe(0); // predictions need no target
-  });
+  }, 30_000);
 
   it("train draws the decision regions of a 2-D data set", async () => {
     const d = spiral({ pointsPerClass: 40, classes: 3, seed: 2 });
@@ -240,7 +240,7 @@ describe("wasmlp on a CSV file", () => {
     const svg = checkSvg(await readFile(JSON.parse(r.stdout).pictures.regions, "utf8"));
     expect(svg.get("circle")).toBe(d.rows);
     expect(svg.get("rect")!).toBeGreaterThan(160);
-  });
+  }, 30_000);
 });
 
 describe("wasmlp on Fashion-MNIST (the committed subset)", () => {
