@@ -158,7 +158,8 @@ describe("save → load", () => {
     const back = await loadModel(path);
     expect(weightBits(back)).toEqual(weightBits(m));
     expect((await readdir(dir)).filter((f) => f.includes("atomic"))).toEqual(["atomic.safetensors"]);
-    await expect(saveModel(m, join(dir, "no-such-dir", "x.safetensors"))).rejects.toThrow(/ENOENT/);
+    await expect(saveModel(m, join(dir, "no-such-dir", "x.safetensors"))).rejects.toThrow(
+      new InputError(`cannot write ${join(dir, "no-such-dir", "x.safetensors")}: the folder ${join(dir, "no-such-dir")} does not exist`));
     expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     m.dispose();
     back.dispose();

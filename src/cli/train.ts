@@ -20,8 +20,8 @@ import { classificationReport, formatReport, regressionReport, type Classificati
 import { csvOptions, type Io, sibling } from "./io.js";
 import { EpochProgress } from "./progress.js";
 
-/** Hidden layers take any activation but softmax, or are maxout layers. */
-const HIDDEN_ACTIVATIONS = [...ACTIVATIONS.filter((a) => a !== "softmax"), "maxout"] as const;
+/** Hidden layers take any activation but softmax, or are maxout layers; the default, relu, first. */
+const HIDDEN_ACTIVATIONS = ["relu", ...ACTIVATIONS.filter((a) => a !== "softmax" && a !== "relu"), "maxout"] as const;
 
 /** Usage of `wasmlp train`. */
 export const TRAIN_USAGE = `Usage: wasmlp train <data...> [options]
