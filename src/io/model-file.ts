@@ -261,7 +261,8 @@ function restore(model: Sequential, plan: Plan): void {
   if (plan.compile) wrap(() => model.compile(plan.compile), 'metadata "compile"');
   const tensors = (prefix: string) => plan.params.map((p): NamedTensor => ({ ...p, data: plan.data.get(prefix + p.name)! }));
   const state: ModelState = {
-    config: plan.config,
+    // The model's own config: the file's may leave defaults out.
+    config: model.toConfig(),
     weights: tensors(""),
     // Compiled just above, so that a bad setting is named as the file's.
     compile: null,
