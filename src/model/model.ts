@@ -6,14 +6,13 @@ import { getCore, init, type Core, type InitOptions } from "../runtime/core.js";
 import { ConfigError, StateError } from "../errors.js";
 import { toRows, type ByteMatrix, type InputBatch, type Matrix, type TargetBatch } from "../nn/input.js";
 import { Network } from "../nn/network.js";
-import { checkKeys, describe, integerOption } from "../util/options.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import { fitPlan } from "../train/plan.js";
 import { train } from "../train/loop.js";
 import type { Evaluation } from "../train/trainer.js";
 import type { FitOptions, History } from "../train/training.js";
 import { resolveCompile, type Compiled, type CompileOptions } from "./compile.js";
-import type { ModelConfig } from "./config.js";
+import { checkModelConfig, type ModelConfig } from "./config.js";
 import { fitSource, hostPair, upload } from "./data.js";
 import { encoderFor } from "./encoders.js";
 import { classesOf, predictRows } from "./predict.js";
@@ -43,15 +42,11 @@ export class Sequential {
 
   /** Builds the layers and initialises weights; the core must be loaded (see init()). */
   constructor(config: ModelConfig) {
-    checkKeys(config, ["inputs", "layers", "seed"], "model config");
-    const inputs = integerOption(config?.inputs, "model config: inputs");
-    if (!Array.isArray(config.layers) || config.layers.length === 0) {
-      throw new ConfigError(`model config: layers must be a non-empty array of layer configs, got ${describe(config.layers)}`);
-    }
-    this.seed = config.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : integerOption(config.seed, "model config: seed", 0);
+    const { inputs, seed } = checkModelConfig(config);
+    this.seed = seed;
     this.core = getCore();
     this.owned = { core: this.core, lossBuffers: { grad: 0, targets: 0, rows: 0 } };
-    this.owned.net = new Network(this.core, inputs, config.layers, this.seed);
+    this.owned.net = new Network(this.core, inputs, config.layers, seed);
     reclaimer?.register(this, this.owned, this.owned);
   }
 
