@@ -1,7 +1,7 @@
 // A model's public state: state() reads everything that makes a model, and
 // loadState() puts it back into a model of the same architecture, exactly
 // (training goes on bit for bit), or refuses it whole, leaving the model as it was.
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigError, dense, init, InputError, Sequential, StateError, type ModelState } from "../src/index.js";
 import { spiral } from "../src/data/toy.js";
 
@@ -148,3 +148,20 @@ describe("save()", () => {
     m.dispose();
   });
 });
+
+describe("encoders", () => {
+  it("save() and toONNX() use the encoders src/io registers; without them, a StateError says what to import", async () => {
+    vi.resetModules();
+    const fresh = await import("../src/model/encoders.js");
+    // A fresh module graph has its own error classes: the class is checked by name.
+    expect(() => fresh.encoderFor("onnx", "toONNX")).toThrow(expect.objectContaining({ name: "StateError" }));
+    expect(() => fresh.encoderFor("onnx", "toONNX")).toThrow(/toONNX: no onnx encoder is loaded; import wasmlp/);
+    let seen: unknown;
+    fresh.registerEncoder("wasmlp", (model, options) => { seen = options; return Uint8Array.of(model.state().weights.length); });
+    const m = build();
+    expect(Array.from(fresh.encoderFor("wasmlp", "save")(m, { optimizer: false }))).toEqual([4]);
+    expect(seen).toEqual({ optimizer: false });
+    m.dispose();
+  });
+});
+
