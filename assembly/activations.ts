@@ -2,12 +2,16 @@
 // forward *output* y (never the input), so a layer keeps one buffer per layer.
 // Every backward computes dx = dy * f'(x) and may run in place (dx == dy).
 
+import { span } from "./checks";
 import {
   activate_scalar, activate_v128, derivative_scalar, derivative_v128,
 } from "./activation_math";
 
 /** y = act(x) elementwise over n floats; y may equal x. */
 export function activation_forward(act: i32, x: usize, y: usize, n: i32, alpha: f32): void {
+  assert(n >= 0, "activation_forward: a negative size");
+  assert(span(x, n, 4), "activation_forward: x outside memory or misaligned");
+  assert(span(y, n, 4), "activation_forward: y outside memory or misaligned");
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -21,6 +25,10 @@ export function activation_forward(act: i32, x: usize, y: usize, n: i32, alpha: 
 
 /** dx = dy * act'(x), from the forward output y; dx may equal dy. */
 export function activation_backward(act: i32, y: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  assert(n >= 0, "activation_backward: a negative size");
+  assert(span(y, n, 4), "activation_backward: y outside memory or misaligned");
+  assert(span(dy, n, 4), "activation_backward: dy outside memory or misaligned");
+  assert(span(dx, n, 4), "activation_backward: dx outside memory or misaligned");
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -34,6 +42,9 @@ export function activation_backward(act: i32, y: usize, dy: usize, dx: usize, n:
 
 /** Row-wise softmax of a rows×cols matrix, max-subtracted; y may equal x. */
 export function softmax_forward(x: usize, y: usize, rows: i32, cols: i32): void {
+  assert(rows >= 0 && cols >= 0, "softmax_forward: a negative size");
+  assert(span(x, <i64>rows * cols, 4), "softmax_forward: x outside memory or misaligned");
+  assert(span(y, <i64>rows * cols, 4), "softmax_forward: y outside memory or misaligned");
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>r * <usize>cols << 2);
     const yr = y + (<usize>r * <usize>cols << 2);
@@ -52,6 +63,10 @@ export function softmax_forward(x: usize, y: usize, rows: i32, cols: i32): void 
 
 /** Softmax Jacobian-vector product: dx = y ⊙ (dy − Σ dy·y), row-wise; dx may equal dy. */
 export function softmax_backward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  assert(rows >= 0 && cols >= 0, "softmax_backward: a negative size");
+  assert(span(y, <i64>rows * cols, 4), "softmax_backward: y outside memory or misaligned");
+  assert(span(dy, <i64>rows * cols, 4), "softmax_backward: dy outside memory or misaligned");
+  assert(span(dx, <i64>rows * cols, 4), "softmax_backward: dx outside memory or misaligned");
   for (let r = 0; r < rows; r++) {
     const base = <usize>r * <usize>cols << 2;
     let dot: f32 = 0;

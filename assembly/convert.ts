@@ -1,6 +1,7 @@
 // Conversions of stored input rows into the float32 rows the first layer reads:
 // bytes (images kept one byte a pixel) widened and scaled per batch, and a
 // per-column affine map (x·scale + offset) for fitted preprocessing.
+import { span } from "./checks";
 
 /** Sixteen bytes at p, widened to four f32x4 vectors and mapped to v·scale + offset, stored at q. */
 // @ts-ignore: decorator
@@ -16,6 +17,9 @@
 
 /** dst row r (f32) = src row index[r] (u8, rows of cols bytes) · scale + offset; indices must be valid rows of src. */
 export function gather_rows_u8_scaled(src: usize, index: usize, dst: usize, rows: i32, cols: i32, scale: f32, offset: f32): void {
+  assert(rows >= 0 && cols >= 0, "gather_rows_u8_scaled: a negative size");
+  assert(span(index, rows, 4), "gather_rows_u8_scaled: index outside memory or misaligned");
+  assert(span(dst, <i64>rows * cols, 4), "gather_rows_u8_scaled: dst outside memory or misaligned");
   const s = f32x4.splat(scale);
   const o = f32x4.splat(offset);
   for (let r = 0; r < rows; r++) {
@@ -29,6 +33,10 @@ export function gather_rows_u8_scaled(src: usize, index: usize, dst: usize, rows
 
 /** x[r, c] = x[r, c] · scale[c] + offset[c] in place, over rows×cols f32; scale and offset hold cols floats. */
 export function scale_shift_columns(x: usize, rows: i32, cols: i32, scale: usize, offset: usize): void {
+  assert(rows >= 0 && cols >= 0, "scale_shift_columns: a negative size");
+  assert(span(x, <i64>rows * cols, 4), "scale_shift_columns: x outside memory or misaligned");
+  assert(span(scale, cols, 4), "scale_shift_columns: scale outside memory or misaligned");
+  assert(span(offset, cols, 4), "scale_shift_columns: offset outside memory or misaligned");
   for (let r = 0; r < rows; r++) {
     const row = x + ((<usize>r * <usize>cols) << 2);
     let c = 0;

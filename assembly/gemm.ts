@@ -18,6 +18,7 @@
 //                              hold the packed forward pass to (same bits once M > SMALL_M)
 
 import { activate_scalar, activate_v128, ACT_LINEAR } from "./activation_math";
+import { matrix, scratch, span } from "./checks";
 import { madd } from "./fma";
 
 /**
@@ -64,6 +65,11 @@ export function gemm_work_bytes(M: i32, N: i32, K: i32): i32 {
 /** C (+)= A·B with A M×K and B K×N. */
 export function gemm_nn(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
   c: usize, ldc: i32, accumulate: i32, work: usize): void {
+  assert(M >= 0 && N >= 0 && K >= 0, "gemm_nn: a negative size");
+  assert(matrix(a, M, K, lda), "gemm_nn: A outside memory, misaligned or lda too small");
+  assert(matrix(b, K, N, ldb), "gemm_nn: B outside memory, misaligned or ldb too small");
+  assert(matrix(c, M, N, ldc), "gemm_nn: C outside memory, misaligned or ldc too small");
+  assert(scratch(work, gemm_work_bytes(M, N, K)), "gemm_nn: work shorter than gemm_work_bytes or misaligned");
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
   if (M <= SMALL_M) direct_a_b(M, N, K, a, <usize>lda << 2, 4, b, ldb, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
@@ -73,6 +79,11 @@ export function gemm_nn(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ld
 /** C (+)= A·Bᵀ with A M×K and B stored N×K. */
 export function gemm_nt(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
   c: usize, ldc: i32, accumulate: i32, work: usize): void {
+  assert(M >= 0 && N >= 0 && K >= 0, "gemm_nt: a negative size");
+  assert(matrix(a, M, K, lda), "gemm_nt: A outside memory, misaligned or lda too small");
+  assert(matrix(b, N, K, ldb), "gemm_nt: B outside memory, misaligned or ldb too small");
+  assert(matrix(c, M, N, ldc), "gemm_nt: C outside memory, misaligned or ldc too small");
+  assert(scratch(work, gemm_work_bytes(M, N, K)), "gemm_nt: work shorter than gemm_work_bytes or misaligned");
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
   if (M <= SMALL_M) direct_a_bt(M, N, K, a, lda, b, ldb, c, ldc, accumulate != 0);
@@ -82,6 +93,11 @@ export function gemm_nt(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ld
 /** C (+)= Aᵀ·B with A stored K×M and B K×N. */
 export function gemm_tn(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
   c: usize, ldc: i32, accumulate: i32, work: usize): void {
+  assert(M >= 0 && N >= 0 && K >= 0, "gemm_tn: a negative size");
+  assert(matrix(a, K, M, lda), "gemm_tn: A outside memory, misaligned or lda too small");
+  assert(matrix(b, K, N, ldb), "gemm_tn: B outside memory, misaligned or ldb too small");
+  assert(matrix(c, M, N, ldc), "gemm_tn: C outside memory, misaligned or ldc too small");
+  assert(scratch(work, gemm_work_bytes(M, N, K)), "gemm_tn: work shorter than gemm_work_bytes or misaligned");
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
   if (M <= SMALL_M) direct_a_b(M, N, K, a, 4, <usize>lda << 2, b, ldb, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
@@ -91,6 +107,12 @@ export function gemm_tn(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ld
 /** C = act(A·B + bias), the dense-layer forward pass with its epilogue fused; bias 0 means none. */
 export function gemm_nn_bias_act(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
   bias: usize, c: usize, ldc: i32, act: i32, alpha: f32, work: usize): void {
+  assert(M >= 0 && N >= 0 && K >= 0, "gemm_nn_bias_act: a negative size");
+  assert(matrix(a, M, K, lda), "gemm_nn_bias_act: A outside memory, misaligned or lda too small");
+  assert(matrix(b, K, N, ldb), "gemm_nn_bias_act: B outside memory, misaligned or ldb too small");
+  assert(bias == 0 || span(bias, N, 4), "gemm_nn_bias_act: bias outside memory or misaligned");
+  assert(matrix(c, M, N, ldc), "gemm_nn_bias_act: C outside memory, misaligned or ldc too small");
+  assert(scratch(work, gemm_work_bytes(M, N, K)), "gemm_nn_bias_act: work shorter than gemm_work_bytes or misaligned");
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, false, bias, act, alpha);
   if (M <= SMALL_M) direct_a_b(M, N, K, a, <usize>lda << 2, 4, b, ldb, c, ldc, false, bias, act, alpha);
@@ -108,6 +130,9 @@ export function packed_b_bytes(K: i32, N: i32): i32 {
  * whole of K, so the layout does not depend on the kernels' cache blocking.
  */
 export function pack_b_nn(K: i32, N: i32, b: usize, ldb: i32, packed: usize): void {
+  assert(K >= 0 && N >= 0, "pack_b_nn: a negative size");
+  assert(matrix(b, K, N, ldb), "pack_b_nn: B outside memory, misaligned or ldb too small");
+  assert(K == 0 || N == 0 || scratch(packed, packed_b_bytes(K, N)), "pack_b_nn: packed shorter than packed_b_bytes or misaligned");
   if (K <= 0 || N <= 0) return;
   pack_b_n(K, N, b, ldb, packed);
 }
@@ -119,6 +144,12 @@ export function pack_b_nn(K: i32, N: i32, b: usize, ldb: i32, packed: usize): vo
  */
 export function gemm_nn_packed_bias_act(M: i32, N: i32, K: i32, a: usize, lda: i32, packed: usize,
   bias: usize, c: usize, ldc: i32, act: i32, alpha: f32, work: usize): void {
+  assert(M >= 0 && N >= 0 && K >= 0, "gemm_nn_packed_bias_act: a negative size");
+  assert(matrix(a, M, K, lda), "gemm_nn_packed_bias_act: A outside memory, misaligned or lda too small");
+  assert(K == 0 || N == 0 || scratch(packed, packed_b_bytes(K, N)), "gemm_nn_packed_bias_act: packed B outside memory or misaligned");
+  assert(bias == 0 || span(bias, N, 4), "gemm_nn_packed_bias_act: bias outside memory or misaligned");
+  assert(matrix(c, M, N, ldc), "gemm_nn_packed_bias_act: C outside memory, misaligned or ldc too small");
+  assert(scratch(work, gemm_work_bytes(M, N, K)), "gemm_nn_packed_bias_act: work shorter than gemm_work_bytes or misaligned");
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return empty_product(M, N, c, ldc, false, bias, act, alpha);
   if (M <= SMALL_M) direct_packed(M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work);

@@ -2,6 +2,7 @@
 // and, when grad != 0, writes d(mean loss)/d(input) there in the same pass.
 // Sums run in f64 so a large batch's loss does not lose the small terms; the
 // per-element gradients stay f32 like everything else in the core.
+import { span } from "./checks";
 
 /** Largest of n floats at p (n ≥ 1); NaN propagates. */
 // @ts-ignore: decorator
@@ -61,6 +62,10 @@
 
 /** Mean of logsumexp(z_r) − z_r[label_r]; grad = (softmax − onehot)/rows. */
 export function softmax_cross_entropy_index(z: usize, labels: usize, grad: usize, rows: i32, cols: i32): f64 {
+  assert(rows >= 0 && cols >= 0, "softmax_cross_entropy_index: a negative size");
+  assert(span(z, <i64>rows * cols, 4), "softmax_cross_entropy_index: z outside memory or misaligned");
+  assert(span(labels, rows, 4), "softmax_cross_entropy_index: labels outside memory or misaligned");
+  assert(grad == 0 || span(grad, <i64>rows * cols, 4), "softmax_cross_entropy_index: grad outside memory or misaligned");
   let total: f64 = 0;
   const inv: f32 = <f32>(1.0 / <f64>rows);
   for (let r = 0; r < rows; r++) {
@@ -87,6 +92,10 @@ export function softmax_cross_entropy_index(z: usize, labels: usize, grad: usize
 
 /** Mean over rows of −Σ t·log_softmax(z); grad = (softmax·Σt − t)/rows, any target distribution. */
 export function softmax_cross_entropy_onehot(z: usize, targets: usize, grad: usize, rows: i32, cols: i32): f64 {
+  assert(rows >= 0 && cols >= 0, "softmax_cross_entropy_onehot: a negative size");
+  assert(span(z, <i64>rows * cols, 4), "softmax_cross_entropy_onehot: z outside memory or misaligned");
+  assert(span(targets, <i64>rows * cols, 4), "softmax_cross_entropy_onehot: targets outside memory or misaligned");
+  assert(grad == 0 || span(grad, <i64>rows * cols, 4), "softmax_cross_entropy_onehot: grad outside memory or misaligned");
   let total: f64 = 0;
   const inv: f64 = 1.0 / <f64>rows;
   for (let r = 0; r < rows; r++) {
@@ -110,6 +119,10 @@ export function softmax_cross_entropy_onehot(z: usize, targets: usize, grad: usi
 
 /** Mean over all elements of max(z,0) − z·t + log1p(exp(−|z|)); grad = (σ(z) − t)/(rows·cols). */
 export function sigmoid_binary_cross_entropy(z: usize, targets: usize, grad: usize, rows: i32, cols: i32): f64 {
+  assert(rows >= 0 && cols >= 0, "sigmoid_binary_cross_entropy: a negative size");
+  assert(span(z, <i64>rows * cols, 4), "sigmoid_binary_cross_entropy: z outside memory or misaligned");
+  assert(span(targets, <i64>rows * cols, 4), "sigmoid_binary_cross_entropy: targets outside memory or misaligned");
+  assert(grad == 0 || span(grad, <i64>rows * cols, 4), "sigmoid_binary_cross_entropy: grad outside memory or misaligned");
   const n = <usize>rows * <usize>cols;
   const inv: f64 = 1.0 / <f64>n;
   const invf = <f32>inv;
@@ -132,6 +145,10 @@ export function sigmoid_binary_cross_entropy(z: usize, targets: usize, grad: usi
 
 /** Mean over all elements of (y − t)²; grad = 2(y − t)/(rows·cols). */
 export function mean_squared_error(y: usize, targets: usize, grad: usize, rows: i32, cols: i32): f64 {
+  assert(rows >= 0 && cols >= 0, "mean_squared_error: a negative size");
+  assert(span(y, <i64>rows * cols, 4), "mean_squared_error: y outside memory or misaligned");
+  assert(span(targets, <i64>rows * cols, 4), "mean_squared_error: targets outside memory or misaligned");
+  assert(grad == 0 || span(grad, <i64>rows * cols, 4), "mean_squared_error: grad outside memory or misaligned");
   const n = <usize>rows * <usize>cols;
   const inv: f64 = 1.0 / <f64>n;
   const g2 = f32x4.splat(<f32>(2.0 * inv));

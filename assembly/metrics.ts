@@ -1,5 +1,6 @@
 // Metrics over a batch: predictions are compared in the core so accuracy costs
 // one call, not a copy of the outputs into JavaScript.
+import { span } from "./checks";
 
 /** Index of the first largest of n floats at p; a NaN never wins unless it comes first. */
 // @ts-ignore: decorator
@@ -18,6 +19,9 @@
 
 /** out[r] = argmax of row r of y (rows×cols), first max on ties. */
 export function argmax_rows(y: usize, out: usize, rows: i32, cols: i32): void {
+  assert(rows >= 0 && cols >= 0, "argmax_rows: a negative size");
+  assert(span(y, <i64>rows * cols, 4), "argmax_rows: y outside memory or misaligned");
+  assert(span(out, rows, 4), "argmax_rows: out outside memory or misaligned");
   for (let r = 0; r < rows; r++) {
     store<i32>(out + (<usize>r << 2), row_argmax(y + (<usize>r * <usize>cols << 2), cols));
   }
@@ -25,6 +29,9 @@ export function argmax_rows(y: usize, out: usize, rows: i32, cols: i32): void {
 
 /** Number of rows whose argmax equals the i32 label. */
 export function count_correct_index(y: usize, labels: usize, rows: i32, cols: i32): i32 {
+  assert(rows >= 0 && cols >= 0, "count_correct_index: a negative size");
+  assert(span(y, <i64>rows * cols, 4), "count_correct_index: y outside memory or misaligned");
+  assert(span(labels, rows, 4), "count_correct_index: labels outside memory or misaligned");
   let hits = 0;
   for (let r = 0; r < rows; r++) {
     const k = row_argmax(y + (<usize>r * <usize>cols << 2), cols);
@@ -35,6 +42,9 @@ export function count_correct_index(y: usize, labels: usize, rows: i32, cols: i3
 
 /** Number of rows whose argmax equals the argmax of the target row. */
 export function count_correct_onehot(y: usize, targets: usize, rows: i32, cols: i32): i32 {
+  assert(rows >= 0 && cols >= 0, "count_correct_onehot: a negative size");
+  assert(span(y, <i64>rows * cols, 4), "count_correct_onehot: y outside memory or misaligned");
+  assert(span(targets, <i64>rows * cols, 4), "count_correct_onehot: targets outside memory or misaligned");
   let hits = 0;
   for (let r = 0; r < rows; r++) {
     const base = <usize>r * <usize>cols << 2;
@@ -45,6 +55,9 @@ export function count_correct_onehot(y: usize, targets: usize, rows: i32, cols: 
 
 /** Number of elements where (y ≥ threshold) agrees with (t ≥ 0.5). */
 export function count_correct_binary(y: usize, targets: usize, n: i32, threshold: f32): i32 {
+  assert(n >= 0, "count_correct_binary: a negative size");
+  assert(span(y, n, 4), "count_correct_binary: y outside memory or misaligned");
+  assert(span(targets, n, 4), "count_correct_binary: targets outside memory or misaligned");
   const th = f32x4.splat(threshold);
   const half = f32x4.splat(0.5);
   // Agreeing lanes are all-ones masks (−1); subtracting them counts per lane.

@@ -1,9 +1,14 @@
 // Optimizer steps: one SIMD pass over parameters, gradients and their state.
 // Per-step scalars (bias corrections, decoupled decay) are folded in by the
 // caller, so a kernel never sees the step count.
+import { span } from "./checks";
 
 /** Momentum SGD over n floats; mu == 0 is plain SGD and leaves v untouched (v may be 0). */
 export function momentum_update(p: usize, g: usize, v: usize, n: i32, lr: f32, mu: f32, nesterov: i32): void {
+  assert(n >= 0, "momentum_update: a negative size");
+  assert(span(p, n, 4), "momentum_update: p outside memory or misaligned");
+  assert(span(g, n, 4), "momentum_update: g outside memory or misaligned");
+  assert(mu == 0 || span(v, n, 4), "momentum_update: v outside memory or misaligned");
   const vlr = f32x4.splat(lr);
   let i = 0;
   if (mu == 0) {
@@ -44,6 +49,11 @@ export function adam_update(
   p: usize, g: usize, m: usize, v: usize, n: i32, stepSize: f32,
   beta1: f32, beta2: f32, sqrtBiasCorrection2: f32, eps: f32, decay: f32,
 ): void {
+  assert(n >= 0, "adam_update: a negative size");
+  assert(span(p, n, 4), "adam_update: p outside memory or misaligned");
+  assert(span(g, n, 4), "adam_update: g outside memory or misaligned");
+  assert(span(m, n, 4), "adam_update: m outside memory or misaligned");
+  assert(span(v, n, 4), "adam_update: v outside memory or misaligned");
   // PyTorch's arrangement: the caller passes stepSize = lr/(1−β1^t) and sqrtBiasCorrection2 = sqrt(1−β2^t),
   // so eps is added to the bias-corrected sqrt(v̂) exactly as torch.optim.Adam does.
   // decay = lr·weightDecay is AdamW's decoupled decay, applied to p before the Adam step; 0 disables it.
@@ -79,6 +89,10 @@ export function adam_update(
 
 /** RMSprop over n floats: s = ρ·s + (1−ρ)·g²; p −= lr·g / (sqrt(s) + eps). */
 export function rmsprop_update(p: usize, g: usize, s: usize, n: i32, lr: f32, rho: f32, eps: f32): void {
+  assert(n >= 0, "rmsprop_update: a negative size");
+  assert(span(p, n, 4), "rmsprop_update: p outside memory or misaligned");
+  assert(span(g, n, 4), "rmsprop_update: g outside memory or misaligned");
+  assert(span(s, n, 4), "rmsprop_update: s outside memory or misaligned");
   const vrho = f32x4.splat(rho), c = f32x4.splat(1 - rho);
   const vlr = f32x4.splat(lr), veps = f32x4.splat(eps);
   let i = 0;

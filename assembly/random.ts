@@ -3,6 +3,7 @@
 // a seed always reproduces the same stream.
 // Bulk draws write raw bits into the output first, then turn them into values
 // in place with SIMD; the generator itself is a serial chain and stays scalar.
+import { span } from "./checks";
 
 const INV_2_24: f32 = 1.0 / 16777216.0;
 
@@ -51,6 +52,7 @@ const INV_2_24: f32 = 1.0 / 16777216.0;
 
 /** Seeds the state from an integer-valued f64 (a JS number up to 2^53) via splitmix64. */
 export function rng_seed(state: usize, seed: f64): void {
+  assert(span(state, 4, 4), "rng_seed: state outside memory or misaligned");
   // Compiles to a saturating conversion (nontrapping-f2i): NaN gives 0, fractions truncate, never a trap.
   const x = <u64><i64>seed;
   const a = splitmix64(x + 0x9e3779b97f4a7c15);
@@ -66,6 +68,9 @@ export function rng_seed(state: usize, seed: f64): void {
 
 /** n floats uniform in [lo, hi), each from the top 24 bits of one draw. */
 export function rng_uniform(state: usize, x: usize, n: i32, lo: f32, hi: f32): void {
+  assert(n >= 0, "rng_uniform: a negative size");
+  assert(span(state, 4, 4), "rng_uniform: state outside memory or misaligned");
+  assert(span(x, n, 4), "rng_uniform: x outside memory or misaligned");
   fill_bits(state, x, n);
   const span = (hi - lo) * INV_2_24;
   // lo + span·k can round up to hi; clamping to the float just below hi keeps the interval half-open.
@@ -103,6 +108,9 @@ export function rng_uniform(state: usize, x: usize, n: i32, lo: f32, hi: f32): v
 
 /** n normal floats (mean, std) by Box–Muller, two values per pair of draws. */
 export function rng_normal(state: usize, x: usize, n: i32, mean: f32, std: f32): void {
+  assert(n >= 0, "rng_normal: a negative size");
+  assert(span(state, 4, 4), "rng_normal: state outside memory or misaligned");
+  assert(span(x, n, 4), "rng_normal: x outside memory or misaligned");
   for (let i = 0; i < n; i += 2) {
     // u1 in (0, 1] so log(u1) is finite; the angle is 2π·k/2^24, held as the turn fraction t = 4k/2^24.
     const u1 = <f32>((next_u32(state) >>> 8) + 1) * INV_2_24;
@@ -135,6 +143,9 @@ export function rng_normal(state: usize, x: usize, n: i32, mean: f32, std: f32):
 
 /** Fisher–Yates shuffle of n i32 values in place; every permutation equally likely. */
 export function rng_shuffle(state: usize, index: usize, n: i32): void {
+  assert(n >= 0, "rng_shuffle: a negative size");
+  assert(span(state, 4, 4), "rng_shuffle: state outside memory or misaligned");
+  assert(span(index, n, 4), "rng_shuffle: index outside memory or misaligned");
   for (let i = n - 1; i > 0; i--) {
     const j = bounded(state, <u32>(i + 1));
     const pi = index + (<usize>i << 2);
@@ -147,6 +158,11 @@ export function rng_shuffle(state: usize, index: usize, n: i32): void {
 
 /** Inverted dropout: mask = 0 or 1/(1−rate), keeping each element with probability 1−rate; y = x·mask. */
 export function dropout_forward(state: usize, x: usize, y: usize, mask: usize, n: i32, rate: f32): void {
+  assert(n >= 0, "dropout_forward: a negative size");
+  assert(span(state, 4, 4), "dropout_forward: state outside memory or misaligned");
+  assert(span(x, n, 4), "dropout_forward: x outside memory or misaligned");
+  assert(span(y, n, 4), "dropout_forward: y outside memory or misaligned");
+  assert(span(mask, n, 4), "dropout_forward: mask outside memory or misaligned");
   if (rate <= 0) {
     // Nothing dropped: draws are skipped and y is x exactly.
     const one = f32x4.splat(1);
@@ -179,6 +195,10 @@ export function dropout_forward(state: usize, x: usize, y: usize, mask: usize, n
 
 /** dx = dy·mask over n floats; dx may equal dy. */
 export function dropout_backward(dy: usize, mask: usize, dx: usize, n: i32): void {
+  assert(n >= 0, "dropout_backward: a negative size");
+  assert(span(dy, n, 4), "dropout_backward: dy outside memory or misaligned");
+  assert(span(mask, n, 4), "dropout_backward: mask outside memory or misaligned");
+  assert(span(dx, n, 4), "dropout_backward: dx outside memory or misaligned");
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;

@@ -1,8 +1,12 @@
 // Reductions and vector updates the layers and the training loop share: bias
 // gradients, norms, clipping, finiteness and label checks, and batch gathering.
+import { span } from "./checks";
 
 /** out (+)= Σ over rows of x (rows×cols), per column; accumulate 0 overwrites out. */
 export function column_sums(x: usize, out: usize, rows: i32, cols: i32, accumulate: i32): void {
+  assert(rows >= 0 && cols >= 0, "column_sums: a negative size");
+  assert(span(x, <i64>rows * cols, 4), "column_sums: x outside memory or misaligned");
+  assert(span(out, cols, 4), "column_sums: out outside memory or misaligned");
   const stride = <usize>cols << 2;
   let c = 0;
   // Sixteen columns per sweep keep four accumulators in registers and read whole cache lines.
@@ -46,6 +50,8 @@ export function column_sums(x: usize, out: usize, rows: i32, cols: i32, accumula
 
 /** Σ x² over n floats, accumulated in f64. */
 export function sum_squares(x: usize, n: i32): f64 {
+  assert(n >= 0, "sum_squares: a negative size");
+  assert(span(x, n, 4), "sum_squares: x outside memory or misaligned");
   // Squares of f32 values are exact in f64, so the lanes widen before squaring.
   let acc = f64x2.splat(0);
   let i = 0;
@@ -65,6 +71,9 @@ export function sum_squares(x: usize, n: i32): f64 {
 
 /** y += alpha·x over n floats. */
 export function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
+  assert(n >= 0, "axpy: a negative size");
+  assert(span(x, n, 4), "axpy: x outside memory or misaligned");
+  assert(span(y, n, 4), "axpy: y outside memory or misaligned");
   const va = f32x4.splat(alpha);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -79,6 +88,8 @@ export function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
 
 /** x *= s over n floats. */
 export function scale(x: usize, n: i32, s: f32): void {
+  assert(n >= 0, "scale: a negative size");
+  assert(span(x, n, 4), "scale: x outside memory or misaligned");
   const vs = f32x4.splat(s);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -93,6 +104,8 @@ export function scale(x: usize, n: i32, s: f32): void {
 
 /** x = min(max(x, lo), hi) over n floats; NaN stays NaN so divergence is still seen. */
 export function clamp(x: usize, n: i32, lo: f32, hi: f32): void {
+  assert(n >= 0, "clamp: a negative size");
+  assert(span(x, n, 4), "clamp: x outside memory or misaligned");
   // f32x4.min/max propagate NaN (pmin/pmax would not), matching Mathf.min/max in the tail.
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
@@ -109,6 +122,8 @@ export function clamp(x: usize, n: i32, lo: f32, hi: f32): void {
 
 /** Number of NaN or ±Inf among n floats. */
 export function count_nonfinite(x: usize, n: i32): i32 {
+  assert(n >= 0, "count_nonfinite: a negative size");
+  assert(span(x, n, 4), "count_nonfinite: x outside memory or misaligned");
   // Tested on the bits (exponent all ones), so no float compare can be fooled.
   const expo = i32x4.splat(0x7f800000);
   let acc = i32x4.splat(0);
@@ -126,6 +141,8 @@ export function count_nonfinite(x: usize, n: i32): i32 {
 
 /** Index of the first i32 label outside [0, classes), or −1 when all are in range. */
 export function first_label_out_of_range(labels: usize, n: i32, classes: i32): i32 {
+  assert(n >= 0, "first_label_out_of_range: a negative size");
+  assert(span(labels, n, 4), "first_label_out_of_range: labels outside memory or misaligned");
   if (classes <= 0) return n > 0 ? 0 : -1;
   for (let i = 0; i < n; i++) {
     // One unsigned compare rejects negatives as well as labels ≥ classes.
@@ -136,6 +153,9 @@ export function first_label_out_of_range(labels: usize, n: i32, classes: i32): i
 
 /** dst row r = src row index[r] (rows×cols f32); indices must be valid rows of src. */
 export function gather_rows(src: usize, index: usize, dst: usize, rows: i32, cols: i32): void {
+  assert(rows >= 0 && cols >= 0, "gather_rows: a negative size");
+  assert(span(index, rows, 4), "gather_rows: index outside memory or misaligned");
+  assert(span(dst, <i64>rows * cols, 4), "gather_rows: dst outside memory or misaligned");
   const bytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const k = <usize>load<u32>(index + (<usize>r << 2));
@@ -145,6 +165,9 @@ export function gather_rows(src: usize, index: usize, dst: usize, rows: i32, col
 
 /** dst[i] = src[index[i]] over n i32 values; indices must be valid in src. */
 export function gather_i32(src: usize, index: usize, dst: usize, n: i32): void {
+  assert(n >= 0, "gather_i32: a negative size");
+  assert(span(index, n, 4), "gather_i32: index outside memory or misaligned");
+  assert(span(dst, n, 4), "gather_i32: dst outside memory or misaligned");
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     store<i32>(dst + o, load<i32>(src + (<usize>load<u32>(index + o) << 2)));

@@ -37,6 +37,12 @@ export interface InitOptions {
    * Node 22+ and Chromium 114+ have it). With `wasm` given, a forced value must match that module.
    */
   simd?: "auto" | SimdBuild;
+  /**
+   * Load the checked build instead: every kernel checks its sizes, alignment and that its pointers
+   * and extents lie inside memory, and a failed check is a CoreError naming the check's file and line.
+   * For finding a wrong pointer or size in code that calls kernels; slower, plain SIMD, one thread.
+   */
+  debug?: boolean;
 }
 
 /** The loaded core: its kernels, memory, allocator and thread pool. */
@@ -88,6 +94,11 @@ export class Core {
   /** Sets the counts of stats() back to zero. */
   resetStats(): void {
     this.counters.reset();
+  }
+
+  /** Whether this is the checked (debug) build, whose kernels check every call. */
+  get checked(): boolean {
+    return importsAbort(this.module);
   }
 
   /** Threads in use, the calling thread included. */
@@ -190,6 +201,9 @@ export function init(options: InitOptions = {}): Promise<Core> {
   if (core && options.simd && options.simd !== "auto" && options.simd !== core.build) {
     return Promise.reject(new CoreError(`init: simd '${options.simd}' asked for, but the core is already loaded as the ${core.build} build`));
   }
+  if (core && options.debug !== undefined && options.debug !== core.checked) {
+    return Promise.reject(new CoreError(`init: debug ${options.debug} asked for, but the core is already loaded ${core.checked ? "as" : "without"} the checked build`));
+  }
   if (core) return Promise.resolve(core);
   loading ??= load(options).then((c) => (core = c)).catch((e) => {
     loading = undefined;
@@ -245,22 +259,30 @@ async function load(options: InitOptions): Promise<Core> {
   if (simd !== "auto" && simd !== "relaxed" && simd !== "plain") {
     throw new ConfigError(`init: simd must be 'auto', 'relaxed' or 'plain', got ${JSON.stringify(simd)}`);
   }
+  if (options.debug !== undefined && typeof options.debug !== "boolean") {
+    throw new ConfigError(`init: debug must be true or false, got ${JSON.stringify(options.debug)}`);
+  }
+  const debug = options.debug === true;
+  if (debug && simd === "relaxed") throw new ConfigError("init: the debug build is the plain SIMD build; leave simd at 'auto' or 'plain'");
   if (simd === "relaxed" && options.wasm === undefined && !relaxedSimdSupported()) {
     throw new CoreError("init: simd 'relaxed' needs relaxed SIMD (f32x4.relaxed_madd), which this engine does not support; " +
       "Node 20 runs it with --experimental-wasm-relaxed-simd, Node 22+ and Chromium 114+ by default (or use simd: 'auto')");
   }
-  const relaxed = simd === "relaxed" || (simd === "auto" && relaxedSimdSupported());
-  const shared = !wasmEmbedded() && sharedMemoryAvailable();
-  const file = `wasmlp${relaxed ? "-relaxed" : ""}${shared ? "-shared" : ""}.wasm`;
-  const source = options.wasm ?? await embeddedWasm(relaxed) ?? shippedWasm(relaxed, shared);
+  const relaxed = !debug && (simd === "relaxed" || (simd === "auto" && relaxedSimdSupported()));
+  const shared = !debug && !wasmEmbedded() && sharedMemoryAvailable();
+  const file = debug ? "wasmlp-debug.wasm" : `wasmlp${relaxed ? "-relaxed" : ""}${shared ? "-shared" : ""}.wasm`;
+  const source = options.wasm ?? (debug ? (await import("./debug.js")).debugWasm() : await embeddedWasm(relaxed) ?? shippedWasm(relaxed, shared));
   const compiled = source instanceof WebAssembly.Module ? source
     : await compile(await readBytes(source, { where: "init: wasm", what: "the WebAssembly core", error: CoreError, paths: true }));
   // A module supplied by the caller may import either kind of memory: try shared first.
   for (const useShared of shared ? [true, false] : [false]) {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: useShared } as WebAssembly.MemoryDescriptor);
     try {
-      // The core imports only its memory and exports plain functions: no loader glue is needed.
-      const { exports } = await WebAssembly.instantiate(compiled, { env: { memory } }) as { exports: Record<string, unknown> };
+      // A release build imports only its memory and exports plain functions: no loader glue is needed.
+      // The checked build also imports abort, which @assemblyscript/loader supplies.
+      const exports = importsAbort(compiled)
+        ? await (await import("./debug.js")).instantiateChecked(compiled, memory)
+        : (await WebAssembly.instantiate(compiled, { env: { memory } })).exports as Record<string, unknown>;
       checkVersion(exports, typeof source === "string" || source instanceof URL ? String(source) : "the module given as wasm");
       const c = new Core(exports as unknown as Kernels, memory, compiled, useShared, options.wasm ? "custom" : file);
       if (simd !== "auto" && c.build !== simd) throw new CoreError(`init: simd '${simd}' asked for, but the module given as wasm is the ${c.build} build`);
@@ -272,6 +294,11 @@ async function load(options: InitOptions): Promise<Core> {
     }
   }
   throw new CoreError("the WebAssembly core failed to load: its memory import matches neither shared nor unshared memory");
+}
+
+/** Whether `module` is the checked build: it imports abort, which release builds never do. */
+function importsAbort(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.module === "env" && i.name === "abort");
 }
 
 /**
