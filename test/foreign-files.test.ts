@@ -33,11 +33,11 @@ describe("guessFileKind", () => {
     expect(guessFileKind(new Uint8Array([0x50, 0x4b, 3, 4, 0]))).toMatch(/^a ZIP archive/);
   });
 
-  it("recognises nothing in random bytes, an empty file or a real model", () => {
+  it("recognises a safetensors file, and nothing in random bytes or an empty file", () => {
     expect(guessFileKind(Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 255))).toBeUndefined();
     expect(guessFileKind(new Uint8Array(0))).toBeUndefined();
     const m = new Sequential({ inputs: 2, layers: [dense(2, "softmax")] });
-    expect(guessFileKind(m.save())).toBeUndefined();
+    expect(guessFileKind(m.save())).toBe("a safetensors file (such as a wasmlp model)");
     m.dispose();
   });
 });

@@ -143,6 +143,16 @@ describe("parseCsv", () => {
     expect(Array.from(d.lines)).toEqual([2, 5]);
   });
 
+  it("loadCsv calls a binary file what it looks like: a model, an archive, gzip", async () => {
+    await writeFile(join(dir, "model.csv"), Uint8Array.of(2, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7d));
+    await expect(loadCsv(join(dir, "model.csv"))).rejects.toThrow(new InputError(
+      `${join(dir, "model.csv")}: expected a CSV file, but it looks like a safetensors file (such as a wasmlp model)`));
+    await writeFile(join(dir, "data.zip"), Uint8Array.of(0x50, 0x4b, 3, 4, 10, 0, 0, 0));
+    await expect(loadCsv(join(dir, "data.zip"))).rejects.toThrow(/data\.zip: expected a CSV file, but it looks like a ZIP archive/);
+    await writeFile(join(dir, "data.csv.gz"), gzipSync("a,b\n1,x\n"));
+    await expect(loadCsv(join(dir, "data.csv.gz"))).rejects.toThrow(/data\.csv\.gz: expected a CSV file, but it looks like gzip-compressed data/);
+  });
+
   it("reads the shipped penguins file: 344 rows, 11 with missing values", async () => {
     await expect(loadCsv(PENGUINS, { label: "species" })).rejects.toThrow(/penguins.csv:5: column 3 \("bill_length_mm"\): missing value "NA"/);
     const d = await loadCsv(PENGUINS, { label: "species", missing: "drop" });

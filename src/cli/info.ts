@@ -99,8 +99,19 @@ async function openModelFile(path: string): Promise<{ bytes: Uint8Array; model: 
   return { bytes, model: decodeModel(bytes, {}, path) };
 }
 
+/** What the layer table shows of a layer. */
+interface LayerRow {
+  index: number;
+  type: string;
+  activation?: string;
+  pieces?: number;
+  rate?: number;
+  outputs: number;
+  parameters: number;
+}
+
 /** The layers as an aligned table: index, type, activation (or maxout pieces, dropout rate), outputs, parameters. */
-function layerTable(inputs: number, layers: { index: number; type: string; activation?: string; pieces?: number; rate?: number; outputs: number; parameters: number }[]): string {
+function layerTable(inputs: number, layers: LayerRow[]): string {
   const rows = [
     ["layer", "type", "activation", "outputs", "parameters"],
     ["input", "", "", formatCount(inputs), ""],

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { init, type InitOptions } from "../runtime/core.js";
 import { InputError } from "../errors.js";
 import { fileErrorReason, isFileSystemError } from "../util/file-errors.js";
+import { guessBinaryKind } from "../util/file-kind.js";
 import { parseCsv, type CsvDataset, type CsvOptions } from "../data/csv.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
@@ -82,6 +83,8 @@ interface NamedBytes {
 /** Reads a CSV file into inputs and labels or targets (see parseCsv); errors name the path and line. */
 export async function loadCsv(path: string, options: Omit<CsvOptions, "source"> = {}): Promise<CsvDataset> {
   const bytes = await readFileBytes(path);
+  const binary = guessBinaryKind(bytes);
+  if (binary !== undefined) throw new InputError(`${path}: expected a CSV file, but it looks like ${binary}`);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

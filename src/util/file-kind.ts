@@ -1,11 +1,21 @@
-// What a file's first bytes say it is. A data file given where a model file is
-// expected should be called a data file, not a corrupt model with an absurd header length.
+// What a file's first bytes say it is. A data file given where a model file is expected
+// (or a model where data is) should be called what it is, not a corrupt model with an
+// absurd header length or a CSV file with odd rows.
 
 const TEXT_PREFIX = 1024;
 
 /** What `bytes` look like ("CSV text", "ONNX", "gzip-compressed data", …), or undefined if nothing recognisable. */
 export function guessFileKind(bytes: Uint8Array): string | undefined {
+  return guessBinaryKind(bytes) ?? guessTextKind(bytes);
+}
+
+/** The binary format whose signature `bytes` start with ("a ZIP archive", "ONNX", …), or undefined. */
+export function guessBinaryKind(bytes: Uint8Array): string | undefined {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) return undefined;
+  // An 8-byte little-endian header length below 2^32, then a JSON object.
+  if (bytes.length > 8 && bytes[4] === 0 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0 && bytes[8] === 0x7b) {
+    return "a safetensors file (such as a wasmlp model)";
+  }
   const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
   if (starts(0x1f, 0x8b)) return "gzip-compressed data";
   if (starts(0x00, 0x61, 0x73, 0x6d)) return "a WebAssembly module";
@@ -17,6 +27,11 @@ export function guessFileKind(bytes: Uint8Array): string | undefined {
   // ModelProto: ir_version (field 1, varint) first, then producer, domain, graph or opsets.
   if (bytes[0] === 0x08 && bytes[1] >= 1 && bytes[1] < 0x20 && [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42].includes(bytes[2])) return "ONNX";
   if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] >= 0x08 && bytes[2] <= 0x0e && bytes[3] >= 1 && bytes[3] <= 4) return "an IDX file (images or labels)";
+  return undefined;
+}
+
+function guessTextKind(bytes: Uint8Array): string | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) return undefined;
   const text = asText(bytes.subarray(0, TEXT_PREFIX));
   if (text === undefined) return undefined;
   const start = text.replace(/^\uFEFF?\s*/, "");
