@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dense, init, Sequential, spiral } from "../src/index.js";
 import { loadModel, saveModel } from "../src/node/files.js";
@@ -106,6 +107,17 @@ describe("wasmlp usage", () => {
 });
 
 describe("wasmlp refuses what it cannot finish, before the work", () => {
+  it("a gzipped CSV or a model given as data is called what it is", async () => {
+    await writeFile(at("rows.csv.gz"), gzipSync("a,b\n1,x\n2,y\n"));
+    const gz = await wasmlp("train", at("rows.csv.gz"), "--json");
+    expect([gz.code, JSON.parse(gz.stdout).error.message]).toEqual([1, `${at("rows.csv.gz")}: expected a CSV file, but it looks like gzip-compressed data`]);
+    const m = new Sequential({ inputs: 2, layers: [dense(2, "softmax")] });
+    await saveModel(m, at("as-data.safetensors"));
+    m.dispose();
+    const model = await wasmlp("train", at("as-data.safetensors"), "--json");
+    expect(JSON.parse(model.stdout).error.message).toMatch(/as-data\.safetensors: expected a CSV file, but it looks like a safetensors file/);
+  }, 30_000);
+
   it("an --out folder that does not exist is reported before training, naming the file", async () => {
     const r = await wasmlp("train", PENGUINS, "--label", "species", "--missing", "drop", "--epochs", "1", "--out", "/nonexistent/dir/m.safetensors");
     expect([r.code, r.stdout, r.stderr]).toEqual([1, "", "wasmlp: cannot write /nonexistent/dir/m.safetensors: the folder /nonexistent/dir does not exist\n"]);

@@ -79,7 +79,7 @@ async function orderIdxPair(a: string, b: string): Promise<[string, string]> {
 
 /** IDX files start with two zero bytes; gzip with 1f 8b (a gzip file is taken as IDX unless it ends in .csv.gz). */
 async function isIdx(path: string): Promise<boolean> {
-  if (/\.(csv|tsv|txt)$/i.test(path)) return false;
+  if (/\.(csv|tsv|txt)(\.gz)?$/i.test(path)) return false;
   const bytes = await readFileBytes(path);
   return (bytes[0] === 0 && bytes[1] === 0 && bytes.length >= 4) || (bytes[0] === 0x1f && bytes[1] === 0x8b);
 }
