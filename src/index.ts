@@ -1,5 +1,6 @@
 // wasmlp: multilayer perceptrons on a SIMD WebAssembly core.
-export { init, getCore, setThreads, shutdown, relaxedSimdSupported, type InitOptions, type WasmSource, type SimdBuild } from "./runtime/core.js";
+export { init, getCore, setThreads, shutdown, relaxedSimdSupported, type Core, type InitOptions, type WasmSource, type SimdBuild } from "./runtime/core.js";
+export type { CoreStats } from "./runtime/kernels.js";
 export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError } from "./errors.js";
 export { DivergenceError, AbortError } from "./train/errors.js";
 export {
