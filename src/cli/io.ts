@@ -47,8 +47,7 @@ export function csvOptions(o: Options, schema?: Preprocessing | null, requireTar
   return out;
 }
 
-/** An option as the command line spells it: missing, drop → `--missing drop`; requireTarget → `--require-target`. */
-export function flag(name: string, value?: string): string {
-  const kebab = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return value === undefined ? `--${kebab}` : `--${kebab} ${value}`;
+/** An option and its value as the command line spells them: (missing, drop) → `--missing drop`, (batchSize, 8) → `--batch-size 8`. */
+export function flag(name: string, value: string): string {
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${value}`;
 }
