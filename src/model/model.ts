@@ -59,7 +59,7 @@ export class Sequential {
   /** Whether dispose() has been called. */
   get disposed(): boolean { return this.owned.net === undefined; }
   /** The optimizer's current learning rate (schedules change it during fit), or undefined before compile(). */
-  get learningRate(): number | undefined { return this.network && this.compiled?.optimizer.learningRate; }
+  get learningRate(): number | undefined { return this.compiled?.optimizer.learningRate; }
 
   /** The architecture, enough to rebuild the model with new Sequential(config). */
   toConfig(): ModelConfig {
