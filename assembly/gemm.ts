@@ -217,14 +217,8 @@ function gemm_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, a_t: bool, b: u
  */
 function micro_mrx8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
   load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
-  if (mr <= 3) return micro_3x8(kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
-  micro_tile(MR, kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
-}
-
-/** micro_tile for panels with at most 3 real rows; a function of its own so each tile gets V8's registers to itself. */
-function micro_3x8(kc: i32, pa: usize, pb: usize, c: usize, ldc_bytes: usize, mr: i32, nr: i32,
-  load_c: bool, bias: usize, act: i32, alpha: f32, tile: usize): void {
-  micro_tile(3, kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
+  if (mr <= 3) micro_tile(3, kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
+  else micro_tile(MR, kc, pa, pb, c, ldc_bytes, mr, nr, load_c, bias, act, alpha, tile);
 }
 
 /**
