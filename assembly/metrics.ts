@@ -77,3 +77,52 @@ export function count_correct_binary(y: usize, targets: usize, n: i32, threshold
   }
   return hits;
 }
+
+/** out[i] = 1 where y[i] ≥ threshold, else 0 (bytes); a NaN output reads as 0. */
+export function threshold_u8(y: usize, out: usize, n: i32, threshold: f32): void {
+  assert(n >= 0, "threshold_u8: a negative size");
+  assert(span(y, n, 4), "threshold_u8: y outside memory or misaligned");
+  assert(span(out, n, 1), "threshold_u8: out outside memory");
+  for (let i = 0; i < n; i++) {
+    store<u8>(out + <usize>i, u8(load<f32>(y + (<usize>i << 2)) >= threshold));
+  }
+}
+
+/** Σ|y[i] − t[i]| over n floats, summed in f64 (the mean absolute error's numerator). */
+export function sum_abs_diff(y: usize, targets: usize, n: i32): f64 {
+  assert(n >= 0, "sum_abs_diff: a negative size");
+  assert(span(y, n, 4), "sum_abs_diff: y outside memory or misaligned");
+  assert(span(targets, n, 4), "sum_abs_diff: targets outside memory or misaligned");
+  let acc = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const d = f32x4.abs(f32x4.sub(v128.load(y + o), v128.load(targets + o)));
+    acc = f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(d), f64x2.promote_low_f32x4(v128.shuffle<f32>(d, d, 2, 3, 0, 1))));
+  }
+  let total = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    total += <f64>Mathf.abs(load<f32>(y + o) - load<f32>(targets + o));
+  }
+  return total;
+}
+
+/** Index of the first of n floats outside [lo, hi] (a NaN is outside), or −1 when all lie inside. */
+export function first_outside_range(x: usize, n: i32, lo: f32, hi: f32): i32 {
+  assert(n >= 0, "first_outside_range: a negative size");
+  assert(span(x, n, 4), "first_outside_range: x outside memory or misaligned");
+  const l = f32x4.splat(lo);
+  const h = f32x4.splat(hi);
+  let i = 0;
+  // Four at a time while every lane is inside; the first block with a lane outside is scanned one by one.
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    if (!i32x4.all_true(v128.and(f32x4.ge(v, l), f32x4.le(v, h)))) break;
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (!(v >= lo && v <= hi)) return i;
+  }
+  return -1;
+}

@@ -45,12 +45,23 @@ export interface Kernels {
   softmax_cross_entropy_onehot(z: number, targets: number, grad: number, rows: number, cols: number): number;
   sigmoid_binary_cross_entropy(z: number, targets: number, grad: number, rows: number, cols: number): number;
   mean_squared_error(y: number, targets: number, grad: number, rows: number, cols: number): number;
+  // The same with one weight per row: Σ_r weights[r]·loss_r / rows, row r's gradient times weights[r].
+  softmax_cross_entropy_index_weighted(z: number, labels: number, weights: number, grad: number, rows: number, cols: number): number;
+  softmax_cross_entropy_onehot_weighted(z: number, targets: number, weights: number, grad: number, rows: number, cols: number): number;
+  sigmoid_binary_cross_entropy_weighted(z: number, targets: number, weights: number, grad: number, rows: number, cols: number): number;
+  mean_squared_error_weighted(y: number, targets: number, weights: number, grad: number, rows: number, cols: number): number;
 
   // metrics.ts
   argmax_rows(y: number, out: number, rows: number, cols: number): void;
   count_correct_index(y: number, labels: number, rows: number, cols: number): number;
   count_correct_onehot(y: number, targets: number, rows: number, cols: number): number;
   count_correct_binary(y: number, targets: number, n: number, threshold: number): number;
+  /** out[i] = 1 (a byte) where y[i] ≥ threshold, else 0. */
+  threshold_u8(y: number, out: number, n: number, threshold: number): void;
+  /** Σ|y[i] − targets[i]| in f64. */
+  sum_abs_diff(y: number, targets: number, n: number): number;
+  /** Index of the first float outside [lo, hi] (NaN included), or −1. */
+  first_outside_range(x: number, n: number, lo: number, hi: number): number;
 
   // reduce.ts
   column_sums(x: number, out: number, rows: number, cols: number, accumulate: number): void;
