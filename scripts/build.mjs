@@ -9,7 +9,10 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+
+process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 
 const args = process.argv.slice(2);
 const force = args.includes("--force");
@@ -21,14 +24,15 @@ const TS_BUILD_INFO = ".cache/tsc.tsbuildinfo";
 /** The builds the inline entry embeds: unshared memory only, so it needs no worker files. */
 const INLINE = { plain: "build/wasmlp.wasm", relaxed: "build/wasmlp-relaxed.wasm" };
 
-/** Newest modification time (ms) of the given files and of every file under the given folders. */
+/** Newest modification time (ms) of the given files and folders and of everything under the folders. */
 function newest(paths) {
   let latest = 0;
   for (const path of paths) {
     if (!existsSync(path)) continue;
+    // A folder's own time changes when a file in it is added, removed or renamed.
     const stat = statSync(path);
+    latest = Math.max(latest, stat.mtimeMs);
     if (stat.isDirectory()) latest = Math.max(latest, newest(readdirSync(path).map((name) => join(path, name))));
-    else latest = Math.max(latest, stat.mtimeMs);
   }
   return latest;
 }
@@ -112,7 +116,13 @@ async function buildTs() {
   if (!stale(TS_BUILD_INFO, ["src", "tsconfig.json"])) return console.log("build: TypeScript up to date");
   await timed("TypeScript", async () => {
     const started = new Date();
-    await run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--incremental", "--tsBuildInfoFile", TS_BUILD_INFO]);
+    try {
+      await run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--incremental", "--tsBuildInfoFile", TS_BUILD_INFO]);
+    } catch (e) {
+      // tsc wrote its build info despite the errors: date it back so that the next build runs tsc and reports them again.
+      if (existsSync(TS_BUILD_INFO)) await utimes(TS_BUILD_INFO, 0, 0);
+      throw e;
+    }
     // tsc leaves its build info alone when no output changed (an edit to a comment, say): mark this build as the latest.
     await datePast(TS_BUILD_INFO, started);
   });

@@ -72,4 +72,15 @@ describe("incremental build", () => {
     expect(wasmAfter).toBe(wasm);
     expect(infoAfter).toBeGreaterThan(info);
   }, 120_000);
+
+  it("a type error fails the build, and fails the next one too, until it is fixed", async () => {
+    await writeFile(join(dir, "src/broken.ts"), 'export const n: number = "one";\n');
+    for (let i = 0; i < 2; i++) {
+      // tsc reports on stdout.
+      const failure = await build("ts").then(() => "built", (e: { stdout: string }) => e.stdout);
+      expect(failure).toMatch(/src\/broken\.ts.*TS2322/);
+    }
+    await rm(join(dir, "src/broken.ts"));
+    expect(await build("ts")).toEqual([expect.stringMatching(/^build: TypeScript built in/), "build: inline entry up to date"]);
+  }, 120_000);
 });
