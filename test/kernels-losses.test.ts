@@ -308,3 +308,63 @@ describe("mean_squared_error", () => {
     checkCentralDifferences(core.kernels.mean_squared_error, randomF32(21, 40, -2, 2), f32(randomF32(21, 41, -2, 2)), 3, 7);
   });
 });
+
+// The _weighted twins: Σ_r w_r·loss_r / rows (Keras's sum over the batch size), row r's gradient times w_r.
+describe("weighted losses", () => {
+  type Weighted = (z: number, t: number, w: number, grad: number, rows: number, cols: number) => number;
+  /** Each kernel with its plain twin, its float64 reference on one row, and targets for a rows×cols batch. */
+  const cases: { name: string; weighted: () => Weighted; plain: () => LossKernel; rowRef: (z: Float32Array, t: Float32Array, cols: number) => Ref;
+    targets: (rows: number, cols: number, seed: number) => { ptr: number; row: (r: number) => Float32Array } }[] = [
+    { name: "softmax_cross_entropy_index_weighted", weighted: () => core.kernels.softmax_cross_entropy_index_weighted,
+      plain: () => core.kernels.softmax_cross_entropy_index, rowRef: (z, t, cols) => ceRef(z, t, 1, cols),
+      targets: (rows, cols, seed) => { const l = labelsFor(rows, cols, seed); const t = oneHot(l, cols); return { ptr: i32(l), row: (r) => t.subarray(r * cols, (r + 1) * cols) }; } },
+    { name: "softmax_cross_entropy_onehot_weighted", weighted: () => core.kernels.softmax_cross_entropy_onehot_weighted,
+      plain: () => core.kernels.softmax_cross_entropy_onehot, rowRef: (z, t, cols) => ceRef(z, t, 1, cols),
+      targets: (rows, cols, seed) => { const t = distribution(rows, cols, seed, 1.5); return { ptr: f32(t), row: (r) => t.subarray(r * cols, (r + 1) * cols) }; } },
+    { name: "sigmoid_binary_cross_entropy_weighted", weighted: () => core.kernels.sigmoid_binary_cross_entropy_weighted,
+      plain: () => core.kernels.sigmoid_binary_cross_entropy, rowRef: (z, t) => bceRef(z, t),
+      targets: (rows, cols, seed) => { const t = randomF32(rows * cols, seed, 0, 1); return { ptr: f32(t), row: (r) => t.subarray(r * cols, (r + 1) * cols) }; } },
+    { name: "mean_squared_error_weighted", weighted: () => core.kernels.mean_squared_error_weighted,
+      plain: () => core.kernels.mean_squared_error, rowRef: (z, t) => mseRef(z, t),
+      targets: (rows, cols, seed) => { const t = randomF32(rows * cols, seed, -3, 3); return { ptr: f32(t), row: (r) => t.subarray(r * cols, (r + 1) * cols) }; } },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name} matches a float64 weighted sum over the batch size, on every shape`, () => {
+      for (const rows of ROWS) {
+        for (const cols of COLS) {
+          if (c.name.startsWith("softmax") && cols < 2) continue;
+          const z = randomF32(rows * cols, rows * 13 + cols, -5, 5);
+          // Weights of every kind Keras allows: 0, fractions, large, and exactly 1.
+          const w = Float32Array.from(randomF32(rows, rows + 3 * cols, 0, 4), (v, r) => (r % 5 === 0 ? 0 : r % 5 === 1 ? 1 : v));
+          const t = c.targets(rows, cols, rows * 5 + cols);
+          const pz = f32(z), pw = f32(w), pg = f32(new Float32Array(rows * cols));
+          const loss = c.weighted()(pz, t.ptr, pw, pg, rows, cols);
+          let ref = 0;
+          const grad = new Float64Array(rows * cols);
+          for (let r = 0; r < rows; r++) {
+            const one = c.rowRef(z.subarray(r * cols, (r + 1) * cols), t.row(r), cols);
+            ref += (w[r] * one.loss) / rows;
+            for (let j = 0; j < cols; j++) grad[r * cols + j] = (w[r] * one.grad[j]) / rows;
+          }
+          const tag = `${rows}x${cols}`;
+          // As the plain kernels: 1e-5 on the loss (relative to max(1, |loss|)) and on the per-element gradient.
+          expect(rel(loss, ref), tag).toBeLessThan(1e-5);
+          expect(maxRelError(getF32(core, pg, rows * cols).map((v) => v * rows * cols), grad.map((v) => v * rows * cols)), tag).toBeLessThan(1e-5);
+          expect(c.weighted()(pz, t.ptr, pw, 0, rows, cols), tag).toBe(loss);
+        }
+      }
+    });
+
+    it(`${c.name} with every weight 1 gives the plain kernel's loss and gradient`, () => {
+      const rows = 33, cols = 7;
+      const z = randomF32(rows * cols, 77, -4, 4);
+      const t = c.targets(rows, cols, 78);
+      const pz = f32(z), g1 = f32(new Float32Array(rows * cols)), g2 = f32(new Float32Array(rows * cols));
+      const a = c.weighted()(pz, t.ptr, f32(new Float32Array(rows).fill(1)), g1, rows, cols);
+      const b = c.plain()(pz, t.ptr, g2, rows, cols);
+      expect(rel(a, b)).toBeLessThan(1e-12);
+      expect(maxRelError(getF32(core, g1, rows * cols), getF32(core, g2, rows * cols))).toBeLessThan(1e-6);
+    });
+  }
+});
