@@ -1,8 +1,7 @@
 // Node-only file helpers. Nothing outside src/node/ may import this folder, so the rest of
 // the library stays loadable in browsers.
-import { constants } from "node:fs";
-import { access, readFile, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { init, type InitOptions } from "../runtime/core.js";
 import { InputError } from "../errors.js";
 import { fileErrorReason, isFileSystemError } from "../util/file-errors.js";
@@ -12,9 +11,9 @@ import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mni
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
 import { decodeModel, type LoadOptions, type SaveOptions } from "../io/model-file.js";
 import type { Sequential } from "../model/model.js";
-import { writeFileAtomic } from "../runtime/write-file.js";
+import { checkWritable, saveFile, writeFileAtomic } from "../runtime/write-file.js";
 
-export { writeFileAtomic };
+export { checkWritable, saveFile, writeFileAtomic };
 
 /** Reads a whole file as a plain Uint8Array; a missing file is an InputError naming the path. */
 export async function readFileBytes(path: string): Promise<Uint8Array> {
@@ -24,29 +23,6 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
   } catch (e) {
     if (!isFileSystemError(e)) throw e;
     throw new InputError((e as NodeJS.ErrnoException).code === "ENOENT" ? `file not found: ${path}` : `cannot read ${path}: ${fileErrorReason(e)}`);
-  }
-}
-
-/** Throws an InputError naming `path` unless a file can be written there: its folder exists and is writable, and it is not a folder. */
-export async function checkWritable(path: string): Promise<void> {
-  const folder = dirname(path);
-  const info = await stat(folder).catch((e) => e as Error);
-  if (info instanceof Error) {
-    throw new InputError(`cannot write ${path}: ${(info as NodeJS.ErrnoException).code === "ENOENT" ? `the folder ${folder} does not exist` : fileErrorReason(info, true)}`);
-  }
-  if (!info.isDirectory()) throw new InputError(`cannot write ${path}: ${folder} is not a directory`);
-  if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new InputError(`cannot write ${path}: it is a directory`);
-  await access(folder, constants.W_OK).catch((e) => { throw new InputError(`cannot write ${path}: ${fileErrorReason(e, true)}`); });
-}
-
-/** Writes `bytes` to `path` atomically (see writeFileAtomic); a failure is an InputError naming `path`, never the temporary file. */
-export async function saveFile(path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFileAtomic(path, bytes);
-  } catch (e) {
-    if (!isFileSystemError(e)) throw e;
-    await checkWritable(path); // names the cause (a missing folder, no permission) when it is one
-    throw new InputError(`cannot write ${path}: ${fileErrorReason(e, true)}`);
   }
 }
 

@@ -41,12 +41,22 @@ export function checkpointSettings(spec: unknown, computed: Computed): Checkpoin
 /** Writes bytes to a path. */
 export type FileWriter = (path: string, bytes: Uint8Array) => Promise<void>;
 
-/** Writes atomically, loading the writer on first use: browsers pass only onSave and never import node: modules. */
-const writeAtomic: FileWriter = async (path, bytes) => {
+/** The Node file writer, loaded on first use: browsers pass only onSave and never import node: modules. */
+function files(): Promise<typeof import("../runtime/write-file.js")> {
   // The specifier is relative to runtime/platform.js, beside which write-file.js sits.
-  const { writeFileAtomic } = await nodeImport<typeof import("../runtime/write-file.js")>("./write-file.js");
-  await writeFileAtomic(path, bytes);
-};
+  return nodeImport<typeof import("../runtime/write-file.js")>("./write-file.js");
+}
+
+/** Writes atomically; a failure is an InputError naming the checkpoint's path, never a temporary file. */
+const writeAtomic: FileWriter = async (path, bytes) => (await files()).saveFile(path, bytes);
+
+/** Throws an InputError naming a checkpoint path that cannot be written (a missing folder, no permission), before any training. */
+export async function checkCheckpointPaths(settings: CheckpointSettings | undefined): Promise<void> {
+  const paths = [settings?.last, settings?.best].filter((p): p is string => p !== undefined);
+  if (paths.length === 0) return;
+  const { checkWritable } = await files();
+  for (const path of paths) await checkWritable(path);
+}
 
 /** Saves the model after each epoch as the settings ask; `save` makes the bytes. */
 export class ModelCheckpoint implements Callback {
