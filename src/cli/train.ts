@@ -4,7 +4,7 @@
 import { mlpConfig } from "../model/builders.js";
 import { init } from "../runtime/core.js";
 import { decodeModel } from "../io/model-file.js";
-import { Sequential } from "../model/model.js";
+import { Sequential, type CompileOptions } from "../model/model.js";
 import { checkWritable, saveFile } from "../node/files.js";
 import { ACTIVATIONS, type ActivationName } from "../nn/activations.js";
 import { OPTIMIZER_KEYS, OPTIMIZERS, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
@@ -127,7 +127,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   let final: Sequential | undefined;
   try {
     model.compile({
-      ...(settings.loss ? { loss: settings.loss } : {}), optimizer: settings.optimizer, l2: settings.l2,
+      // compile() checks the name and, when it is unknown, lists the known ones.
+      ...(settings.loss ? { loss: settings.loss as CompileOptions["loss"] } : {}), optimizer: settings.optimizer, l2: settings.l2,
       metrics: classification ? ["accuracy"] : [],
     });
     model.setPreprocessing(preprocessing);

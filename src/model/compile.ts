@@ -1,20 +1,24 @@
 // compile()'s settings: checked and built (loss, optimizer state) before they
 // replace the model's, so a refused compile() leaves the model as it was.
-import type { ActivationName } from "../nn/activations.js";
-import { ConfigError } from "../errors.js";
-import { createLoss, defaultLoss, type Loss, type LossName } from "../nn/losses.js";
+import { createLoss, defaultLoss, type Loss, type LossAlias, type LossName } from "../nn/losses.js";
+import { createMetrics, type Metric, type MetricAlias, type MetricName } from "../nn/metrics.js";
 import type { Network } from "../nn/network.js";
+import { outputActivation, outputReading, type OutputReading } from "../nn/output-kind.js";
 import { createOptimizer, OPTIMIZER_KEYS, type Optimizer, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
 import { checkKeys, numberOption } from "../util/options.js";
 
 /** Options of compile(). */
 export interface CompileOptions {
   /** Default: from the output activation (softmax → categoricalCrossentropy, sigmoid → binaryCrossentropy, else meanSquaredError). */
-  loss?: LossName | string;
+  loss?: LossName | LossAlias;
   /** Default: Adam with learning rate 0.001. */
   optimizer?: OptimizerName | OptimizerConfig;
-  /** ['accuracy'] to report accuracy beside the loss. */
-  metrics?: "accuracy"[];
+  /**
+   * Reported beside the loss: 'accuracy' for class outputs (softmax, sigmoid, or logits under a cross-entropy
+   * loss); 'mae' (mean absolute error) and 'mse' (mean squared error) for value outputs. Keras's spellings
+   * ('acc', 'mean_absolute_error', ...) are read as these names.
+   */
+  metrics?: (MetricName | MetricAlias)[];
   /** L2 penalty λ: adds λ/2·Σw² over all weights (not biases) to the loss. */
   l2?: number;
 }
@@ -23,7 +27,7 @@ export interface CompileOptions {
 export interface CompileSettings {
   loss: LossName;
   optimizer: OptimizerConfig;
-  metrics: "accuracy"[];
+  metrics: MetricName[];
   l2: number;
 }
 
@@ -32,22 +36,22 @@ export interface Compiled {
   loss: Loss;
   optimizer: Optimizer;
   l2: number;
-  metrics: boolean;
+  /** In the order of MetricName, each once. */
+  metrics: Metric[];
+  /** How the outputs read as classes (predictClasses, predictLabels and accuracy agree through it). */
+  reading: OutputReading;
 }
 
 /** Checks compile() options for `net` and builds the loss and optimizer (the caller owns the optimizer's memory). */
 export function resolveCompile(net: Network, options: CompileOptions = {}): Compiled {
   checkKeys(options, ["loss", "optimizer", "metrics", "l2"], "compile");
-  const last = net.layers[net.layers.length - 1];
-  const activation = (last.toConfig().activation ?? last.type) as ActivationName | "maxout";
+  const activation = outputActivation(net);
   const loss = createLoss(options.loss ?? defaultLoss(activation), activation, net.outputs);
-  const metrics = options.metrics ?? [];
-  if (!Array.isArray(metrics) || metrics.some((m) => m !== "accuracy")) {
-    throw new ConfigError(`compile: metrics must be an array of 'accuracy', got ${JSON.stringify(metrics)}`);
-  }
+  const reading = outputReading(net, loss.name);
+  const metrics = createMetrics(options.metrics ?? [], reading, loss);
   const l2 = numberOption(options.l2 ?? 0, "compile: l2", 0);
   const optimizer = createOptimizer(net.core, options.optimizer ?? "adam", net.size);
-  return { loss, optimizer, l2, metrics: metrics.length > 0 };
+  return { loss, optimizer, l2, metrics, reading };
 }
 
 /** The settings of a compiled model, with the optimizer's current learning rate. */
@@ -58,5 +62,5 @@ export function compileSettings(c: Compiled): CompileSettings {
     const value = key === "learningRate" ? optimizer.learningRate : (optimizer.config as unknown as Record<string, unknown>)[key];
     if (value !== undefined) config[key] = value;
   }
-  return { loss: c.loss.name, optimizer: config as unknown as OptimizerConfig, metrics: c.metrics ? ["accuracy"] : [], l2: c.l2 };
+  return { loss: c.loss.name, optimizer: config as unknown as OptimizerConfig, metrics: c.metrics.map((m) => m.name), l2: c.l2 };
 }

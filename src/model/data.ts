@@ -21,7 +21,8 @@ export function hostPair(net: Network, c: Compiled, x: InputBatch, y: TargetBatc
 
 /** Copies a pair into the core, where its values are checked and the preprocessing applied. */
 export function upload(net: Network, c: Compiled, transform: RowTransform | undefined, p: HostPair): DeviceData {
-  return DeviceData.upload(net.core, p.x, p.y, c.loss.classification ? net.outputs : 0, p.names[0], p.names[1], transform);
+  const rule = { classes: c.loss.classification ? net.outputs : 0, range: c.loss.targetRange, loss: c.loss.name };
+  return DeviceData.upload(net.core, p.x, p.y, rule, p.names[0], p.names[1], transform);
 }
 
 /** fit()'s data in the core as a batch source: training rows, and validation data or `splitRows` rows split off the end. */

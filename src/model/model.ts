@@ -15,7 +15,8 @@ import { resolveCompile, type Compiled, type CompileOptions } from "./compile.js
 import { checkModelConfig, type ModelConfig } from "./config.js";
 import { fitSource, hostPair, upload } from "./data.js";
 import { encoderFor } from "./encoders.js";
-import { classesOf, predictRows } from "./predict.js";
+import { outputReading } from "../nn/output-kind.js";
+import { classesOf, labelsOf, predictRows, type LabelOptions } from "./predict.js";
 import { reclaimer, release, type Owned } from "./reclaim.js";
 import { checkState, readState, writeState, type LoadStateOptions, type ModelState, type StateOptions, type StateParts, type TrainingRecord } from "./state.js";
 import { summarize } from "./summary.js";
@@ -94,7 +95,7 @@ export class Sequential {
     const c = this.requireCompiled("fit");
     const pair = hostPair(this.network, c, x, y);
     const v = options?.validationData;
-    const plan = fitPlan(options, { rows: pair.x.rows, validationData: v !== undefined, metrics: c.metrics, learningRate: c.optimizer.learningRate });
+    const plan = fitPlan(options, { rows: pair.x.rows, validationData: v !== undefined, metrics: c.metrics.some((m) => m.name === "accuracy"), learningRate: c.optimizer.learningRate });
     const source = fitSource(this.network, c, this.owned.prep?.transform, pair, v, plan.splitRows);
     this.busy = true;
     try {
@@ -123,15 +124,26 @@ export class Sequential {
   predict(x: Matrix | ByteMatrix): Matrix;
   predict(x: number[][]): number[][];
   predict(x: number[]): number[];
+  predict(x: InputBatch): Float32Array | Matrix | number[][];
   predict(x: InputBatch | number[]): Float32Array | Matrix | number[][] | number[] {
     this.ensureIdle("predict", true);
     return predictRows(this.network, x, this.owned.prep?.transform);
   }
 
-  /** The index of the largest output for each row (the predicted class). */
+  /**
+   * The predicted class of each row: the largest output (softmax, or logits under categoricalCrossentropy), or
+   * 1 where one sigmoid output is ≥ 0.5 — the reading accuracy uses. Several sigmoid outputs (multi-label) are a
+   * ConfigError pointing to predictLabels(); so are value outputs (regression), which have no classes.
+   */
   predictClasses(x: InputBatch): Int32Array {
     this.ensureIdle("predictClasses", true);
-    return classesOf(this.network, toRows(x, this.inputs, "x"), this.owned.prep?.transform);
+    return classesOf(this.network, toRows(x, this.inputs, "x"), this.owned.prep?.transform, outputReading(this.network, this.compiled?.loss.name));
+  }
+
+  /** Multi-label predictions: rows × outputs bytes, 1 where a sigmoid output's probability is ≥ `threshold` (default 0.5), else 0. */
+  predictLabels(x: InputBatch, options?: LabelOptions): ByteMatrix {
+    this.ensureIdle("predictLabels", true);
+    return labelsOf(this.network, toRows(x, this.inputs, "x"), this.owned.prep?.transform, outputReading(this.network, this.compiled?.loss.name), options);
   }
 
   /** Loss and gradient of the loss w.r.t. every parameter on (x, y), dropout off; weights unchanged. */

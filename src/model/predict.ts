@@ -1,7 +1,9 @@
 // Inference over any number of rows in chunks of CHUNK, so its memory stays bounded.
-import { InputError } from "../errors.js";
+import { ConfigError, InputError } from "../errors.js";
 import { toRows, type ByteMatrix, type InputBatch, type Matrix } from "../nn/input.js";
 import type { Network } from "../nn/network.js";
+import { outputThreshold, type OutputReading } from "../nn/output-kind.js";
+import { checkKeys, describe } from "../util/options.js";
 import { checkFinite, DeviceData, type RowTransform } from "../train/device-data.js";
 import { CHUNK } from "./trainer.js";
 
@@ -27,7 +29,7 @@ export function runChunks(net: Network, m: Matrix | ByteMatrix, transform: RowTr
   net.reserve(Math.min(m.rows, CHUNK));
   if (m.data instanceof Uint8Array) {
     // Bytes are a quarter of the floats: upload them whole, convert a chunk at a time.
-    const data = DeviceData.upload(core, m, undefined, 0, "x", "y", transform);
+    const data = DeviceData.upload(core, m, undefined, { classes: 0 }, "x", "y", transform);
     try {
       for (let r = 0; r < m.rows; r += CHUNK) {
         const rows = Math.min(CHUNK, m.rows - r);
@@ -52,18 +54,55 @@ export function runChunks(net: Network, m: Matrix | ByteMatrix, transform: RowTr
   }
 }
 
-/** The argmax of each row's outputs, taken in the core chunk by chunk. */
-export function classesOf(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined): Int32Array {
+/** Options of predictLabels(). */
+export interface LabelOptions {
+  /** Probability at or above which a label is on (1), in (0, 1); default 0.5. */
+  threshold?: number;
+}
+
+/** predictClasses(): the class of each row as `reading` reads the outputs, found in the core chunk by chunk. */
+export function classesOf(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined, reading: OutputReading): Int32Array {
+  if (reading.kind === "categorical") {
+    return readOutputs(net, m, transform, new Int32Array(m.rows), 1, (y, q, rows) => net.core.kernels.argmax_rows(y, q, rows, net.outputs));
+  }
+  if (reading.kind === "binary") return Int32Array.from(labelsOf(net, m, transform, reading, {}).data);
+  if (reading.kind === "multilabel") {
+    throw new ConfigError(`predictClasses: the model's ${net.outputs} '${reading.activation}' outputs are independent yes/no labels (multi-label), ` +
+      "not one class per row; use predictLabels(x, { threshold }) for a 0/1 matrix with one column per output");
+  }
+  throw new ConfigError(`predictClasses: a '${reading.activation}' output ${reading.loss ? `with loss '${reading.loss}' ` : ""}predicts values, not classes; ` +
+    "use predict() (a 'linear' output compiled with a cross-entropy loss is read as logits and has classes)");
+}
+
+/** predictLabels(): 1 where an output's probability is at least the threshold, else 0, rows × outputs. */
+export function labelsOf(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined, reading: OutputReading,
+  options: LabelOptions | undefined): ByteMatrix {
+  checkKeys(options ?? {}, ["threshold"], "predictLabels");
+  const threshold = options?.threshold ?? 0.5;
+  if (typeof threshold !== "number" || !(threshold > 0 && threshold < 1)) {
+    throw new ConfigError(`predictLabels: threshold must be a probability in (0, 1), got ${describe(threshold)}`);
+  }
+  if (reading.kind !== "binary" && reading.kind !== "multilabel") {
+    throw new ConfigError(`predictLabels: reads independent sigmoid outputs (or logits under 'binaryCrossentropy'), but this model's ` +
+      `'${reading.activation}' output ${reading.kind === "categorical" ? "names one class per row; use predictClasses()" : "predicts values; use predict()"}`);
+  }
+  const cols = net.outputs;
+  const at = outputThreshold(reading, threshold);
+  const data = readOutputs(net, m, transform, new Uint8Array(m.rows * cols), cols, (y, q, rows) => net.core.kernels.threshold_u8(y, q, rows * cols, at));
+  return { data, rows: m.rows, cols };
+}
+
+/** Runs `net` on `m`; `read` turns each chunk's outputs, where the network left them, into `width` values a row at `q`, copied to `out`. */
+function readOutputs<T extends Int32Array | Uint8Array>(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined, out: T,
+  width: number, read: (y: number, q: number, rows: number) => void): T {
   const core = net.core;
-  const classes = new Int32Array(m.rows);
-  // The argmax reads each chunk's outputs where the network left them: they never leave the core.
-  const q = core.allocator.alloc(Math.min(m.rows, CHUNK) * 4);
+  const q = core.allocator.alloc(Math.min(m.rows, CHUNK) * width * out.BYTES_PER_ELEMENT);
   try {
     runChunks(net, m, transform, (y, rows, first) => {
-      core.kernels.argmax_rows(y, q, rows, net.outputs);
-      classes.set(core.i32(q, rows), first);
+      read(y, q, rows);
+      out.set(out instanceof Int32Array ? core.i32(q, rows * width) : core.u8(q, rows * width), first * width);
     });
-    return classes;
+    return out;
   } finally {
     core.free(q);
   }

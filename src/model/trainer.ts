@@ -44,7 +44,8 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     }
   };
   const penalty = (): number => c.l2 ? 0.5 * c.l2 * core.kernels.sum_squares(net.params, net.decaySize) : 0;
-  const accuracy = (out: number, targets: DeviceTargets, rows: number) => c.metrics ? loss.accuracy(core, out, targets, rows, outputs) : NaN;
+  const accuracyMetric = c.metrics.find((m) => m.name === "accuracy");
+  const accuracy = (out: number, targets: DeviceTargets, rows: number) => accuracyMetric ? accuracyMetric.compute(core, out, targets, rows, outputs) : NaN;
   const lossAndGradient = (x: number, targets: DeviceTargets, rows: number, training: boolean): Score => {
     const out = net.forward(rows, training, loss.fused, x);
     const value = loss.compute(core, out, targets, owned.lossBuffers.grad, rows, outputs);
@@ -60,7 +61,7 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
       const value = lossAndGradient(data.rowsX(0, data.rows, net.inputBuffer), data.targets, data.rows, false);
       return { loss: value.loss, gradients: readTensors(net, net.grads) };
     },
-    metrics: c.metrics,
+    metrics: accuracyMetric !== undefined,
     get stop() { return hooks.stop; },
     get learningRate() { return optimizer.learningRate; },
     set learningRate(value: number) { optimizer.learningRate = value; },
@@ -87,7 +88,7 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
         acc += accuracy(out, targets, rows) * rows;
       }
       const result: Evaluation = { loss: sum / count + penalty() };
-      if (c.metrics) result.accuracy = acc / count;
+      if (accuracyMetric) result.accuracy = acc / count;
       return result;
     },
   };

@@ -1,7 +1,7 @@
 // Turns what users pass (typed arrays, arrays of rows, matrices) into row-major
 // Float32Array / Int32Array with their shapes, rejecting anything ambiguous with
-// an error that names the argument. Finiteness and label ranges are checked by
-// the core once the data sits in linear memory (see dataset.ts).
+// an error that names the argument. Finiteness and label and target ranges are
+// checked by the core once the data sits in linear memory (see train/device-data.ts).
 import { InputError } from "../errors.js";
 import { describe } from "../util/options.js";
 
@@ -104,8 +104,10 @@ export function toTargets(y: unknown, rows: number, outputs: number, classes: nu
     return indexTargets(y as ArrayLike<unknown>, rows, classes, name);
   }
   if (isIntegerArray(y)) {
-    throw new InputError(`${name} is a ${y.constructor.name}; this loss expects float targets ` +
-      `(a Float32Array of ${rows} × ${outputs} values or an array of rows)`);
+    // Integer values (0/1 labels for a sigmoid output, say) read as floats, as Keras reads them.
+    if (y.length === rows * outputs) return { kind: "dense", data: Float32Array.from(y), rows, cols: outputs };
+    throw new InputError(`${name} is a ${y.constructor.name} of ${y.length} values; this loss expects ${rows} rows × ${outputs} outputs = ` +
+      `${rows * outputs} target values (a typed array or an array of rows)`);
   }
   if (Array.isArray(y) && y.length > 0 && !Array.isArray(y[0]) && outputs === 1) {
     const m = rowsToMatrix(y.map((v) => [v]), 1, name);

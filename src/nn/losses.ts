@@ -7,7 +7,11 @@ import { ConfigError } from "../errors.js";
 /** Loss names accepted by compile(). */
 export type LossName = "categoricalCrossentropy" | "binaryCrossentropy" | "meanSquaredError";
 
-const ALIASES: Record<string, LossName> = {
+/** Other spellings compile() accepts for a loss (Keras's among them), read as the canonical name. */
+export type LossAlias = "crossEntropy" | "sparseCategoricalCrossentropy" | "categorical_crossentropy" | "sparse_categorical_crossentropy" |
+  "binary_crossentropy" | "mse" | "mean_squared_error";
+
+const ALIASES: Record<LossAlias, LossName> = {
   crossEntropy: "categoricalCrossentropy", sparseCategoricalCrossentropy: "categoricalCrossentropy",
   categorical_crossentropy: "categoricalCrossentropy", sparse_categorical_crossentropy: "categoricalCrossentropy",
   binary_crossentropy: "binaryCrossentropy", mse: "meanSquaredError", mean_squared_error: "meanSquaredError",
@@ -19,6 +23,14 @@ export interface DeviceTargets {
   ptr: number;
 }
 
+/** Bounds on target values, inclusive. */
+export interface TargetRange {
+  readonly min: number;
+  readonly max: number;
+  /** What targets in range are, for the error that refuses the others. */
+  readonly meaning: string;
+}
+
 /** A loss: which output activation it absorbs, and how to compute it. */
 export interface Loss {
   readonly name: LossName;
@@ -28,13 +40,13 @@ export interface Loss {
   readonly fused: boolean;
   /** Mean loss over `rows` rows of `out`; writes d(loss)/d(out) to `grad` unless it is 0. */
   compute(core: Core, out: number, targets: DeviceTargets, grad: number, rows: number, cols: number): number;
-  /** Fraction of correct predictions in the batch, reading the same `out` that compute() reads. */
-  accuracy(core: Core, out: number, targets: DeviceTargets, rows: number, cols: number): number;
+  /** The interval every target value must lie in, when the loss is defined only there, and what such targets are. */
+  readonly targetRange?: TargetRange;
 }
 
 /** Resolves a loss name for a network whose last layer has `activation`, or throws a ConfigError. */
 export function createLoss(name: unknown, activation: ActivationName | "maxout", outputs: number): Loss {
-  const resolved = typeof name === "string" ? (ALIASES[name] ?? name) : name;
+  const resolved = typeof name === "string" ? (ALIASES[name as LossAlias] ?? name) : name;
   if (resolved === "categoricalCrossentropy") {
     if (outputs < 2) throw new ConfigError(`loss 'categoricalCrossentropy' needs at least 2 outputs, the network has ${outputs}; use 'binaryCrossentropy' with a sigmoid output`);
     if (activation !== "softmax" && activation !== "linear") {
@@ -65,23 +77,16 @@ const crossEntropy: Loss = {
   compute: (core, z, t, grad, rows, cols) => t.kind === "index"
     ? core.kernels.softmax_cross_entropy_index(z, t.ptr, grad, rows, cols)
     : core.kernels.softmax_cross_entropy_onehot(z, t.ptr, grad, rows, cols),
-  accuracy: (core, z, t, rows, cols) => (t.kind === "index"
-    ? core.kernels.count_correct_index(z, t.ptr, rows, cols)
-    : core.kernels.count_correct_onehot(z, t.ptr, rows, cols)) / rows,
 };
 
 const binaryCrossEntropy: Loss = {
   name: "binaryCrossentropy", classification: false, fused: true,
   compute: (core, z, t, grad, rows, cols) => core.kernels.sigmoid_binary_cross_entropy(z, t.ptr, grad, rows, cols),
-  // Logit 0 is probability 0.5.
-  accuracy: (core, z, t, rows, cols) => core.kernels.count_correct_binary(z, t.ptr, rows * cols, 0) / (rows * cols),
+  // −t·log p − (1−t)·log(1−p) is bounded below only for t in [0, 1]; past it, training drives the loss to −∞.
+  targetRange: { min: 0, max: 1, meaning: "0/1 labels or probabilities; class indices 0..k−1 need a softmax output of k units" },
 };
 
 const meanSquaredError: Loss = {
   name: "meanSquaredError", classification: false, fused: false,
   compute: (core, y, t, grad, rows, cols) => core.kernels.mean_squared_error(y, t.ptr, grad, rows, cols),
-  // One output: a 0/1 target read at 0.5; several: the largest output names the class (one-hot targets).
-  accuracy: (core, y, t, rows, cols) => (cols === 1
-    ? core.kernels.count_correct_binary(y, t.ptr, rows, 0.5)
-    : core.kernels.count_correct_onehot(y, t.ptr, rows, cols)) / rows,
 };

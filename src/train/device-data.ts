@@ -5,7 +5,14 @@
 import type { Core } from "../runtime/core.js";
 import { InputError } from "../errors.js";
 import type { ByteMatrix, Matrix, Targets } from "../nn/input.js";
-import type { DeviceTargets } from "../nn/losses.js";
+import type { DeviceTargets, TargetRange } from "../nn/losses.js";
+
+/** What targets may hold: class indices below `classes` (when > 0), and values within `range`, named after `loss`. */
+export interface TargetRule {
+  classes: number;
+  range?: TargetRange;
+  loss?: string;
+}
 
 /** How stored rows become network inputs: x[r, c]·scale[c] + offset[c], the model's preprocessing. */
 export interface RowTransform {
@@ -30,9 +37,10 @@ export class DeviceData {
     this.targetCols = targetCols;
   }
 
-  /** Copies x (and targets, if any) into the core and validates them; frees everything on failure. */
-  static upload(core: Core, x: Matrix | ByteMatrix, t: Targets | undefined, classes: number, name = "x", targetName = "y",
+  /** Copies x (and targets, if any) into the core and validates them against `rule`; frees everything on failure. */
+  static upload(core: Core, x: Matrix | ByteMatrix, t: Targets | undefined, rule: TargetRule, name = "x", targetName = "y",
     transform?: RowTransform): DeviceData {
+    const { classes } = rule;
     const bytes = x.data instanceof Uint8Array;
     const xp = bytes ? core.allocator.alloc(x.data.length) : core.allocF32(x.rows * x.cols);
     let tp = 0;
@@ -58,6 +66,7 @@ export class DeviceData {
         tp = core.allocF32(t.data.length);
         core.f32(tp, t.data.length).set(t.data);
         checkFinite(core, tp, t.data.length, t.cols, targetName);
+        if (rule.range) checkRange(core, tp, t.data.length, t.cols, targetName, rule.range, rule.loss);
         targets = { kind: "dense", ptr: tp };
         targetCols = t.cols;
       }
@@ -121,4 +130,13 @@ export function checkFinite(core: Core, ptr: number, n: number, cols: number, na
   const i = view.findIndex((v) => !Number.isFinite(v));
   const [r, c] = [Math.floor(i / cols), i % cols];
   throw new InputError(`${name} contains ${view[i]} at row ${r}, column ${c}: inputs and targets must be finite numbers`);
+}
+
+/** Throws an InputError naming the first value outside `range` (finite values only: checkFinite runs first), found by the core. */
+function checkRange(core: Core, ptr: number, n: number, cols: number, name: string, range: TargetRange, loss = "this loss"): void {
+  const i = core.kernels.first_outside_range(ptr, n, range.min, range.max);
+  if (i < 0) return;
+  const [r, c] = [Math.floor(i / cols), i % cols];
+  throw new InputError(`${name} contains ${core.f32(ptr + i * 4, 1)[0]} at row ${r}, column ${c}: loss '${loss}' needs targets in ` +
+    `[${range.min}, ${range.max}] (${range.meaning})`);
 }
