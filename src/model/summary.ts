@@ -1,15 +1,37 @@
-// model.summary(): the layers as a text table.
-import type { Network } from "../nn/network.js";
+// model.summary(): the layers as a table in Keras's layout (layer and type,
+// output shape with None for the batch, parameter count, then the totals).
+import { ConfigError } from "../errors.js";
+import { formatCount as count } from "../util/format.js";
+import { checkKeys, describe } from "../util/options.js";
+import type { LayerInfo } from "./layers-info.js";
 
-/** One line per layer with its output width and parameter count, then the total. */
-export function summarize(net: Network): string {
-  const lines = [`input: ${net.inputs}`];
-  net.layers.forEach((l, i) => {
-    const params = net.info.filter((p) => p.name.startsWith(`layers.${i}.`)).reduce((a, p) => a + p.length, 0);
-    const c = l.toConfig();
-    const extra = c.activation ? ` ${c.activation}` : c.pieces ? ` ×${c.pieces} pieces` : c.rate !== undefined ? ` rate ${c.rate}` : "";
-    lines.push(`layers.${i}: ${l.type}${extra} → ${l.outputSize} (${params} parameters)`);
-  });
-  lines.push(`total: ${net.parameterCount} parameters`);
+/** Options of summary(). */
+export interface SummaryOptions {
+  /** Called with each line of the table; default console.log. */
+  printFn?: (line: string) => void;
+}
+
+const WIDTHS = [34, 16, 12];
+
+/** The table's text for `layers` of a model with `inputs` inputs; each line also goes to the printFn option. */
+export function summarize(inputs: number, layers: readonly LayerInfo[], options: SummaryOptions = {}): string {
+  checkKeys(options, ["printFn"], "summary");
+  const print = options.printFn ?? console.log;
+  if (typeof print !== "function") throw new ConfigError(`summary: printFn must be a function, got ${describe(print)}`);
+  const row = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(WIDTHS[i]) : c.padEnd(WIDTHS[i]))).join(" ").trimEnd();
+  const rule = (ch: string) => ch.repeat(WIDTHS.reduce((a, w) => a + w + 1, -1));
+  const total = layers.reduce((a, l) => a + l.parameterCount, 0);
+  const lines = [
+    `Model: "sequential" (${inputs} inputs)`, rule("_"), row(["Layer (type)", "Output Shape", "Param #"]), rule("="),
+    ...layers.map((l) => row([`${l.name} (${kindOf(l)})`, `(None, ${l.units})`, count(l.parameterCount)])), rule("="),
+    `Total params: ${count(total)}`, `Trainable params: ${count(total)}`, "Non-trainable params: 0", rule("_"),
+  ];
+  for (const line of lines) print(line);
   return lines.join("\n");
+}
+
+/** The type column: the layer's kind with its activation, maxout pieces or dropout rate. */
+function kindOf(l: LayerInfo): string {
+  const extra = l.activation ?? (l.pieces !== undefined ? `×${l.pieces}` : l.rate !== undefined ? `rate ${l.rate}` : undefined);
+  return extra ? `${l.kind}, ${extra}` : l.kind;
 }

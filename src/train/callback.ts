@@ -1,7 +1,18 @@
 // Training features as components with hooks, after tfjs-layers' Callback and
 // CallbackList: the loop calls the hooks in order and knows nothing of what
-// they do. The user's `callbacks` object is one component among them.
-import type { BatchLogs, EpochLogs, History } from "./training.js";
+// they do. The user's callbacks (one object, or an array as tfjs takes them)
+// are one component among them.
+import { ConfigError } from "../errors.js";
+import { checkKeys, describe } from "../util/options.js";
+import type { BatchLogs, Callbacks, EpochLogs, History } from "./training.js";
+
+/** The hooks a user's callbacks object may have. */
+const USER_HOOKS = ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"] as const;
+/** tfjs hooks fit() does not call, with what to use instead. */
+const NOT_CALLED: Record<string, string> = {
+  onBatchBegin: "use onBatchEnd (it gets the batch's loss) or onEpochBegin",
+  onYield: "fit() yields to the event loop by itself; use onBatchEnd",
+};
 
 /** Hooks a training component may have; all optional. */
 export interface Callback {
@@ -18,6 +29,25 @@ export interface Callback {
   onFinally?(): void;
   /** After fit() has finished normally, with the history it resolves to. */
   onTrainEnd?(history: History): void;
+}
+
+/** fit()'s callbacks option checked (known hooks only, each a function) as one component; undefined when there are none. */
+export function userCallbacks(value: unknown): Callback | undefined {
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((c, i) => checkHooks(c, Array.isArray(value) ? `fit: callbacks[${i}]` : "fit: callbacks"));
+  return new CallbackList(list as Callbacks[]);
+}
+
+/** Throws a ConfigError for an unknown hook name (with a suggestion) or a hook that is not a function. */
+function checkHooks(c: unknown, where: string): void {
+  const unsupported = typeof c === "object" && c !== null ? Object.keys(c).find((k) => k in NOT_CALLED) : undefined;
+  if (unsupported) throw new ConfigError(`${where}: fit() does not call '${unsupported}'; ${NOT_CALLED[unsupported]}`);
+  checkKeys(c as object, USER_HOOKS, where);
+  for (const key of USER_HOOKS) {
+    const hook = (c as Record<string, unknown>)[key];
+    if (hook !== undefined && typeof hook !== "function") throw new ConfigError(`${where}.${key} must be a function, got ${describe(hook)}`);
+  }
 }
 
 /** A list of callbacks called in order (onFinally in reverse, as destructors are). */

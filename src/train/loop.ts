@@ -42,7 +42,7 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
   const pace = pacer();
   try {
     callbacks.onTrainBegin();
-    for (let epoch = 0; epoch < plan.epochs; epoch++) {
+    for (let epoch = plan.initialEpoch; epoch < plan.epochs; epoch++) {
       if (plan.signal?.aborted) throw abortError(plan.signal, `before epoch ${epoch}`, history);
       callbacks.onEpochBegin(epoch);
       const run = await runEpoch(ctx, callbacks, guard, epoch, pace);

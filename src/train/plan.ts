@@ -8,7 +8,8 @@ import { clippingOptions, type Clipping } from "./clipping.js";
 import { divergencePolicy, type DivergencePolicy } from "./divergence.js";
 import { earlyStoppingSettings, type EarlyStoppingSettings } from "./early-stopping.js";
 import { scheduleOption, type Schedule } from "./learning-rate.js";
-import type { Callbacks, FitOptions } from "./training.js";
+import { userCallbacks, type Callback } from "./callback.js";
+import type { FitOptions } from "./training.js";
 
 /** Everything one fit() will do, checked. */
 export interface FitPlan {
@@ -22,7 +23,9 @@ export interface FitPlan {
   readonly earlyStopping?: EarlyStoppingSettings;
   readonly checkpoint?: CheckpointSettings;
   readonly schedule?: Schedule;
-  readonly callbacks?: Callbacks;
+  readonly callbacks?: Callback;
+  /** First epoch to run (resuming); epochs run initialEpoch … epochs − 1. */
+  readonly initialEpoch: number;
   readonly verbose: boolean;
   readonly signal?: AbortSignal;
   readonly clip?: Clipping;
@@ -42,8 +45,7 @@ export interface PlanInputs {
 }
 
 const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose", "checkpoint",
-  "learningRateSchedule", "signal", "clipNorm", "clipValue", "onDivergence"];
-const CALLBACK_KEYS = ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"] as const;
+  "learningRateSchedule", "signal", "clipNorm", "clipValue", "onDivergence", "initialEpoch"];
 
 /** Checks every option of fit() (and the shape of validationData); throws the first problem. */
 export function fitPlan(options: FitOptions | undefined, inputs: PlanInputs): FitPlan {
@@ -65,7 +67,8 @@ export function fitPlan(options: FitOptions | undefined, inputs: PlanInputs): Fi
   return Object.freeze({
     epochs, batchSize, shuffle, splitRows, metrics: inputs.metrics,
     earlyStopping: earlyStoppingSettings(o.earlyStopping, computed),
-    callbacks: callbacksOption(o.callbacks),
+    callbacks: userCallbacks(o.callbacks),
+    initialEpoch: initialEpochOption(o.initialEpoch, epochs),
     verbose: booleanOption(o.verbose ?? false, "fit: verbose"),
     checkpoint: checkpointSettings(o.checkpoint, computed),
     schedule: scheduleOption(o.learningRateSchedule, epochs, inputs.learningRate),
@@ -75,15 +78,11 @@ export function fitPlan(options: FitOptions | undefined, inputs: PlanInputs): Fi
   });
 }
 
-/** The user's callbacks: known hooks only, each a function. */
-function callbacksOption(callbacks: unknown): Callbacks | undefined {
-  if (callbacks === undefined) return undefined;
-  checkKeys(callbacks as object, CALLBACK_KEYS, "fit: callbacks");
-  for (const key of CALLBACK_KEYS) {
-    const hook = (callbacks as Record<string, unknown>)[key];
-    if (hook !== undefined && typeof hook !== "function") throw new ConfigError(`fit: callbacks.${key} must be a function, got ${describe(hook)}`);
-  }
-  return callbacks as Callbacks;
+/** fit()'s initialEpoch: an integer ≥ 0 below `epochs`, so that at least one epoch runs. */
+function initialEpochOption(value: unknown, epochs: number): number {
+  const initial = integerOption(value ?? 0, "fit: initialEpoch", 0);
+  if (initial >= epochs) throw new ConfigError(`fit: initialEpoch ${initial} leaves no epoch to run: epochs (${epochs}) counts from 0, so it must be more than initialEpoch`);
+  return initial;
 }
 
 /** fit()'s signal option: an AbortSignal, or undefined. */

@@ -80,8 +80,10 @@ export interface FitOptions {
   validationData?: [unknown, unknown];
   /** Early stopping; `true` uses the defaults. */
   earlyStopping?: EarlyStoppingOptions | boolean;
-  /** Functions called at the start and end of training, of each epoch and after each batch. */
-  callbacks?: Callbacks;
+  /** Functions called at the start and end of training, of each epoch and after each batch: one object of hooks, or an array of them (as tfjs takes), called in order. */
+  callbacks?: Callbacks | Callbacks[];
+  /** Epoch to start from when resuming, as Keras counts: trains epochs initialEpoch … epochs − 1, and callbacks, history and schedules see those numbers; default 0. */
+  initialEpoch?: number;
   /** Print one line per epoch with console.log; default false. */
   verbose?: boolean;
   /** Save the best and/or last model to files (or a callback) after each epoch. */
