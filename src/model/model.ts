@@ -19,7 +19,8 @@ import { outputReading } from "../nn/output-kind.js";
 import { classesOf, labelsOf, predictRows, type LabelOptions } from "./predict.js";
 import { reclaimer, release, type Owned } from "./reclaim.js";
 import { checkState, readState, writeState, type LoadStateOptions, type ModelState, type StateOptions, type StateParts, type TrainingRecord } from "./state.js";
-import { summarize } from "./summary.js";
+import { layersInfo, type LayerInfo } from "./layers-info.js";
+import { summarize, type SummaryOptions } from "./summary.js";
 import { bindTrainer } from "./trainer.js";
 import { freeTransform, makeTransform } from "./transform.js";
 import { checkTensors, layerOf, layerTensors, readTensors, writeTensors, type LayerWeights, type NamedTensor, type Tensor } from "./weights.js";
@@ -57,6 +58,8 @@ export class Sequential {
   get outputs(): number { return this.network.outputs; }
   /** Number of trainable parameters. */
   get parameterCount(): number { return this.network.parameterCount; }
+  /** The layers, first to last: name, kind, units, activation, parameter count (and maxout pieces, dropout rate); read-only. */
+  get layers(): readonly LayerInfo[] { return layersInfo(this.network); }
   /** Whether dispose() has been called. */
   get disposed(): boolean { return this.owned.net === undefined; }
   /** The optimizer's current learning rate (schedules change it during fit), or undefined before compile(). */
@@ -215,9 +218,9 @@ export class Sequential {
     this.training = checked.training;
   }
 
-  /** A text table of the layers, their output widths and parameter counts. */
-  summary(): string {
-    return summarize(this.network);
+  /** Prints (through printFn, default console.log) and returns a Keras-style table: each layer and its type, output shape, parameter count, and the totals. */
+  summary(options?: SummaryOptions): string {
+    return summarize(this.inputs, this.layers, options);
   }
 
   /** Frees the model's memory in the core; any later call throws a StateError. */
