@@ -20,6 +20,13 @@
     <u64>ptr + (<u64>(rows - 1) * <u64>ld + <u64>cols) * 4 <= (<u64>memory.size() << 16);
 }
 
+/** Row k of rows `bytes` long from `base` lies inside memory (computed in 64 bits, so a huge k cannot wrap). */
+// @ts-ignore: decorator
+@inline export function row_inside(base: usize, k: usize, bytes: usize): bool {
+  if (ASC_NO_ASSERT) return true;
+  return <u64>base + (<u64>k + 1) * <u64>bytes <= (<u64>memory.size() << 16);
+}
+
 /** `bytes` bytes of scratch at `ptr`, 16-byte aligned, lie inside memory. */
 // @ts-ignore: decorator
 @inline export function scratch(ptr: usize, bytes: i32): bool {

@@ -1,7 +1,7 @@
 // Conversions of stored input rows into the float32 rows the first layer reads:
 // bytes (images kept one byte a pixel) widened and scaled per batch, and a
 // per-column affine map (x·scale + offset) for fitted preprocessing.
-import { span } from "./checks";
+import { row_inside, span } from "./checks";
 
 /** Sixteen bytes at p, widened to four f32x4 vectors and mapped to v·scale + offset, stored at q. */
 // @ts-ignore: decorator
@@ -23,7 +23,9 @@ export function gather_rows_u8_scaled(src: usize, index: usize, dst: usize, rows
   const s = f32x4.splat(scale);
   const o = f32x4.splat(offset);
   for (let r = 0; r < rows; r++) {
-    const p = src + <usize>load<u32>(index + (<usize>r << 2)) * <usize>cols;
+    const k = <usize>load<u32>(index + (<usize>r << 2));
+    assert(row_inside(src, k, <usize>cols), "gather_rows_u8_scaled: a row index points outside memory");
+    const p = src + k * <usize>cols;
     const q = dst + ((<usize>r * <usize>cols) << 2);
     let c = 0;
     for (; c + 16 <= cols; c += 16) convert16(p + <usize>c, q + (<usize>c << 2), s, o);

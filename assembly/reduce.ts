@@ -1,6 +1,6 @@
 // Reductions and vector updates the layers and the training loop share: bias
 // gradients, norms, clipping, finiteness and label checks, and batch gathering.
-import { span } from "./checks";
+import { row_inside, span } from "./checks";
 
 /** out (+)= Σ over rows of x (rows×cols), per column; accumulate 0 overwrites out. */
 export function column_sums(x: usize, out: usize, rows: i32, cols: i32, accumulate: i32): void {
@@ -159,6 +159,7 @@ export function gather_rows(src: usize, index: usize, dst: usize, rows: i32, col
   const bytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const k = <usize>load<u32>(index + (<usize>r << 2));
+    assert(row_inside(src, k, bytes), "gather_rows: a row index points outside memory");
     memory.copy(dst + <usize>r * bytes, src + k * bytes, bytes);
   }
 }
@@ -170,6 +171,8 @@ export function gather_i32(src: usize, index: usize, dst: usize, n: i32): void {
   assert(span(dst, n, 4), "gather_i32: dst outside memory or misaligned");
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    store<i32>(dst + o, load<i32>(src + (<usize>load<u32>(index + o) << 2)));
+    const k = <usize>load<u32>(index + o);
+    assert(row_inside(src, k, 4), "gather_i32: an index points outside memory");
+    store<i32>(dst + o, load<i32>(src + (k << 2)));
   }
 }

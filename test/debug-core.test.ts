@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { ConfigError, CoreError } from "../src/errors.js";
-import { createCore, type Core } from "../src/runtime/core.js";
+import { createCore, init, type Core } from "../src/runtime/core.js";
 import { getF32, putF32, randomF32 } from "./helpers.js";
 
 const RELEASES = ["wasmlp.wasm", "wasmlp-relaxed.wasm", "wasmlp-shared.wasm", "wasmlp-relaxed-shared.wasm"];
@@ -162,6 +162,24 @@ describe("the checked build", () => {
     core.f32(x, 4).set([1, 2, 3, 4]);
     k.scale(x, 4, 2);
     expect(Array.from(core.f32(x, 4))).toEqual([2, 4, 6, 8]);
+  });
+
+  it("a gather whose index points outside memory is refused", async () => {
+    const core = await createCore({ debug: true });
+    const src = core.allocF32(8);
+    const index = core.allocator.alloc(4);
+    const dst = core.allocF32(8);
+    core.i32(index, 1)[0] = 2 ** 28;
+    expect(() => core.kernels.gather_rows(src, index, dst, 1, 8)).toThrow(/gather_rows: a row index points outside memory \(assembly\/reduce.ts/);
+    core.i32(index, 1)[0] = 0;
+    expect(() => core.kernels.gather_rows(src, index, dst, 1, 8)).not.toThrow();
+  });
+
+  it("init() refuses to switch between the checked and the release build once loaded", async () => {
+    const loaded = await init();
+    await expect(init({ debug: !loaded.checked })).rejects.toThrow(CoreError);
+    await expect(init({ debug: !loaded.checked })).rejects.toThrow(/already loaded/);
+    expect(await init({ debug: loaded.checked })).toBe(loaded);
   });
 
   it("debug must be a boolean and cannot be combined with relaxed SIMD", async () => {
