@@ -132,7 +132,7 @@ describe("training", () => {
     const seen: string[] = [];
     let batches = 0;
     const h = await m.fit(data.x, data.labels!, {
-      epochs: 3, batchSize: 25, validationSplit: 0.25,
+      epochs: 3, batchSize: 25, validationSplit: { fraction: 0.25, from: "end" },
       callbacks: {
         onTrainBegin: () => seen.push("begin"),
         onEpochBegin: (e) => seen.push(`epoch ${e}`),
@@ -166,7 +166,7 @@ describe("training", () => {
     const m = await mlp([2, 32, 3], { seed: 8 });
     m.compile({ optimizer: { type: "sgd", learningRate: 3 } });
     const h = await m.fit(data.x, data.labels!, {
-      epochs: 300, batchSize: 10, validationSplit: 0.25, earlyStopping: { patience: 2 },
+      epochs: 300, batchSize: 10, validationSplit: { fraction: 0.25, from: "end" }, earlyStopping: { patience: 2 },
     });
     expect(h.stoppedEarly).toBe(true);
     expect(h.epochs).toBeLessThan(300);

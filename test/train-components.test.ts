@@ -57,9 +57,36 @@ describe("fitPlan", () => {
     expect(plan.earlyStopping).toBeUndefined();
   });
 
-  it("splits validation rows off the end unless there is separate validation data", () => {
-    expect(fitPlan({ validationSplit: 0.3 }, inputs).splitRows).toBe(3);
+  it("holds out a fraction of the rows, at random unless asked for the end, unless there is separate validation data", () => {
+    expect(fitPlan({ validationSplit: 0.3 }, inputs)).toMatchObject({ splitRows: 3, splitFrom: "random" });
+    expect(fitPlan({ validationSplit: { fraction: 0.3, from: "end" } }, inputs)).toMatchObject({ splitRows: 3, splitFrom: "end" });
     expect(fitPlan({ validationSplit: 0.3 }, { ...inputs, validationData: true }).splitRows).toBe(0);
+    expect(() => fitPlan({ validationSplit: { fraction: 0.3, from: "start" as never } }, inputs)).toThrow(/validationSplit\.from must be one of 'random', 'end', got 'start'/);
+    expect(() => fitPlan({ validationSplit: { from: "end" } as never }, inputs)).toThrow(/validationSplit needs a fraction/);
+    expect(() => fitPlan({ validationSplit: { fraction: 0.2, form: "end" } as never }, inputs)).toThrow(/unknown option 'form' \(did you mean 'from'\?\)/);
+    expect(() => fitPlan({ validationSplit: "0.2" as never }, inputs)).toThrow(/validationSplit must be a fraction in \[0, 1\) or \{ fraction, from/);
+  });
+
+  it("epochs: 'auto' holds out 20% when it can, stops early with best weights, and has a ceiling and a time budget", () => {
+    const many = { ...inputs, rows: 1000 };
+    const plan = fitPlan({ epochs: "auto" }, many);
+    expect(plan).toMatchObject({ splitRows: 200, splitFrom: "random", seconds: 300 });
+    expect(plan.earlyStopping).toMatchObject({ monitor: "valLoss", restoreBestWeights: true, minDelta: 1e-4 });
+    // 800 training rows are 25 batches of 32: patience 200 / 25 = 8 batches' worth → at least 10; ceiling 20 000 / 25 = 800.
+    expect([plan.epochs, plan.earlyStopping!.patience]).toEqual([800, 10]);
+    // Too few rows to hold out 20 of them: the training loss is watched, with more patience for fewer batches.
+    const few = fitPlan({ epochs: "auto" }, { ...inputs, rows: 60 });
+    expect([few.splitRows, few.earlyStopping!.monitor, few.earlyStopping!.patience, few.epochs]).toEqual([0, "loss", 50, 1000]);
+    // The caller's split, validation data, limits and early stopping are kept.
+    expect(fitPlan({ epochs: "auto", validationSplit: 0.1 }, many).splitRows).toBe(100);
+    expect(fitPlan({ epochs: "auto" }, { ...many, validationData: true }).splitRows).toBe(0);
+    expect(fitPlan({ epochs: { max: 7, patience: 3, seconds: 2 } }, many)).toMatchObject({ epochs: 7, seconds: 2, earlyStopping: { patience: 3 } });
+    expect(fitPlan({ epochs: "auto", earlyStopping: { patience: 4, monitor: "loss" } }, many).earlyStopping).toMatchObject({ patience: 4, monitor: "loss" });
+    expect(fitPlan({ epochs: 5 }, many).seconds).toBeUndefined();
+    expect(() => fitPlan({ epochs: "forever" as never }, many)).toThrow(/fit: epochs must be an integer ≥ 1 or 'auto'/);
+    expect(() => fitPlan({ epochs: { max: 0 } }, many)).toThrow(/fit: epochs\.max must be an integer ≥ 1, got 0/);
+    expect(() => fitPlan({ epochs: { seconds: -1 } }, many)).toThrow(/fit: epochs\.seconds must be a finite number > 0/);
+    expect(() => fitPlan({ epochs: { patiense: 2 } as never }, many)).toThrow(/unknown option 'patiense' \(did you mean 'patience'\?\)/);
   });
 
   it("lets a monitor see the validation a split provides", () => {
@@ -228,7 +255,7 @@ describe("MemorySource", () => {
     const data = DeviceData.upload(core, { data: x, rows: 5, cols: 2 }, { kind: "dense", data: Float32Array.from([0, 1, 2, 3, 4]), rows: 5, cols: 1 }, 0);
     const rng = core.allocator.alloc(16);
     core.kernels.rng_seed(rng, 1);
-    const source = new MemorySource(core, rng, data, undefined, 2);
+    const source = new MemorySource(core, rng, data, undefined, { train: Int32Array.of(0, 1, 2), validation: Int32Array.of(3, 4) });
     const dst = core.allocF32(2 * 2);
     const targets = core.allocF32(2);
     try {
@@ -248,6 +275,33 @@ describe("MemorySource", () => {
         seen.push(core.f32(targets, 1)[0]);
       }
       expect(seen.sort()).toEqual([0, 1, 2]);
+    } finally {
+      source.free();
+      for (const p of [rng, dst, targets]) core.free(p);
+    }
+  });
+
+  it("holds out rows anywhere in the data: training batches and both parts' scores see only their own rows", () => {
+    const core = getCore();
+    const x = Float32Array.from({ length: 5 * 2 }, (_, i) => i);
+    const data = DeviceData.upload(core, { data: x, rows: 5, cols: 2 }, { kind: "index", labels: Int32Array.of(0, 1, 2, 3, 4), rows: 5 }, 5);
+    const rng = core.allocator.alloc(16);
+    core.kernels.rng_seed(rng, 2);
+    const source = new MemorySource(core, rng, data, undefined, { train: Int32Array.of(0, 2, 4), validation: Int32Array.of(1, 3) });
+    const dst = core.allocF32(3 * 2);
+    const targets = core.allocator.alloc(3 * 4);
+    try {
+      expect([source.rows, source.validationRows]).toEqual([3, 2]);
+      source.beginEpoch(false);
+      source.gather(0, 3, dst, targets);
+      expect(Array.from(core.i32(targets, 3))).toEqual([0, 2, 4]);
+      const held = source.rowsOf("validation", 0, 2, dst);
+      expect([Array.from(core.f32(held.x, 4)), Array.from(core.i32(held.targets.ptr, 2))]).toEqual([[2, 3, 6, 7], [1, 3]]);
+      const trained = source.rowsOf("train", 1, 2, dst);
+      expect([Array.from(core.f32(trained.x, 4)), Array.from(core.i32(trained.targets.ptr, 2))]).toEqual([[4, 5, 8, 9], [2, 4]]);
+      source.beginEpoch(true);
+      source.gather(0, 3, dst, targets);
+      expect(Array.from(core.i32(targets, 3)).sort()).toEqual([0, 2, 4]);
     } finally {
       source.free();
       for (const p of [rng, dst, targets]) core.free(p);

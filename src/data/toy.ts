@@ -1,18 +1,32 @@
 // Small synthetic data sets for demos and tests. Deterministic for a given seed through a
 // local mulberry32, so they need neither the WebAssembly core nor Math.random.
-// Rows come grouped by class (as in the classic recipes); shuffle before mini-batching.
+// Rows come in a random order fixed by the seed: the classic recipes generate them
+// grouped by class, and a split or a batch taken in order would then see one class.
 import { ConfigError } from "../errors.js";
 import { checkKeys, describe, integerOption, numberOption } from "../util/options.js";
+import { mulberry32, shuffleInPlace } from "../util/random.js";
 
-/** A toy data set: `rows` × `cols` inputs, row-major, with class labels or regression targets. */
-export interface ToyDataset {
+export { mulberry32 };
+
+/** A toy classification set: `rows` × `cols` inputs, row-major, and each row's class label in 0..classes−1. */
+export interface ToyClassification {
   x: Float32Array;
   rows: number;
   cols: number;
-  labels?: Int32Array;
-  targets?: Float32Array;
-  classes?: number;
+  labels: Int32Array;
+  classes: number;
 }
+
+/** A toy regression set: `rows` × `cols` inputs, row-major, and each row's target value. */
+export interface ToyRegression {
+  x: Float32Array;
+  rows: number;
+  cols: number;
+  targets: Float32Array;
+}
+
+/** Any toy data set: class labels or regression targets. */
+export type ToyDataset = ToyClassification | ToyRegression;
 
 /** Options of {@link spiral}. */
 export interface SpiralOptions {
@@ -67,7 +81,7 @@ export interface SineOptions {
 }
 
 /** The CS231n spiral: class k's arm has r = i/N, θ = 4k + 4i/N + noise·N(0,1); x = (r sin θ, r cos θ). */
-export function spiral(options: SpiralOptions = {}): ToyDataset {
+export function spiral(options: SpiralOptions = {}): ToyClassification {
   checkKeys(options, ["pointsPerClass", "classes", "noise", "seed"], "spiral");
   const { pointsPerClass = 100, classes = 3, noise = 0.2, seed = 0 } = options;
   count("spiral", "pointsPerClass", pointsPerClass, 1);
@@ -89,7 +103,7 @@ export function spiral(options: SpiralOptions = {}): ToyDataset {
       labels[row] = k;
     }
   }
-  return { x, rows, cols: 2, labels, classes };
+  return inRandomOrder({ x, rows, cols: 2, labels, classes }, seed);
 }
 
 /**
@@ -97,7 +111,9 @@ export function spiral(options: SpiralOptions = {}): ToyDataset {
  * `n` points uniform in [-1, 1]², labelled 1 where x and y have opposite signs (as the TensorFlow
  * Playground's XOR), then moved by Gaussian noise.
  */
-export function xor(options?: XorOptions): ToyDataset {
+export function xor(): ToyClassification & { targets: Float32Array };
+export function xor(options: XorOptions): ToyClassification;
+export function xor(options?: XorOptions): ToyClassification & { targets?: Float32Array } {
   if (options !== undefined) return noisyXor(options);
   const labels = Int32Array.of(0, 1, 1, 0);
   return {
@@ -110,7 +126,7 @@ export function xor(options?: XorOptions): ToyDataset {
   };
 }
 
-function noisyXor(options: XorOptions): ToyDataset {
+function noisyXor(options: XorOptions): ToyClassification {
   checkKeys(options, ["n", "noise", "seed"], "xor");
   const { n = 200, noise = 0, seed = 0 } = options;
   count("xor", "n", n, 1);
@@ -130,7 +146,7 @@ function noisyXor(options: XorOptions): ToyDataset {
 }
 
 /** Two concentric circles (radii 1 and `factor`), label 0 outer, 1 inner, with Gaussian noise. */
-export function circles(options: CirclesOptions = {}): ToyDataset {
+export function circles(options: CirclesOptions = {}): ToyClassification {
   checkKeys(options, ["n", "noise", "factor", "seed"], "circles");
   const { n = 100, noise = 0.1, factor = 0.5, seed = 0 } = options;
   count("circles", "n", n, 2);
@@ -152,11 +168,11 @@ export function circles(options: CirclesOptions = {}): ToyDataset {
     x[2 * row + 1] = r * Math.sin(t) + noise * randn();
     labels[row] = inner ? 1 : 0;
   }
-  return { x, rows: n, cols: 2, labels, classes: 2 };
+  return inRandomOrder({ x, rows: n, cols: 2, labels, classes: 2 }, seed);
 }
 
 /** Two interleaving half circles (scikit-learn's make_moons layout), label 0 upper, 1 lower, with Gaussian noise. */
-export function moons(options: MoonsOptions = {}): ToyDataset {
+export function moons(options: MoonsOptions = {}): ToyClassification {
   checkKeys(options, ["n", "noise", "seed"], "moons");
   const { n = 100, noise = 0.1, seed = 0 } = options;
   count("moons", "n", n, 2);
@@ -176,11 +192,11 @@ export function moons(options: MoonsOptions = {}): ToyDataset {
     x[2 * row + 1] = py + noise * randn();
     labels[row] = lower ? 1 : 0;
   }
-  return { x, rows: n, cols: 2, labels, classes: 2 };
+  return inRandomOrder({ x, rows: n, cols: 2, labels, classes: 2 }, seed);
 }
 
 /** Regression toy: x uniform in [−π, π], target sin x. */
-export function sine(options: SineOptions = {}): ToyDataset {
+export function sine(options: SineOptions = {}): ToyRegression {
   checkKeys(options, ["n", "seed"], "sine");
   const { n = 100, seed = 0 } = options;
   count("sine", "n", n, 1);
@@ -210,16 +226,18 @@ function seedOf(fn: string, v: unknown): number {
   return integerOption(v, `${fn}: seed`, 0, 0xffffffff);
 }
 
-/** mulberry32: a 32-bit seeded generator of uniform floats in [0, 1), independent of the core's RNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Mixed into a data set's seed for its row order, so the order's draws differ from the points'. */
+const ORDER_SALT = 0x85ebca6b;
+
+/** The data set's rows (2 inputs and a label each) in a random order fixed by `seed`. */
+function inRandomOrder(d: ToyClassification, seed: number): ToyClassification {
+  const order = shuffleInPlace(Int32Array.from({ length: d.rows }, (_, i) => i), mulberry32((seed ^ ORDER_SALT) >>> 0));
+  const x = new Float32Array(d.x.length);
+  order.forEach((from, to) => {
+    x[2 * to] = d.x[2 * from];
+    x[2 * to + 1] = d.x[2 * from + 1];
+  });
+  return { ...d, x, labels: order.map((from) => d.labels[from]) };
 }
 
 /** Standard normal samples by Box–Muller on mulberry32 (one of each pair is used; toy sizes don't care). */

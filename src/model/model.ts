@@ -9,6 +9,7 @@ import { Network } from "../nn/network.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import { fitPlan } from "../train/plan.js";
 import { train } from "../train/loop.js";
+import { rowClasses, splitRows } from "../train/split.js";
 import type { Evaluation } from "../train/trainer.js";
 import type { FitOptions, History } from "../train/training.js";
 import { resolveCompile, type Compiled, type CompileOptions } from "./compile.js";
@@ -99,7 +100,10 @@ export class Sequential {
     const pair = hostPair(this.network, c, x, y);
     const v = options?.validationData;
     const plan = fitPlan(options, { rows: pair.x.rows, validationData: v !== undefined, metrics: c.metrics.some((m) => m.name === "accuracy"), learningRate: c.optimizer.learningRate });
-    const source = fitSource(this.network, c, this.owned.prep?.transform, pair, v, plan.splitRows);
+    const split = plan.splitRows > 0
+      ? splitRows(pair.x.rows, plan.splitRows, plan.splitFrom, this.seed, c.loss.classification ? rowClasses(pair.y) : undefined)
+      : undefined;
+    const source = fitSource(this.network, c, this.owned.prep?.transform, pair, v, split);
     this.busy = true;
     try {
       this.stopTraining = false;
@@ -114,7 +118,7 @@ export class Sequential {
   evaluate(x: InputBatch, y: TargetBatch): Evaluation {
     this.ensureIdle("evaluate", true);
     const c = this.requireCompiled("evaluate");
-    const source = fitSource(this.network, c, this.owned.prep?.transform, hostPair(this.network, c, x, y), undefined, 0);
+    const source = fitSource(this.network, c, this.owned.prep?.transform, hostPair(this.network, c, x, y), undefined);
     try {
       return this.trainer(c).evaluate(source, "train", 0, source.rows);
     } finally {

@@ -3,6 +3,7 @@
 // Everything else (history, progress, checkpoints, early stopping, the
 // learning rate, clipping, the divergence guard, the user's callbacks) is a
 // component the loop calls through a CallbackList.
+import { TimeLimit } from "./auto-epochs.js";
 import type { BatchSource } from "./batch-source.js";
 import { CallbackList, type Callback } from "./callback.js";
 import { GradientClipping } from "./clipping.js";
@@ -54,16 +55,19 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
       }
       if (run.interrupted) {
         history.stoppedEarly = true;
+        history.stopReason = "stopTraining";
         break;
       }
       await callbacks.onEpochEnd(epoch, run.logs);
       if (ctx.stop) break;
       if (t.stop) {
         history.stoppedEarly = epoch + 1 < plan.epochs;
+        history.stopReason = "stopTraining";
         break;
       }
       await pace();
     }
+    history.stopReason ??= "epochs";
     callbacks.onEpochsEnd();
     guard.verifyEnd();
   } catch (e) {
@@ -93,6 +97,7 @@ function components(ctx: FitContext): Callback[] {
       },
       stop: () => {
         history.stoppedEarly = true;
+        history.stopReason = "earlyStopping";
         ctx.stop = true;
       },
       restored: (epoch) => {
@@ -101,6 +106,11 @@ function components(ctx: FitContext): Callback[] {
         ctx.verified = source.validationRows > 0;
       },
     }),
+    plan.seconds !== undefined ? new TimeLimit(plan.seconds, () => {
+      history.stoppedEarly = true;
+      history.stopReason ??= "time";
+      ctx.stop = true;
+    }) : undefined,
   ];
   return list.filter((c): c is Callback => c !== undefined);
 }

@@ -1,23 +1,36 @@
 // A batch source over data uploaded whole into the core: training rows, and
-// validation rows either as separate data or split off the end. Each epoch
-// writes the identity order into an index buffer and shuffles it there, so the
-// order depends on the RNG state alone and a resumed run repeats it.
+// validation rows either as separate data or held out of it by a RowSplit
+// (split.ts). Each epoch writes the training rows' numbers into an index
+// buffer and shuffles them there, so the order depends on the RNG state alone
+// and a resumed run repeats it. Held-out rows stay where they are; scoring
+// gathers them by number, a chunk at a time.
 import type { Core } from "../runtime/core.js";
 import type { BatchSource, Part } from "./batch-source.js";
 import type { DeviceData } from "./device-data.js";
+import type { RowSplit } from "./split.js";
 
 /** Resident data as a batch source; it owns `data` and `validation` and frees them with itself. */
 export class MemorySource implements BatchSource {
   readonly rows: number;
   readonly validationRows: number;
   private index = 0;
-  private identity: Int32Array | undefined;
+  private readonly order: Int32Array;
+  /** Where each part's row numbers are in the core, when rows are held out of `data`. */
+  private readonly lists: Record<Part, number> | undefined;
+  /** Targets of gathered rows while scoring a split: pointer and capacity in rows. */
+  private scratch = { ptr: 0, rows: 0 };
 
-  /** `splitRows` rows at the end of `data` are held out when there is no separate `validation`. */
+  /** With `split` (and no separate `validation`), its validation rows of `data` are held out. */
   constructor(private readonly core: Core, private readonly rng: number, private readonly data: DeviceData,
-    private readonly validation?: DeviceData, splitRows = 0) {
-    this.rows = data.rows - (validation ? 0 : splitRows);
-    this.validationRows = validation ? validation.rows : splitRows;
+    private readonly validation?: DeviceData, split?: RowSplit) {
+    const held = validation ? undefined : split;
+    this.order = held ? held.train : Int32Array.from({ length: data.rows }, (_, i) => i);
+    this.rows = this.order.length;
+    this.validationRows = validation ? validation.rows : held ? held.validation.length : 0;
+    if (held) {
+      const train = this.upload(held.train);
+      this.lists = { train, validation: this.upload(held.validation) };
+    }
   }
 
   get targetKind(): DeviceData["targets"]["kind"] {
@@ -26,11 +39,8 @@ export class MemorySource implements BatchSource {
 
   beginEpoch(shuffle: boolean): void {
     const core = this.core;
-    if (!this.identity) {
-      this.index = core.allocator.alloc(this.rows * 4);
-      this.identity = Int32Array.from({ length: this.rows }, (_, i) => i);
-    }
-    core.i32(this.index, this.rows).set(this.identity);
+    if (!this.index) this.index = core.allocator.alloc(this.rows * 4);
+    core.i32(this.index, this.rows).set(this.order);
     if (shuffle) core.kernels.rng_shuffle(this.rng, this.index, this.rows);
   }
 
@@ -39,15 +49,36 @@ export class MemorySource implements BatchSource {
   }
 
   rowsOf(part: Part, row: number, rows: number, scratch: number): ReturnType<BatchSource["rowsOf"]> {
-    const [data, first] = part === "validation" && this.validation ? [this.validation, row]
-      : [this.data, part === "validation" ? this.rows + row : row];
-    return { x: data.rowsX(first, rows, scratch), targets: data.targetsFrom(first) };
+    if (part === "validation" && this.validation) return { x: this.validation.rowsX(row, rows, scratch), targets: this.validation.targetsFrom(row) };
+    if (!this.lists) return { x: this.data.rowsX(row, rows, scratch), targets: this.data.targetsFrom(row) };
+    const targets = this.targetScratch(rows);
+    this.data.gather(this.lists[part] + row * 4, rows, scratch, targets);
+    return { x: scratch, targets: { kind: this.targetKind, ptr: targets } };
   }
 
   free(): void {
-    if (this.index) this.core.free(this.index);
+    const core = this.core;
+    for (const ptr of [this.index, this.scratch.ptr, this.lists?.train ?? 0, this.lists?.validation ?? 0]) if (ptr) core.free(ptr);
     this.index = 0;
+    this.scratch = { ptr: 0, rows: 0 };
     this.data.free();
     this.validation?.free();
+  }
+
+  /** Copies row numbers into the core; returns where. */
+  private upload(rows: Int32Array): number {
+    const ptr = this.core.allocator.alloc(Math.max(1, rows.length) * 4);
+    this.core.i32(ptr, rows.length).set(rows);
+    return ptr;
+  }
+
+  /** A targets buffer for at least `rows` gathered rows. */
+  private targetScratch(rows: number): number {
+    if (this.scratch.rows < rows) {
+      if (this.scratch.ptr) this.core.free(this.scratch.ptr);
+      this.scratch = { ptr: 0, rows: 0 };
+      this.scratch = { ptr: this.core.allocator.alloc(rows * Math.max(1, this.data.targetCols) * 4), rows };
+    }
+    return this.scratch.ptr;
   }
 }

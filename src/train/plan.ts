@@ -2,12 +2,14 @@
 // runs: a bad option is a ConfigError that leaves the model exactly as it was,
 // never a failure an epoch into training.
 import { ConfigError, InputError } from "../errors.js";
-import { booleanOption, checkKeys, describe, integerOption, numberOption } from "../util/options.js";
+import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
 import { checkpointSettings, type CheckpointSettings } from "./checkpoint.js";
 import { clippingOptions, type Clipping } from "./clipping.js";
 import { divergencePolicy, type DivergencePolicy } from "./divergence.js";
 import { earlyStoppingSettings, type EarlyStoppingSettings } from "./early-stopping.js";
 import { scheduleOption, type Schedule } from "./learning-rate.js";
+import { autoEpochs } from "./auto-epochs.js";
+import { validationSplitOption, type SplitFrom } from "./split.js";
 import { userCallbacks, type Callback } from "./callback.js";
 import type { FitOptions } from "./training.js";
 
@@ -16,8 +18,12 @@ export interface FitPlan {
   readonly epochs: number;
   readonly batchSize: number;
   readonly shuffle: boolean;
-  /** Rows held out from the end of the training data (0 with separate validation data). */
+  /** Rows held out of the training data (0 with separate validation data). */
   readonly splitRows: number;
+  /** Where they come from: a seeded sample, stratified by class ('random'), or the last rows ('end'). */
+  readonly splitFrom: SplitFrom;
+  /** With epochs: "auto", the time budget in seconds. */
+  readonly seconds?: number;
   /** Whether accuracy is computed beside the loss. */
   readonly metrics: boolean;
   readonly earlyStopping?: EarlyStoppingSettings;
@@ -51,10 +57,12 @@ const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validati
 export function fitPlan(options: FitOptions | undefined, inputs: PlanInputs): FitPlan {
   const o: FitOptions = options ?? {};
   checkKeys(o, FIT_KEYS, "fit");
-  const epochs = integerOption(o.epochs ?? 10, "fit: epochs");
   const batchSize = integerOption(o.batchSize ?? 32, "fit: batchSize");
   const shuffle = booleanOption(o.shuffle ?? true, "fit: shuffle");
-  const split = numberOption(o.validationSplit ?? 0, "fit: validationSplit", 0, 1);
+  const asked = validationSplitOption(o.validationSplit, "fit: validationSplit");
+  const auto = autoEpochs(o.epochs, { rows: inputs.rows, batchSize, validationData: inputs.validationData, split: asked.fraction });
+  const epochs = auto?.epochs ?? integerOption(o.epochs ?? 10, "fit: epochs");
+  const split = auto?.split ?? asked.fraction;
   if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
     throw new InputError(`fit: validationData must be [x, y], got ${describe(o.validationData)}`);
   }
@@ -65,8 +73,8 @@ export function fitPlan(options: FitOptions | undefined, inputs: PlanInputs): Fi
   }
   const computed = { validation: inputs.validationData || splitRows > 0, accuracy: inputs.metrics };
   return Object.freeze({
-    epochs, batchSize, shuffle, splitRows, metrics: inputs.metrics,
-    earlyStopping: earlyStoppingSettings(o.earlyStopping, computed),
+    epochs, batchSize, shuffle, splitRows, splitFrom: asked.from, seconds: auto?.seconds, metrics: inputs.metrics,
+    earlyStopping: earlyStoppingSettings(o.earlyStopping ?? auto?.earlyStopping, computed),
     callbacks: userCallbacks(o.callbacks),
     initialEpoch: initialEpochOption(o.initialEpoch, epochs),
     verbose: booleanOption(o.verbose ?? false, "fit: verbose"),

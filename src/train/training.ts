@@ -3,6 +3,8 @@
 // by loop.ts.
 import type { DivergenceOptions, DivergenceRecord } from "./divergence.js";
 import type { Monitor } from "./monitor.js";
+import type { AutoEpochs } from "./auto-epochs.js";
+import type { ValidationSplitOptions } from "./split.js";
 
 /** Metrics of one epoch, as passed to callbacks and recorded in the history. */
 export interface EpochLogs {
@@ -68,14 +70,22 @@ export type LearningRateSchedule =
 
 /** Options of fit(). */
 export interface FitOptions {
-  /** Passes over the training data; default 10. */
-  epochs?: number;
+  /**
+   * Passes over the training data; default 10. 'auto' trains until the monitored loss stops improving and keeps
+   * the best epoch's weights: it holds out 20% of the rows for validation when no validation data or split is given
+   * (unless that is under 20 rows: then it watches the training loss), sets early stopping's patience from the
+   * number of batches per epoch, and stops at a maximum of epochs or a time budget (see AutoEpochs to set them).
+   */
+  epochs?: number | "auto" | AutoEpochs;
   /** Rows per mini-batch; default 32. */
   batchSize?: number;
   /** Reshuffle the training rows every epoch; default true. */
   shuffle?: boolean;
-  /** Fraction of rows, taken from the end before shuffling, held out for validation. */
-  validationSplit?: number;
+  /**
+   * Fraction of rows held out for validation: a random sample fixed by the model's seed and, for classification,
+   * stratified (each class keeps its share, within a row). { fraction, from: 'end' } takes the last rows instead, as Keras does.
+   */
+  validationSplit?: number | ValidationSplitOptions;
   /** Separate validation data [x, y]; takes precedence over validationSplit. */
   validationData?: [unknown, unknown];
   /** Early stopping; `true` uses the defaults. */
@@ -105,6 +115,9 @@ export interface FitOptions {
   onDivergence?: "throw" | "recover" | DivergenceOptions;
 }
 
+/** Why fit() ended; see History.stopReason. */
+export type StopReason = "epochs" | "earlyStopping" | "time" | "stopTraining";
+
 /** What fit() returns: one entry per completed epoch. */
 export interface History {
   epochs: number;
@@ -116,6 +129,11 @@ export interface History {
   bestEpoch?: number;
   /** True when early stopping or stopTraining ended training before `epochs` (a partly done epoch is not recorded). */
   stoppedEarly: boolean;
+  /**
+   * Why training ended: 'epochs' (it ran them all), 'earlyStopping' (the monitored metric stopped improving),
+   * 'time' (epochs: 'auto' ran out of its time budget) or 'stopTraining' (model.stopTraining was set).
+   */
+  stopReason?: StopReason;
   /** Divergences recovered from with onDivergence: 'recover', in order. */
   recoveries?: DivergenceRecord[];
 }
