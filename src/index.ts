@@ -6,6 +6,7 @@ export { DivergenceError, AbortError } from "./train/errors.js";
 export {
   Sequential, sequential, type ModelConfig, type CompileOptions, type CompileSettings, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
 } from "./model/model.js";
+export type { LabelOptions } from "./model/predict.js";
 export type { ModelState, StateOptions, LoadStateOptions, OptimizerProgress, TrainingRecord } from "./model/state.js";
 export { load, decodeModel, FORMAT_VERSION, type LoadOptions, type SaveOptions, type ModelSource } from "./io/model-file.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
@@ -19,13 +20,14 @@ export {
 } from "./nn/preprocessing.js";
 export type { ActivationName } from "./nn/activations.js";
 export type { InitializerName } from "./nn/initializers.js";
-export type { LossName } from "./nn/losses.js";
+export type { LossName, LossAlias } from "./nn/losses.js";
+export type { MetricName, MetricAlias } from "./nn/metrics.js";
 export type { OptimizerName, OptimizerConfig } from "./nn/optimizers.js";
 export type { LayerConfig } from "./nn/layers/layer.js";
 export type { DenseOptions } from "./nn/layers/dense.js";
 export type { MaxoutOptions } from "./nn/layers/maxout.js";
 export type { DropoutOptions } from "./nn/layers/dropout.js";
-export { spiral, xor, circles, moons, sine, type ToyDataset, type XorOptions } from "./data/toy.js";
+export { spiral, xor, circles, moons, sine, type ToyDataset, type ToyClassification, type ToyRegression, type XorOptions } from "./data/toy.js";
 export { parseIdx, type IdxArray } from "./data/idx.js";
 export { imagesFromIdx, type ImageDataset } from "./data/images.js";
 export { parseCsv, csvPreprocessing, type CsvOptions, type CsvDataset } from "./data/csv.js";

@@ -22,16 +22,11 @@ const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.en
 // Checks that fail because of a library bug, each with the block (by file and a line of its code) and the
 // reason. "figure": the block runs but does not give the figure its text states; "types": tsc reports
 // `diagnostic` (any other diagnostic still fails the ordinary type-check).
-const UNDEFINED_LABELS = "Argument of type 'Int32Array<ArrayBufferLike> | undefined' is not assignable to parameter of type 'TargetBatch'";
-const OPTIONAL_LABELS = "ToyDataset.labels is optional (labels?: Int32Array), so fit(data.x, data.labels) does not type-check";
 const KNOWN_BUGS: { file: string; contains: string; check: "figure" | "types"; reason: string; diagnostic?: string }[] = [
   {
     file: "README.md", contains: "validationSplit: 0.2, earlyStopping", check: "figure",
     reason: "fit's validationSplit takes the last rows and spiral() returns rows sorted by class, so validation is one class only and early stopping keeps a ~52% model",
   },
-  { file: "README.md", contains: "validationSplit: 0.2, earlyStopping", check: "types", reason: OPTIONAL_LABELS, diagnostic: UNDEFINED_LABELS },
-  { file: "docs/browser.md", contains: "createWorkerModel({ inputs: 2", check: "types", reason: OPTIONAL_LABELS, diagnostic: UNDEFINED_LABELS },
-  { file: "docs/model-files.md", contains: "await saveModel(model", check: "types", reason: OPTIONAL_LABELS, diagnostic: UNDEFINED_LABELS },
 ];
 
 interface Block {

@@ -1,0 +1,48 @@
+// Compiled by test/types.test.ts: the public types accept what the library accepts and catch the usual mistakes.
+// Each @ts-expect-error line must be an error, or tsc reports the directive as unused.
+import { mlp, sine, spiral, xor, type Matrix, type Sequential } from "../../src/index.js";
+
+export async function tour(model: Sequential, batch: Float32Array | number[][]): Promise<void> {
+  // Losses and metrics by their accepted names and aliases.
+  model.compile({ loss: "binaryCrossentropy", metrics: ["accuracy"] });
+  model.compile({ loss: "binary_crossentropy", metrics: ["acc"] });
+  model.compile({ loss: "mse", metrics: ["mae", "mse", "mean_absolute_error", "meanSquaredError"] });
+  // @ts-expect-error: a misspelt loss
+  model.compile({ loss: "crossentrpy" });
+  // @ts-expect-error: a misspelt metric
+  model.compile({ metrics: ["accuracyy"] });
+  // @ts-expect-error: metrics is a list
+  model.compile({ metrics: "accuracy" });
+
+  // predict(): the output follows the input, and a union of inputs gives a union of outputs.
+  const flat: Float32Array = model.predict(new Float32Array(4));
+  const rows: number[][] = model.predict([[0, 1]]);
+  const one: number[] = model.predict([0, 1]);
+  const either: Float32Array | Matrix | number[][] = model.predict(batch);
+  // @ts-expect-error: a Float32Array in is a Float32Array out, not rows
+  const notRows: number[][] = model.predict(new Float32Array(4));
+  void [flat, rows, one, either, notRows];
+
+  // Classes and labels.
+  const classes: Int32Array = model.predictClasses(batch);
+  const labels: Uint8Array = model.predictLabels(batch, { threshold: 0.3 }).data;
+  // @ts-expect-error: a misspelt option
+  model.predictLabels(batch, { treshold: 0.3 });
+  void [classes, labels];
+
+  // Toy data sets: a classification set has labels, a regression set targets, so fit() takes them as they are.
+  const data = spiral({ pointsPerClass: 10 });
+  const classifier = await mlp([2, 8, data.classes]);
+  await classifier.fit(data.x, data.labels, { epochs: 1 });
+  const { accuracy } = classifier.evaluate(data.x, data.labels);
+  const wave = sine({ n: 8 });
+  await model.fit(wave.x, wave.targets, { epochs: 1 });
+  const corners: Float32Array = xor().targets;
+  // @ts-expect-error: a regression set has no labels
+  void sine().labels;
+  // @ts-expect-error: a classification set has no targets
+  void spiral().targets;
+  // @ts-expect-error: sampled XOR comes with labels only
+  void xor({ n: 8 }).targets.length;
+  void [accuracy, corners];
+}
