@@ -128,6 +128,12 @@ async function buildTs() {
   });
 }
 
-if (only !== "ts") await buildWasm();
-if (only !== "wasm") await buildTs();
-await buildInline();
+try {
+  if (only !== "ts") await buildWasm();
+  if (only !== "wasm") await buildTs();
+  await buildInline();
+} catch (e) {
+  // The compiler has printed its errors already; one line says which step failed.
+  console.error(`build: ${e.message}`);
+  process.exitCode = 1;
+}
