@@ -2,6 +2,7 @@
 // thread count, training is identical with 1, 2 and 3 threads, and the pool
 // can be resized and shut down.
 import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCore, init, mlp, setThreads } from "../src/index.js";
 import { split } from "../src/runtime/threads/parallel.js";
@@ -140,16 +141,24 @@ describe("thread pool", () => {
     expect(weights[2].equals(weights[0])).toBe(true);
   });
 
-  it("a worker that dies is detected, the call fails clearly, and the pool is rebuilt", async () => {
+  it("a worker whose share fails is detected, the call fails clearly, and the pool is rebuilt", async () => {
     await setThreads(2);
     const core = getCore();
     const m = await mlp([64, 256, 10], { seed: 2 });
     const x = randomF32(64 * 64, 9);
     const before = m.predict(x);
-    const pool = (core as unknown as { pool: { workers: { terminate(): Promise<unknown> }[] } }).pool;
-    await pool.workers[0].terminate();
-    for (let i = 0; i < 100 && core.threads !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    // The exit was noticed: this call runs on one thread while a new pool starts.
+    // A block ending where memory ends: an update of 2 × 32,768 floats starting 32,768 floats before
+    // the end runs its first half here and gives the worker the half past the end, which traps there.
+    const block = core.allocator.alloc(8 << 20);
+    core.free(block);
+    const size = core.memory.buffer.byteLength - block;
+    expect(core.allocator.alloc(size)).toBe(block); // the same place, now reaching the end
+    const p = core.memory.buffer.byteLength - 4 * 32768;
+    const shares = core.stats().poolTasks;
+    expect(() => core.kernels.momentum_update(p, p, 0, 65536, 0.1, 0, 0)).toThrow(/a pool worker failed while running kernel .*retry the call/);
+    expect(core.stats().poolTasks).toBe(shares + 1);
+    core.free(block);
+    // The failure was noticed: calls run on one thread while a new pool starts.
     expect(core.threads).toBe(1);
     expect(Array.from(m.predict(x))).toEqual(Array.from(before));
     await core.recovered();
@@ -162,8 +171,10 @@ describe("thread pool", () => {
     const { Pool } = await import("../src/runtime/threads/pool.js");
     const core = getCore();
     const reasons: string[] = [];
-    const pool = await Pool.start(1, (core as unknown as { module: WebAssembly.Module }).module, core.memory, ["heap_base"], (r) => reasons.push(r));
+    const module = await WebAssembly.compile(await readFile(new URL(`../build/${core.file}`, import.meta.url)));
+    const pool = await Pool.start(1, module, core.memory, ["heap_base"], (r) => reasons.push(r));
     pool.run([{ kernel: 0, args: [] }], () => {});
+    // A worker thread that exits between calls: only the pool holds its handle, so the test reaches in.
     await (pool as unknown as { workers: { terminate(): Promise<unknown> }[] }).workers[0].terminate();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(reasons[0]).toMatch(/exited/);
