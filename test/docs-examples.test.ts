@@ -23,10 +23,6 @@ const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.en
 // reason. "figure": the block runs but does not give the figure its text states; "types": tsc reports
 // `diagnostic` (any other diagnostic still fails the ordinary type-check).
 const KNOWN_BUGS: { file: string; contains: string; check: "figure" | "types"; reason: string; diagnostic?: string }[] = [
-  {
-    file: "README.md", contains: "validationSplit: 0.2, earlyStopping", check: "figure",
-    reason: "fit's validationSplit takes the last rows and spiral() returns rows sorted by class, so validation is one class only and early stopping keeps a ~52% model",
-  },
 ];
 
 interface Block {
