@@ -15,26 +15,28 @@ import { fitPlan } from "../src/train/plan.js";
 import type { EpochLogs } from "../src/train/training.js";
 import { VerboseProgress } from "../src/train/verbose.js";
 
-const both = { validation: true, accuracy: true };
-const neither = { validation: false, accuracy: false };
-const inputs = { rows: 10, validationData: false, metrics: false, learningRate: 0.1 };
+const both = { validation: true, metrics: ["accuracy", "mae"] as const };
+const neither = { validation: false, metrics: [] };
+const inputs = { rows: 10, validationData: false, metrics: [], learningRate: 0.1 };
 
 describe("monitorOption", () => {
   it("defaults to valLoss with validation data and to loss without", () => {
     expect(monitorOption(undefined, "fit: x", both)).toBe("valLoss");
     expect(monitorOption(undefined, "fit: x", neither)).toBe("loss");
     expect(monitorOption("valAccuracy", "fit: x", both)).toBe("valAccuracy");
+    expect(monitorOption("valMae", "fit: x", both)).toBe("valMae");
   });
 
   it("refuses a metric the run does not compute, naming the fix", () => {
-    expect(() => monitorOption("accuracy", "fit: x", { validation: true, accuracy: false })).toThrow(/fit: x monitors 'accuracy', which is not computed; add metrics: \['accuracy'\]/);
+    expect(() => monitorOption("accuracy", "fit: x", { validation: true, metrics: ["mae"] })).toThrow(/fit: x monitors 'accuracy', which is not computed; add metrics: \['accuracy'\]/);
+    expect(() => monitorOption("valMse", "fit: x", both)).toThrow(/fit: x monitors 'valMse', which is not computed; add metrics: \['mse'\] to compile\(\)/);
     expect(() => monitorOption("valLoss", "fit: x", neither)).toThrow(/fit: x monitors 'valLoss' but there is no validation data \(set validationSplit or validationData\)/);
     expect(() => monitorOption("f1", "fit: x", both)).toThrow(ConfigError);
   });
 
   it("takes the caller's wording and error class", () => {
     class UsageError extends Error {}
-    const wording = { validation: "add --validation-split", accuracy: "it needs classes", error: (m: string) => new UsageError(m) };
+    const wording = { validation: "add --validation-split", metric: () => "it needs classes", error: (m: string) => new UsageError(m) };
     expect(() => monitorOption("valLoss", "train", neither, wording)).toThrow(UsageError);
     expect(() => monitorOption("valLoss", "train", neither, wording)).toThrow(/\(add --validation-split\)/);
   });
@@ -42,6 +44,8 @@ describe("monitorOption", () => {
   it("losses improve downwards and accuracies upwards, by more than minDelta", () => {
     expect(improves("loss", 0.5, worstValue("loss"))).toBe(true);
     expect(improves("valAccuracy", 0.5, worstValue("valAccuracy"))).toBe(true);
+    expect(improves("valMae", 0.5, 0.6)).toBe(true);
+    expect(improves("mae", 0.6, 0.5)).toBe(false);
     expect(improves("loss", 0.5, 0.6, 0.05)).toBe(true);
     expect(improves("loss", 0.5, 0.52, 0.05)).toBe(false);
     expect(improves("accuracy", 0.9, 0.8)).toBe(true);
@@ -122,21 +126,25 @@ describe("CallbackList", () => {
 
 describe("history and verbose progress", () => {
   it("records each epoch's metrics in the history and the model's record", () => {
-    const history = emptyHistory(true, true);
+    const history = emptyHistory(["accuracy"], true);
     const recorded: EpochLogs[] = [];
     const recorder = new HistoryRecorder(history, (logs) => recorded.push(logs));
     recorder.onEpochEnd(0, { loss: 1, accuracy: 0.5, valLoss: 2, valAccuracy: 0.25 });
     recorder.onEpochEnd(1, { loss: 0.5, accuracy: 0.75, valLoss: 1, valAccuracy: 0.5 });
     expect(history).toEqual({ epochs: 2, loss: [1, 0.5], accuracy: [0.5, 0.75], valLoss: [2, 1], valAccuracy: [0.25, 0.5], stoppedEarly: false });
     expect(recorded).toHaveLength(2);
-    expect(emptyHistory(false, false)).toEqual({ epochs: 0, loss: [], stoppedEarly: false });
+    expect(emptyHistory([], false)).toEqual({ epochs: 0, loss: [], stoppedEarly: false });
+    const regression = emptyHistory(["mae", "mse"], true);
+    new HistoryRecorder(regression, () => {}).onEpochEnd(0, { loss: 1, mae: 0.5, mse: 1, valLoss: 2, valMae: 0.75, valMse: 2 });
+    expect(regression).toEqual({ epochs: 1, loss: [1], mae: [0.5], mse: [1], valLoss: [2], valMae: [0.75], valMse: [2], stoppedEarly: false });
   });
 
   it("prints one line per epoch", () => {
     const lines: string[] = [];
     const verbose = new VerboseProgress(3, (line) => lines.push(line));
     verbose.onEpochEnd(0, { loss: 0.5, accuracy: 0.9 });
-    expect(lines).toEqual(["epoch 1/3  loss 0.5000  accuracy 90.00%"]);
+    verbose.onEpochEnd(1, { loss: 0.25, mae: 0.125, mse: 0.0625, valLoss: 0.5, valMae: 0.375, valMse: 0.25 });
+    expect(lines).toEqual(["epoch 1/3  loss 0.5000  accuracy 90.00%", "epoch 2/3  loss 0.2500  mae 0.1250  mse 0.0625  val loss 0.5000  val mae 0.3750  val mse 0.2500"]);
   });
 });
 
@@ -252,7 +260,7 @@ describe("MemorySource", () => {
   it("gathers batches in the epoch's order and scores the held-out rows at the end", () => {
     const core = getCore();
     const x = Float32Array.from({ length: 5 * 2 }, (_, i) => i);
-    const data = DeviceData.upload(core, { data: x, rows: 5, cols: 2 }, { kind: "dense", data: Float32Array.from([0, 1, 2, 3, 4]), rows: 5, cols: 1 }, 0);
+    const data = DeviceData.upload(core, { data: x, rows: 5, cols: 2 }, { kind: "dense", data: Float32Array.from([0, 1, 2, 3, 4]), rows: 5, cols: 1 }, { classes: 0 });
     const rng = core.allocator.alloc(16);
     core.kernels.rng_seed(rng, 1);
     const source = new MemorySource(core, rng, data, undefined, { train: Int32Array.of(0, 1, 2), validation: Int32Array.of(3, 4) });
@@ -284,7 +292,7 @@ describe("MemorySource", () => {
   it("holds out rows anywhere in the data: training batches and both parts' scores see only their own rows", () => {
     const core = getCore();
     const x = Float32Array.from({ length: 5 * 2 }, (_, i) => i);
-    const data = DeviceData.upload(core, { data: x, rows: 5, cols: 2 }, { kind: "index", labels: Int32Array.of(0, 1, 2, 3, 4), rows: 5 }, 5);
+    const data = DeviceData.upload(core, { data: x, rows: 5, cols: 2 }, { kind: "index", labels: Int32Array.of(0, 1, 2, 3, 4), rows: 5 }, { classes: 5 });
     const rng = core.allocator.alloc(16);
     core.kernels.rng_seed(rng, 2);
     const source = new MemorySource(core, rng, data, undefined, { train: Int32Array.of(0, 2, 4), validation: Int32Array.of(1, 3) });

@@ -14,6 +14,7 @@ import { fitPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import type { FitOptions, History, LearningRateSchedule } from "../train/training.js";
 import { formatCount, formatDuration, formatEpoch, formatLoss, formatPercent } from "../util/format.js";
 import { monitorOption, type Monitor } from "../train/monitor.js";
+import type { MetricName } from "../nn/metrics.js";
 import { Options, parse, UsageError } from "./args.js";
 import { classNames, hasTestSplit, loadData, shuffled, type Loaded } from "./data.js";
 import { classificationReport, formatReport, regressionReport, type ClassificationReport } from "./evaluate.js";
@@ -68,7 +69,7 @@ Training
   --seed <n>               makes the run repeatable (default: random, printed)
   --validation-split <f>   fraction held out for validation, picked at random by the seed (default 0)
   --patience <n>           stop early after n epochs without improvement
-  --monitor loss|accuracy|valLoss|valAccuracy
+  --monitor loss|accuracy|mae|valLoss|valAccuracy|valMae
                            picks the best epoch (default valLoss with validation, else loss)
   --threads <n>            threads for the core (default: the number of cores)
 
@@ -124,17 +125,19 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     dropout: settings.dropout, ...(settings.activation === "maxout" ? { pieces: settings.pieces } : {}), seed,
   });
   const model = new Sequential(config);
+  // A regression reports its mean absolute error beside the loss, in the target's own units.
+  const metrics: MetricName[] = classification ? ["accuracy"] : ["mae"];
   let final: Sequential | undefined;
   try {
     model.compile({
       // compile() checks the name and, when it is unknown, lists the known ones.
       ...(settings.loss ? { loss: settings.loss as CompileOptions["loss"] } : {}), optimizer: settings.optimizer, l2: settings.l2,
-      metrics: classification ? ["accuracy"] : [],
+      metrics,
     });
     model.setPreprocessing(preprocessing);
     const hasValidation = settings.validationSplit > 0;
-    const monitor = monitorOption(settings.monitor, "wasmlp train", { validation: hasValidation, accuracy: classification },
-      { validation: "add --validation-split", accuracy: "it needs a classification task", error: (m) => new UsageError(m, "train") });
+    const monitor = monitorOption(settings.monitor, "wasmlp train", { validation: hasValidation, metrics },
+      { validation: "add --validation-split", metric: (m) => `it needs a ${m === "accuracy" ? "classification" : "regression"} task`, error: (m) => new UsageError(m, "train") });
 
     io.log(`${data.description}${test ? `\ntest: ${test.description}` : ""}`);
     io.log(`network ${sizes.join("-")} (${settings.activation}${settings.dropout ? `, dropout ${settings.dropout}` : ""}), ` +
@@ -244,7 +247,7 @@ function readSettings(o: Options): Settings {
     seed: o.int("seed", undefined, 0),
     validationSplit: o.number("validation-split", 0, 0, 0.9),
     patience: o.int("patience", undefined, 0),
-    monitor: o.choice("monitor", ["loss", "accuracy", "valLoss", "valAccuracy"] as const),
+    monitor: o.choice("monitor", ["loss", "accuracy", "mae", "valLoss", "valAccuracy", "valMae"] as const),
     threads,
     out: o.string("out", "model.safetensors"),
     noPlot: o.flag("no-plot"),

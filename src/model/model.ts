@@ -99,7 +99,7 @@ export class Sequential {
     const c = this.requireCompiled("fit");
     const pair = hostPair(this.network, c, x, y);
     const v = options?.validationData;
-    const plan = fitPlan(options, { rows: pair.x.rows, validationData: v !== undefined, metrics: c.metrics.some((m) => m.name === "accuracy"), learningRate: c.optimizer.learningRate });
+    const plan = fitPlan(options, { rows: pair.x.rows, validationData: v !== undefined, metrics: c.metrics.map((m) => m.name), learningRate: c.optimizer.learningRate });
     const split = plan.splitRows > 0
       ? splitRows(pair.x.rows, plan.splitRows, plan.splitFrom, this.seed, c.loss.classification ? rowClasses(pair.y) : undefined)
       : undefined;

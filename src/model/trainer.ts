@@ -2,6 +2,8 @@
 // and one optimizer step, bound to a model's memory for the training loop
 // (train/trainer.ts says what the loop needs).
 import type { DeviceTargets } from "../nn/losses.js";
+import type { MetricValues } from "../nn/metrics.js";
+import { MetricSums } from "../train/metric-logs.js";
 import type { Evaluation, Score, Trainer } from "../train/trainer.js";
 import type { EpochLogs } from "../train/training.js";
 import type { DeviceData } from "../train/device-data.js";
@@ -44,15 +46,19 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     }
   };
   const penalty = (): number => c.l2 ? 0.5 * c.l2 * core.kernels.sum_squares(net.params, net.decaySize) : 0;
-  const accuracyMetric = c.metrics.find((m) => m.name === "accuracy");
-  const accuracy = (out: number, targets: DeviceTargets, rows: number) => accuracyMetric ? accuracyMetric.compute(core, out, targets, rows, outputs) : NaN;
+  /** The compiled metrics of a batch, from the outputs the loss read, before backward() overwrites them. */
+  const measure = (out: number, targets: DeviceTargets, rows: number): MetricValues => {
+    const values: MetricValues = {};
+    for (const m of c.metrics) values[m.name] = m.compute(core, out, targets, rows, outputs);
+    return values;
+  };
   const lossAndGradient = (x: number, targets: DeviceTargets, rows: number, training: boolean): Score => {
     const out = net.forward(rows, training, loss.fused, x);
     const value = loss.compute(core, out, targets, owned.lossBuffers.grad, rows, outputs);
-    const acc = accuracy(out, targets, rows);
+    const values = measure(out, targets, rows);
     net.backward(owned.lossBuffers.grad, rows, loss.fused);
     if (c.l2) core.kernels.axpy(c.l2, net.params, net.grads, net.decaySize);
-    return { loss: value + penalty(), accuracy: acc };
+    return { loss: value + penalty(), ...values };
   };
   return {
     core, net, optimizer, reserve,
@@ -61,7 +67,7 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
       const value = lossAndGradient(data.rowsX(0, data.rows, net.inputBuffer), data.targets, data.rows, false);
       return { loss: value.loss, gradients: readTensors(net, net.grads) };
     },
-    metrics: accuracyMetric !== undefined,
+    metrics: c.metrics.map((m) => m.name),
     get stop() { return hooks.stop; },
     get learningRate() { return optimizer.learningRate; },
     set learningRate(value: number) { optimizer.learningRate = value; },
@@ -79,17 +85,15 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     evaluate(source, part, start, count): Evaluation {
       reserve(Math.min(count, CHUNK));
       let sum = 0;
-      let acc = 0;
+      const sums = new MetricSums(this.metrics);
       for (let r = start; r < start + count; r += CHUNK) {
         const rows = Math.min(CHUNK, start + count - r);
         const { x, targets } = source.rowsOf(part, r, rows, net.inputBuffer);
         const out = net.forward(rows, false, loss.fused, x);
         sum += loss.compute(core, out, targets, 0, rows, outputs) * rows;
-        acc += accuracy(out, targets, rows) * rows;
+        sums.add(measure(out, targets, rows), rows);
       }
-      const result: Evaluation = { loss: sum / count + penalty() };
-      if (accuracyMetric) result.accuracy = acc / count;
-      return result;
+      return { loss: sum / count + penalty(), ...sums.means(count) };
     },
   };
 }

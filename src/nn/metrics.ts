@@ -14,7 +14,12 @@ export type MetricAlias = "acc" | "mean_absolute_error" | "meanAbsoluteError" | 
 const ALIASES: Record<MetricAlias, MetricName> = {
   acc: "accuracy", mean_absolute_error: "mae", meanAbsoluteError: "mae", mean_squared_error: "mse", meanSquaredError: "mse",
 };
-const NAMES: readonly MetricName[] = ["accuracy", "mae", "mse"];
+/** Every metric name, in the order runs report them. */
+export const METRIC_NAMES: readonly MetricName[] = ["accuracy", "mae", "mse"];
+const NAMES = METRIC_NAMES;
+
+/** Values of the metrics a run computes, by name. */
+export type MetricValues = { [K in MetricName]?: number };
 
 /** A metric bound to a compiled model's output reading. */
 export interface Metric {

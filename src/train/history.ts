@@ -1,14 +1,19 @@
 // The history fit() resolves to: one entry per completed epoch.
+import type { MetricName } from "../nn/metrics.js";
 import type { Callback } from "./callback.js";
+import { validationKey } from "./metric-logs.js";
 import type { EpochLogs, History } from "./training.js";
 
+/** The series a history keeps: the loss and each metric, and the same on validation data. */
+const SERIES = ["loss", "accuracy", "mae", "mse", "valLoss", "valAccuracy", "valMae", "valMse"] as const;
+
 /** An empty history with the series this run will fill. */
-export function emptyHistory(accuracy: boolean, validation: boolean): History {
+export function emptyHistory(metrics: readonly MetricName[], validation: boolean): History {
   const history: History = { epochs: 0, loss: [], stoppedEarly: false };
-  if (accuracy) history.accuracy = [];
+  for (const name of metrics) history[name] = [];
   if (validation) {
     history.valLoss = [];
-    if (accuracy) history.valAccuracy = [];
+    for (const name of metrics) history[validationKey(name)] = [];
   }
   return history;
 }
@@ -20,10 +25,10 @@ export class HistoryRecorder implements Callback {
   onEpochEnd(_epoch: number, logs: EpochLogs): void {
     const h = this.history;
     h.epochs++;
-    h.loss.push(logs.loss);
-    if (logs.accuracy !== undefined) h.accuracy?.push(logs.accuracy);
-    if (logs.valLoss !== undefined) h.valLoss?.push(logs.valLoss);
-    if (logs.valAccuracy !== undefined) h.valAccuracy?.push(logs.valAccuracy);
+    for (const key of SERIES) {
+      const value = logs[key];
+      if (value !== undefined) h[key]?.push(value);
+    }
     this.recordEpoch(logs);
   }
 }

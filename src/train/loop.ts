@@ -13,6 +13,7 @@ import { EarlyStopping } from "./early-stopping.js";
 import { abortError } from "./errors.js";
 import { emptyHistory, HistoryRecorder } from "./history.js";
 import { LearningRate } from "./learning-rate.js";
+import { metricValues, MetricSums, validationKey } from "./metric-logs.js";
 import { ModelCheckpoint } from "./checkpoint.js";
 import type { FitPlan } from "./plan.js";
 import type { Trainer } from "./trainer.js";
@@ -120,7 +121,7 @@ async function runEpoch(ctx: FitContext, callbacks: CallbackList, guard: Diverge
   const { t, source, plan } = ctx;
   source.beginEpoch(plan.shuffle);
   let loss = 0;
-  let acc = 0;
+  const sums = new MetricSums(t.metrics);
   let batch = 0;
   for (let start = 0; start < source.rows; start += plan.batchSize, batch++) {
     const n = Math.min(plan.batchSize, source.rows - start);
@@ -129,15 +130,13 @@ async function runEpoch(ctx: FitContext, callbacks: CallbackList, guard: Diverge
     const diverged = guard.checkBatch(batch, r.loss);
     if (diverged) return { batch, logs: { loss: NaN }, diverged };
     loss += r.loss * n;
-    acc += r.accuracy * n;
-    callbacks.onBatchEnd(batch, t.metrics ? { loss: r.loss, accuracy: r.accuracy, size: n } : { loss: r.loss, size: n });
+    sums.add(r, n);
+    callbacks.onBatchEnd(batch, { loss: r.loss, ...metricValues(t.metrics, r), size: n });
     if (plan.signal?.aborted) throw abortError(plan.signal, `after batch ${batch} of epoch ${epoch}`, ctx.history);
     if (t.stop) return { batch, logs: { loss: NaN }, interrupted: true };
     await pace();
   }
-  const logs: EpochLogs = { loss: loss / source.rows };
-  if (t.metrics) logs.accuracy = acc / source.rows;
-  return { batch: batch - 1, logs };
+  return { batch: batch - 1, logs: { loss: loss / source.rows, ...sums.means(source.rows) } };
 }
 
 /** Adds the validation metrics to a completed epoch's logs; returns a divergence the last weights show. */
@@ -146,7 +145,7 @@ function score(ctx: FitContext, guard: DivergenceGuard, epoch: number, run: Epoc
   if (source.validationRows > 0) {
     const v = t.evaluate(source, "validation", 0, source.validationRows);
     run.logs.valLoss = v.loss;
-    if (t.metrics) run.logs.valAccuracy = v.accuracy;
+    for (const name of t.metrics) run.logs[validationKey(name)] = v[name];
     return guard.checkValidation(run.batch, v.loss);
   }
   return epoch === plan.epochs - 1 ? guard.checkFinal(run.batch) : undefined;

@@ -1,34 +1,35 @@
 // The metric that early stopping and checkpoints watch. One parser for it, so
 // fit() and the command line accept the same names and refuse the same
-// impossible choices (a validation metric without validation data, accuracy
-// without the accuracy metric) before any training.
+// impossible choices (a validation metric without validation data, a metric
+// compile() did not ask for) before any training.
 import { ConfigError } from "../errors.js";
+import type { MetricName } from "../nn/metrics.js";
 import { choiceOption } from "../util/options.js";
 
 /** The metrics an epoch reports. */
-export const MONITORS = ["loss", "accuracy", "valLoss", "valAccuracy"] as const;
+export const MONITORS = ["loss", "accuracy", "mae", "mse", "valLoss", "valAccuracy", "valMae", "valMse"] as const;
 
-/** A metric to watch: a loss (lower is better) or an accuracy (higher is better). */
+/** A metric to watch: a loss or an error (lower is better) or an accuracy (higher is better). */
 export type Monitor = typeof MONITORS[number];
 
 /** Which metrics a training run computes. */
 export interface Computed {
   validation: boolean;
-  accuracy: boolean;
+  metrics: readonly MetricName[];
 }
 
 /** How a caller words the fix for an impossible monitor, and the error class it throws. */
 export interface MonitorWording {
   /** How to get validation data, e.g. "set validationSplit or validationData". */
   validation: string;
-  /** How to get accuracy computed, e.g. "add metrics: ['accuracy'] to compile()". */
-  accuracy: string;
+  /** How to get `metric` computed, e.g. "add metrics: ['mae'] to compile()". */
+  metric: (metric: MetricName) => string;
   error?: (message: string) => Error;
 }
 
 const FIT_WORDING: MonitorWording = {
   validation: "set validationSplit or validationData",
-  accuracy: "add metrics: ['accuracy'] to compile()",
+  metric: (metric) => `add metrics: ['${metric}'] to compile()`,
 };
 
 /**
@@ -41,8 +42,16 @@ export function monitorOption(value: unknown, where: string, computed: Computed,
   if (monitor.startsWith("val") && !computed.validation) {
     throw fail(`${where} monitors '${monitor}' but there is no validation data (${wording.validation})`);
   }
-  if (isAccuracy(monitor) && !computed.accuracy) throw fail(`${where} monitors '${monitor}', which is not computed; ${wording.accuracy}`);
+  const metric = metricOf(monitor);
+  if (metric && !computed.metrics.includes(metric)) throw fail(`${where} monitors '${monitor}', which is not computed; ${wording.metric(metric)}`);
   return monitor;
+}
+
+/** The compiled metric a monitor reads, if it is not a loss: valMae → mae. */
+function metricOf(monitor: Monitor): MetricName | undefined {
+  if (monitor === "loss" || monitor === "valLoss") return undefined;
+  const name = monitor.startsWith("val") ? monitor[3].toLowerCase() + monitor.slice(4) : monitor;
+  return name as MetricName;
 }
 
 function isAccuracy(monitor: Monitor): boolean {

@@ -12,6 +12,7 @@ import { autoEpochs } from "./auto-epochs.js";
 import { validationSplitOption, type SplitFrom } from "./split.js";
 import { userCallbacks, type Callback } from "./callback.js";
 import type { FitOptions } from "./training.js";
+import type { MetricName } from "../nn/metrics.js";
 
 /** Everything one fit() will do, checked. */
 export interface FitPlan {
@@ -24,8 +25,8 @@ export interface FitPlan {
   readonly splitFrom: SplitFrom;
   /** With epochs: "auto", the time budget in seconds. */
   readonly seconds?: number;
-  /** Whether accuracy is computed beside the loss. */
-  readonly metrics: boolean;
+  /** The metrics computed beside the loss. */
+  readonly metrics: readonly MetricName[];
   readonly earlyStopping?: EarlyStoppingSettings;
   readonly checkpoint?: CheckpointSettings;
   readonly schedule?: Schedule;
@@ -44,8 +45,8 @@ export interface PlanInputs {
   rows: number;
   /** Whether separate validation data was given. */
   validationData: boolean;
-  /** Whether the model computes accuracy. */
-  metrics: boolean;
+  /** The metrics the model computes. */
+  metrics: readonly MetricName[];
   /** The compiled learning rate, where schedules start. */
   learningRate: number;
 }
@@ -71,7 +72,7 @@ export function fitPlan(options: FitOptions | undefined, inputs: PlanInputs): Fi
     throw new ConfigError(`fit: validationSplit ${split} of ${inputs.rows} rows leaves ${splitRows} validation and ` +
       `${inputs.rows - splitRows} training rows; both need at least 1`);
   }
-  const computed = { validation: inputs.validationData || splitRows > 0, accuracy: inputs.metrics };
+  const computed = { validation: inputs.validationData || splitRows > 0, metrics: inputs.metrics };
   return Object.freeze({
     epochs, batchSize, shuffle, splitRows, splitFrom: asked.from, seconds: auto?.seconds, metrics: inputs.metrics,
     earlyStopping: earlyStoppingSettings(o.earlyStopping ?? auto?.earlyStopping, computed),

@@ -3,29 +3,31 @@
 // these to itself (model/trainer.ts); training never sees the model class.
 import type { Core } from "../runtime/core.js";
 import type { Network } from "../nn/network.js";
+import type { MetricName } from "../nn/metrics.js";
 import type { Optimizer } from "../nn/optimizers.js";
 import type { BatchSource, Part } from "./batch-source.js";
 import type { EpochLogs } from "./training.js";
 
-/** Loss and metrics over a data set. */
+/** Loss and the compiled metrics over a data set. */
 export interface Evaluation {
   loss: number;
   accuracy?: number;
+  /** Mean absolute error, with metrics: ['mae']. */
+  mae?: number;
+  /** Mean squared error, with metrics: ['mse']. */
+  mse?: number;
 }
 
-/** A batch's loss and accuracy (NaN when accuracy is not computed). */
-export interface Score {
-  loss: number;
-  accuracy: number;
-}
+/** A batch's loss and compiled metrics. */
+export type Score = Evaluation;
 
 /** A model, as the training loop drives it. */
 export interface Trainer {
   readonly core: Core;
   readonly net: Network;
   readonly optimizer: Optimizer;
-  /** Whether accuracy is computed beside the loss. */
-  readonly metrics: boolean;
+  /** The metrics computed beside the loss. */
+  readonly metrics: readonly MetricName[];
   /** The model's stopTraining flag. */
   readonly stop: boolean;
   /** The optimizer's current learning rate; learning-rate schedules set it. */
@@ -34,7 +36,7 @@ export interface Trainer {
   reserve(rows: number): void;
   /** One training batch: gather rows [start, start + rows) of the epoch's order, forward, backward, `beforeUpdate` (given the batch's loss), optimizer step. */
   step(source: BatchSource, start: number, rows: number, beforeUpdate: (loss: number) => void): Score;
-  /** Mean loss (L2 penalty included) and accuracy over rows [start, start + count) of `part`; dropout off, weights unchanged. */
+  /** Mean loss (L2 penalty included) and metrics over rows [start, start + count) of `part`; dropout off, weights unchanged. */
   evaluate(source: BatchSource, part: Part, start: number, count: number): Evaluation;
   /** Counts a finished epoch in the model's training record (saved in model files). */
   recordEpoch(logs: EpochLogs): void;

@@ -6,18 +6,26 @@ import type { Monitor } from "./monitor.js";
 import type { AutoEpochs } from "./auto-epochs.js";
 import type { ValidationSplitOptions } from "./split.js";
 
-/** Metrics of one epoch, as passed to callbacks and recorded in the history. */
+/** Metrics of one epoch, as passed to callbacks and recorded in the history: those compile() asked for, and on validation data. */
 export interface EpochLogs {
   loss: number;
   accuracy?: number;
+  /** Mean absolute error, with metrics: ['mae']. */
+  mae?: number;
+  /** Mean squared error, with metrics: ['mse']. */
+  mse?: number;
   valLoss?: number;
   valAccuracy?: number;
+  valMae?: number;
+  valMse?: number;
 }
 
-/** Loss (and accuracy) of one mini-batch of `size` rows, before its update. */
+/** Loss (and the compiled metrics) of one mini-batch of `size` rows, before its update. */
 export interface BatchLogs {
   loss: number;
   accuracy?: number;
+  mae?: number;
+  mse?: number;
   size: number;
 }
 
@@ -25,7 +33,7 @@ export interface BatchLogs {
 export interface Callbacks {
   onTrainBegin?(): void;
   onEpochBegin?(epoch: number): void;
-  /** After each mini-batch, with that batch's loss (and accuracy). */
+  /** After each mini-batch, with that batch's loss (and compiled metrics). */
   onBatchEnd?(batch: number, logs: BatchLogs): void;
   onEpochEnd?(epoch: number, logs: EpochLogs): void | Promise<void>;
   onTrainEnd?(history: History): void;
@@ -123,8 +131,12 @@ export interface History {
   epochs: number;
   loss: number[];
   accuracy?: number[];
+  mae?: number[];
+  mse?: number[];
   valLoss?: number[];
   valAccuracy?: number[];
+  valMae?: number[];
+  valMse?: number[];
   /** Epoch (0-based) whose weights the model holds when early stopping restored the best ones. */
   bestEpoch?: number;
   /** True when early stopping or stopTraining ended training before `epochs` (a partly done epoch is not recorded). */

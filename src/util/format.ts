@@ -6,8 +6,12 @@
 export interface EpochMetrics {
   loss: number;
   accuracy?: number;
+  mae?: number;
+  mse?: number;
   valLoss?: number;
   valAccuracy?: number;
+  valMae?: number;
+  valMse?: number;
 }
 
 /** Optional extras of an epoch line: learning rate, time taken and throughput. */
@@ -21,8 +25,12 @@ export interface EpochExtras {
 export function formatEpoch(epoch: number, epochs: number, logs: EpochMetrics, extras: EpochExtras = {}): string {
   const parts = [`epoch ${String(epoch + 1).padStart(String(epochs).length)}/${epochs}`, `loss ${formatLoss(logs.loss)}`];
   if (logs.accuracy !== undefined) parts.push(`accuracy ${formatPercent(logs.accuracy)}`);
+  if (logs.mae !== undefined) parts.push(`mae ${formatLoss(logs.mae)}`);
+  if (logs.mse !== undefined) parts.push(`mse ${formatLoss(logs.mse)}`);
   if (logs.valLoss !== undefined) parts.push(`val loss ${formatLoss(logs.valLoss)}`);
   if (logs.valAccuracy !== undefined) parts.push(`val accuracy ${formatPercent(logs.valAccuracy)}`);
+  if (logs.valMae !== undefined) parts.push(`val mae ${formatLoss(logs.valMae)}`);
+  if (logs.valMse !== undefined) parts.push(`val mse ${formatLoss(logs.valMse)}`);
   if (extras.learningRate !== undefined) parts.push(`lr ${extras.learningRate.toPrecision(3)}`);
   if (extras.seconds !== undefined) parts.push(`${extras.seconds.toFixed(1)} s`);
   if (extras.samplesPerSecond !== undefined) parts.push(`${formatCount(extras.samplesPerSecond)} samples/s`);
