@@ -105,7 +105,7 @@ describe("thread pool", () => {
     }
     expect(states[1].equals(states[0])).toBe(true);
     expect(states[2].equals(states[0])).toBe(true);
-  });
+  }, 30_000);
 
   it("counts kernel calls by thread and by kernel, and resets the counts", async () => {
     const core = getCore();
