@@ -155,9 +155,11 @@ export function softmax_cross_entropy_onehot_weighted(z: usize, targets: usize, 
   return ce_dense(z, targets, weights, grad, rows, cols);
 }
 
-/** Σ over n elements of max(z,0) − z·t + log1p(exp(−|z|)); grad = (σ(z) − t)·g when grad != 0. */
-// @ts-ignore: decorator
-@inline function bce_sum(z: usize, targets: usize, grad: usize, n: usize, g: f32): f64 {
+/**
+ * Σ over n elements of max(z,0) − z·t + log1p(exp(−|z|)); grad = (σ(z) − t)·g when grad != 0.
+ * Not inlined: as the one caller of log1p it gets log1p inlined into its loop (two callers would get a call per element).
+ */
+function bce_sum(z: usize, targets: usize, grad: usize, n: usize, g: f32): f64 {
   let total: f64 = 0;
   for (let i: usize = 0; i < n; i++) {
     const o = i << 2;
