@@ -74,6 +74,8 @@ export function defaultLoss(activation: ActivationName | "maxout"): LossName {
 
 const crossEntropy: Loss = {
   name: "categoricalCrossentropy", classification: true, fused: true,
+  // −Σ t·log p is bounded below only when every t ≥ 0; past 1 it stops being a probability (labels are checked apart).
+  targetRange: { min: 0, max: 1, meaning: "one-hot rows or class probabilities; or pass class indices, one per row" },
   compute: (core, z, t, grad, rows, cols) => t.kind === "index"
     ? core.kernels.softmax_cross_entropy_index(z, t.ptr, grad, rows, cols)
     : core.kernels.softmax_cross_entropy_onehot(z, t.ptr, grad, rows, cols),

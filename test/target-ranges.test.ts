@@ -1,4 +1,4 @@
-// Binary cross-entropy is a loss only for targets in [0, 1]: anything else is refused by row and column before
+// Cross-entropy is a loss only for targets in [0, 1]: anything else is refused by row and column before
 // training, evaluation or a gradient computes anything; integer 0/1 labels are read as Keras reads them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dense, getCore, init, InputError, Sequential, setThreads } from "../src/index.js";
@@ -83,6 +83,17 @@ describe("binary cross-entropy targets", () => {
     expect(m.evaluate(data.x, [0, 1, 0.25, 0.999]).loss).toBeGreaterThan(0);
     // The counter sees the kernels a good call runs, so its zero above means something.
     expect(lossAndStepCalls(() => m.evaluate(data.x, [0, 1, 1, 0]))).toBeGreaterThan(0);
+    m.dispose();
+  });
+});
+
+describe("categorical cross-entropy targets", () => {
+  it("one-hot or probability rows outside [0, 1] are refused by row and column; class indices keep their own check", () => {
+    const m = new Sequential({ inputs: 2, layers: [dense(3, "softmax")], seed: 1 }).compile({});
+    expect(() => m.evaluate(data.x, [[1, 0, 0], [0, 1, 0], [0, -1, 2], [0, 0, 1]]))
+      .toThrow(/^y contains -1 at row 2, column 1: loss 'categoricalCrossentropy' needs targets in \[0, 1\] \(one-hot rows or class probabilities/);
+    expect(() => m.evaluate(data.x, [0, 1, 3, 2])).toThrow(/^y\[2\] = 3 is out of range: class indices must be in 0\.\.2/);
+    expect(m.evaluate(data.x, [[1, 0, 0], [0, 0.5, 0.5], [0, 0, 1], [0.25, 0.25, 0.5]]).loss).toBeGreaterThan(0);
     m.dispose();
   });
 });
