@@ -8,6 +8,9 @@ export {
 } from "./model/model.js";
 export type { LabelOptions } from "./model/predict.js";
 export type { ModelState, StateOptions, LoadStateOptions, OptimizerProgress, TrainingRecord } from "./model/state.js";
+export type { LayerInfo } from "./model/layers-info.js";
+export type { SummaryOptions } from "./model/summary.js";
+export type { WeightOptions } from "./train/sample-weights.js";
 export { load, decodeModel, FORMAT_VERSION, type LoadOptions, type SaveOptions, type ModelSource } from "./io/model-file.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
 export { ONNX_OPSET } from "./io/onnx.js";

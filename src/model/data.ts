@@ -4,6 +4,7 @@ import { toRows, toTargets, type ByteMatrix, type InputBatch, type Matrix, type 
 import type { Network } from "../nn/network.js";
 import { DeviceData, type RowTransform } from "../train/device-data.js";
 import { MemorySource } from "../train/memory-source.js";
+import { DeviceWeights, type HostWeights } from "../train/sample-weights.js";
 import type { RowSplit } from "../train/split.js";
 import type { Compiled } from "./compile.js";
 
@@ -26,15 +27,18 @@ export function upload(net: Network, c: Compiled, transform: RowTransform | unde
   return DeviceData.upload(net.core, p.x, p.y, rule, p.names[0], p.names[1], transform);
 }
 
-/** fit()'s data in the core as a batch source: training rows, and validation data or the rows `split` holds out. */
+/** fit()'s data in the core as a batch source: training rows (with their `weights`), and validation data or the rows `split` holds out. */
 export function fitSource(net: Network, c: Compiled, transform: RowTransform | undefined, train: HostPair,
-  validation: [unknown, unknown] | undefined, split?: RowSplit): MemorySource {
+  validation: [unknown, unknown] | undefined, split?: RowSplit, weights?: HostWeights): MemorySource {
   const held = validation && hostPair(net, c, validation[0] as InputBatch, validation[1] as TargetBatch, ["validationData[0]", "validationData[1]"]);
   const data = upload(net, c, transform, train);
+  let w: DeviceWeights | undefined;
   try {
-    return new MemorySource(net.core, net.rt.rng, data, held && upload(net, c, transform, held), split);
+    w = weights && new DeviceWeights(net.core, weights);
+    return new MemorySource(net.core, net.rt.rng, data, held && upload(net, c, transform, held), split, w);
   } catch (e) {
     data.free();
+    w?.free();
     throw e;
   }
 }

@@ -9,6 +9,8 @@ import { Network } from "../nn/network.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import { fitPlan } from "../train/plan.js";
 import { train } from "../train/loop.js";
+import { rowWeights, type WeightOptions } from "../train/sample-weights.js";
+import { checkKeys } from "../util/options.js";
 import { rowClasses, splitRows } from "../train/split.js";
 import type { Evaluation } from "../train/trainer.js";
 import type { FitOptions, History } from "../train/training.js";
@@ -103,13 +105,31 @@ export class Sequential {
     const split = plan.splitRows > 0
       ? splitRows(pair.x.rows, plan.splitRows, plan.splitFrom, this.seed, c.loss.classification ? rowClasses(pair.y) : undefined)
       : undefined;
-    const source = fitSource(this.network, c, this.owned.prep?.transform, pair, v, split);
+    const weights = rowWeights(options, pair.y, c.loss, this.outputs);
+    const source = fitSource(this.network, c, this.owned.prep?.transform, pair, v, split, weights);
     this.busy = true;
     try {
       this.stopTraining = false;
       return await train(this.trainer(c), source, plan);
     } finally {
       this.busy = false;
+      source.free();
+    }
+  }
+
+  /**
+   * One optimizer step on (x, y) taken as a single batch (dropout on), as Keras's trainOnBatch: the optimizer's state
+   * and step count go on; returns the batch's loss (and accuracy) before the step. Refused while fit() runs.
+   */
+  trainOnBatch(x: InputBatch, y: TargetBatch, options: WeightOptions = {}): Evaluation {
+    this.ensureIdle("trainOnBatch");
+    const c = this.requireCompiled("trainOnBatch");
+    checkKeys(options, ["sampleWeight", "classWeight"], "trainOnBatch");
+    const pair = hostPair(this.network, c, x, y);
+    const source = fitSource(this.network, c, this.owned.prep?.transform, pair, undefined, undefined, rowWeights(options, pair.y, c.loss, this.outputs, "trainOnBatch"));
+    try {
+      return this.trainer(c).trainBatch(source);
+    } finally {
       source.free();
     }
   }

@@ -4,6 +4,7 @@
 import type { DeviceTargets } from "../nn/losses.js";
 import type { MetricValues } from "../nn/metrics.js";
 import { MetricSums } from "../train/metric-logs.js";
+import type { BatchSource } from "../train/batch-source.js";
 import type { Evaluation, Score, Trainer } from "../train/trainer.js";
 import type { EpochLogs } from "../train/training.js";
 import type { DeviceData } from "../train/device-data.js";
@@ -25,6 +26,8 @@ export interface TrainerHooks {
 export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Trainer & {
   /** Loss and gradients over all of `data`, dropout off; the weights stay as they are. */
   gradients(data: DeviceData): { loss: number; gradients: NamedTensor[] };
+  /** One optimizer step on all of `source`'s rows, in their order; their loss (and accuracy) before it. */
+  trainBatch(source: BatchSource): Evaluation;
 } {
   const net = owned.net!;
   const core = owned.core;
@@ -71,12 +74,16 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     get stop() { return hooks.stop; },
     get learningRate() { return optimizer.learningRate; },
     set learningRate(value: number) { optimizer.learningRate = value; },
+    trainBatch(source) {
+      reserve(source.rows);
+      source.beginEpoch(false);
+      return this.step(source, 0, source.rows, () => {});
+    },
     recordEpoch: (logs) => hooks.recordEpoch(logs),
     save: (withOptimizer) => hooks.save(withOptimizer),
     step(source, start, rows, beforeUpdate) {
-      const targets = owned.lossBuffers.targets;
-      source.gather(start, rows, net.inputBuffer, targets);
-      const r = lossAndGradient(net.inputBuffer, { kind: source.targetKind, ptr: targets }, rows, true);
+      const targets = source.gather(start, rows, net.inputBuffer, owned.lossBuffers.targets);
+      const r = lossAndGradient(net.inputBuffer, targets, rows, true);
       beforeUpdate(r.loss);
       optimizer.step(net.params, net.grads, net.size);
       net.weightsChanged();

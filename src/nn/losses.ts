@@ -21,6 +21,8 @@ const ALIASES: Record<LossAlias, LossName> = {
 export interface DeviceTargets {
   kind: "index" | "dense";
   ptr: number;
+  /** One f32 weight per row (sample × class weight), or 0/absent: the loss is then Σ w·loss / rows. */
+  weights?: number;
 }
 
 /** Bounds on target values, inclusive. */
@@ -76,19 +78,27 @@ const crossEntropy: Loss = {
   name: "categoricalCrossentropy", classification: true, fused: true,
   // −Σ t·log p is bounded below only when every t ≥ 0; past 1 it stops being a probability (labels are checked apart).
   targetRange: { min: 0, max: 1, meaning: "one-hot rows or class probabilities; or pass class indices, one per row" },
-  compute: (core, z, t, grad, rows, cols) => t.kind === "index"
-    ? core.kernels.softmax_cross_entropy_index(z, t.ptr, grad, rows, cols)
-    : core.kernels.softmax_cross_entropy_onehot(z, t.ptr, grad, rows, cols),
+  compute: (core, z, t, grad, rows, cols) => {
+    const k = core.kernels;
+    if (t.kind === "index") {
+      return t.weights ? k.softmax_cross_entropy_index_weighted(z, t.ptr, t.weights, grad, rows, cols) : k.softmax_cross_entropy_index(z, t.ptr, grad, rows, cols);
+    }
+    return t.weights ? k.softmax_cross_entropy_onehot_weighted(z, t.ptr, t.weights, grad, rows, cols) : k.softmax_cross_entropy_onehot(z, t.ptr, grad, rows, cols);
+  },
 };
 
 const binaryCrossEntropy: Loss = {
   name: "binaryCrossentropy", classification: false, fused: true,
-  compute: (core, z, t, grad, rows, cols) => core.kernels.sigmoid_binary_cross_entropy(z, t.ptr, grad, rows, cols),
+  compute: (core, z, t, grad, rows, cols) => t.weights
+    ? core.kernels.sigmoid_binary_cross_entropy_weighted(z, t.ptr, t.weights, grad, rows, cols)
+    : core.kernels.sigmoid_binary_cross_entropy(z, t.ptr, grad, rows, cols),
   // −t·log p − (1−t)·log(1−p) is bounded below only for t in [0, 1]; past it, training drives the loss to −∞.
   targetRange: { min: 0, max: 1, meaning: "0/1 labels or probabilities; class indices 0..k−1 need a softmax output of k units" },
 };
 
 const meanSquaredError: Loss = {
   name: "meanSquaredError", classification: false, fused: false,
-  compute: (core, y, t, grad, rows, cols) => core.kernels.mean_squared_error(y, t.ptr, grad, rows, cols),
+  compute: (core, y, t, grad, rows, cols) => t.weights
+    ? core.kernels.mean_squared_error_weighted(y, t.ptr, t.weights, grad, rows, cols)
+    : core.kernels.mean_squared_error(y, t.ptr, grad, rows, cols),
 };

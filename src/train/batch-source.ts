@@ -18,8 +18,8 @@ export interface BatchSource {
   readonly targetKind: DeviceTargets["kind"];
   /** Fixes the order of this epoch's training rows, shuffled (by the model's RNG) when asked. */
   beginEpoch(shuffle: boolean): void;
-  /** Copies rows [start, start + rows) of this epoch's order into the input buffer `x` and the target buffer `targets`. */
-  gather(start: number, rows: number, x: number, targets: number): void;
+  /** Copies rows [start, start + rows) of this epoch's order into the input buffer `x` and the target buffer `targets`; returns the batch's targets (with its row weights, if any) as the loss reads them. */
+  gather(start: number, rows: number, x: number, targets: number): DeviceTargets;
   /** Address of `rows` network-ready rows of `part` from `row` on (made in `scratch` if they must be converted), and their targets. */
   rowsOf(part: Part, row: number, rows: number, scratch: number): { x: number; targets: DeviceTargets };
   /** Frees what the source holds in the core. */

@@ -5,8 +5,10 @@
 // and a resumed run repeats it. Held-out rows stay where they are; scoring
 // gathers them by number, a chunk at a time.
 import type { Core } from "../runtime/core.js";
+import type { DeviceTargets } from "../nn/losses.js";
 import type { BatchSource, Part } from "./batch-source.js";
 import type { DeviceData } from "./device-data.js";
+import type { DeviceWeights } from "./sample-weights.js";
 import type { RowSplit } from "./split.js";
 
 /** Resident data as a batch source; it owns `data` and `validation` and frees them with itself. */
@@ -20,9 +22,9 @@ export class MemorySource implements BatchSource {
   /** Targets of gathered rows while scoring a split: pointer and capacity in rows. */
   private scratch = { ptr: 0, rows: 0 };
 
-  /** With `split` (and no separate `validation`), its validation rows of `data` are held out. */
+  /** With `split` (and no separate `validation`), its validation rows of `data` are held out; `weights` go with the rows of `data`. */
   constructor(private readonly core: Core, private readonly rng: number, private readonly data: DeviceData,
-    private readonly validation?: DeviceData, split?: RowSplit) {
+    private readonly validation?: DeviceData, split?: RowSplit, private readonly weights?: DeviceWeights) {
     const held = validation ? undefined : split;
     this.order = held ? held.train : Int32Array.from({ length: data.rows }, (_, i) => i);
     this.rows = this.order.length;
@@ -44,16 +46,17 @@ export class MemorySource implements BatchSource {
     if (shuffle) core.kernels.rng_shuffle(this.rng, this.index, this.rows);
   }
 
-  gather(start: number, rows: number, x: number, targets: number): void {
+  gather(start: number, rows: number, x: number, targets: number): DeviceTargets {
     this.data.gather(this.index + start * 4, rows, x, targets);
+    return { kind: this.targetKind, ptr: targets, weights: this.weightsOf("train", this.index + start * 4, rows) };
   }
 
   rowsOf(part: Part, row: number, rows: number, scratch: number): ReturnType<BatchSource["rowsOf"]> {
     if (part === "validation" && this.validation) return { x: this.validation.rowsX(row, rows, scratch), targets: this.validation.targetsFrom(row) };
-    if (!this.lists) return { x: this.data.rowsX(row, rows, scratch), targets: this.data.targetsFrom(row) };
+    if (!this.lists) return { x: this.data.rowsX(row, rows, scratch), targets: { ...this.data.targetsFrom(row), weights: this.weights && this.weights.train + row * 4 } };
     const targets = this.targetScratch(rows);
     this.data.gather(this.lists[part] + row * 4, rows, scratch, targets);
-    return { x: scratch, targets: { kind: this.targetKind, ptr: targets } };
+    return { x: scratch, targets: { kind: this.targetKind, ptr: targets, weights: this.weightsOf(part, this.lists[part] + row * 4, rows) } };
   }
 
   free(): void {
@@ -63,6 +66,13 @@ export class MemorySource implements BatchSource {
     this.scratch = { ptr: 0, rows: 0 };
     this.data.free();
     this.validation?.free();
+    this.weights?.free();
+  }
+
+  /** Weights of `rows` rows of `part` at the row numbers listed at `index`, gathered; 0 when that part is unweighted. */
+  private weightsOf(part: Part, index: number, rows: number): number {
+    const from = part === "train" ? this.weights?.train : this.weights?.validation;
+    return from ? this.weights!.gather(from, index, rows) : 0;
   }
 
   /** Copies row numbers into the core; returns where. */

@@ -52,7 +52,7 @@ export interface PlanInputs {
 }
 
 const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose", "checkpoint",
-  "learningRateSchedule", "signal", "clipNorm", "clipValue", "onDivergence", "initialEpoch"];
+  "learningRateSchedule", "signal", "clipNorm", "clipValue", "onDivergence", "initialEpoch", "sampleWeight", "classWeight"];
 
 /** Checks every option of fit() (and the shape of validationData); throws the first problem. */
 export function fitPlan(options: FitOptions | undefined, inputs: PlanInputs): FitPlan {

@@ -102,6 +102,10 @@ export interface FitOptions {
   callbacks?: Callbacks | Callbacks[];
   /** Epoch to start from when resuming, as Keras counts: trains epochs initialEpoch … epochs − 1, and callbacks, history and schedules see those numbers; default 0. */
   initialEpoch?: number;
+  /** One weight ≥ 0 per row of x: row r's loss and gradient are multiplied by it (the loss is Σ w·loss / rows, as Keras); rows held out by validationSplit keep theirs. */
+  sampleWeight?: Float32Array | number[];
+  /** Weight per class index ({0: 1, 1: 5} or [1, 5]) for categoricalCrossentropy or binaryCrossentropy; multiplies sampleWeight on training rows (not validation rows, as Keras); classes left out weigh 1. */
+  classWeight?: Record<number, number> | number[];
   /** Print one line per epoch with console.log; default false. */
   verbose?: boolean;
   /** Save the best and/or last model to files (or a callback) after each epoch. */
