@@ -98,3 +98,17 @@ describe("metric names", () => {
     sigmoid.dispose();
   });
 });
+
+describe("saved settings", () => {
+  it("a state (or model file) from before, with accuracy on a regression, still loads, without that metric", () => {
+    const m = regression().compile({ metrics: ["mae"] });
+    const state = m.state();
+    const old = { ...state, compile: { ...state.compile!, metrics: ["accuracy", "mae"] } };
+    const loaded = regression();
+    loaded.loadState(old as never);
+    expect(loaded.state().compile!.metrics).toEqual(["mae"]);
+    expect(() => loaded.compile({ metrics: ["accuracy"] })).toThrow(ConfigError);
+    m.dispose();
+    loaded.dispose();
+  });
+});

@@ -54,6 +54,18 @@ export function resolveCompile(net: Network, options: CompileOptions = {}): Comp
   return { loss, optimizer, l2, metrics, reading };
 }
 
+/**
+ * Saved compile() settings (a model file, a state) as compile() takes them now: 'accuracy' on value outputs,
+ * which earlier versions accepted and reported, is dropped, so those files keep loading.
+ */
+export function savedCompile(net: Network, settings: CompileOptions): CompileOptions {
+  if (!Array.isArray(settings.metrics) || !settings.metrics.includes("accuracy")) return settings;
+  const activation = outputActivation(net);
+  const loss = createLoss(settings.loss ?? defaultLoss(activation), activation, net.outputs);
+  if (outputReading(net, loss.name).kind !== "regression") return settings;
+  return { ...settings, metrics: settings.metrics.filter((m) => m !== "accuracy") };
+}
+
 /** The settings of a compiled model, with the optimizer's current learning rate. */
 export function compileSettings(c: Compiled): CompileSettings {
   const { optimizer } = c;

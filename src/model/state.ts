@@ -8,7 +8,7 @@ import type { Optimizer, OptimizerName } from "../nn/optimizers.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import type { EpochLogs } from "../train/training.js";
 import { booleanOption, checkKeys, describe, integerOption, positiveOption } from "../util/options.js";
-import { compileSettings, resolveCompile, type Compiled, type CompileSettings } from "./compile.js";
+import { compileSettings, resolveCompile, savedCompile, type Compiled, type CompileSettings } from "./compile.js";
 import type { ModelConfig } from "./config.js";
 import { checkTensors, readTensors, writeTensors, type NamedTensor } from "./weights.js";
 
@@ -119,7 +119,7 @@ export function checkState(parts: StateParts, state: ModelState, options: LoadSt
     training: checkTraining(state.training),
     rng: checkRng(state.rng),
   };
-  checked.compiled = state.compile === null ? undefined : resolveCompile(net, state.compile);
+  checked.compiled = state.compile === null ? undefined : resolveCompile(net, savedCompile(net, state.compile));
   try {
     checked.optimizer = checkProgress(net, checked.compiled?.optimizer ?? parts.compiled?.optimizer, state.optimizer, finite);
   } catch (e) {
