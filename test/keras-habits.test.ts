@@ -73,6 +73,14 @@ describe("sampleWeight and classWeight", () => {
     expect(m.trainOnBatch(X, y, { sampleWeight: W }).loss).toBeCloseTo(ref, 5);
   });
 
+  it("one-hot targets take the class of their largest column", () => {
+    const oneHot = new Float32Array(36);
+    Y.forEach((y, r) => { oneHot[r * 3 + y] = 1; });
+    const a = classifier(), b = classifier();
+    expect(a.trainOnBatch(X, oneHot, { classWeight: [2, 0.5, 4] }).loss).toBeCloseTo(b.trainOnBatch(X, Y, { classWeight: [2, 0.5, 4] }).loss, 6);
+    expect(maxRelError(flat(a.getWeights()), flat(b.getWeights()))).toBeLessThan(1e-6);
+  });
+
   it("one sigmoid output reads its 0/1 target as the class", () => {
     const t = Float32Array.from(Y, (y) => (y === 1 ? 1 : 0));
     const model = () => {
