@@ -47,7 +47,8 @@ export function renderTable({ meta, rows }) {
   };
   const tf = "tfjs-wasm";
   const shape = "128x784x256";
-  const sizes = meta.wasm.files.map((f) => f.bytes);
+  // The builds init() can pick; a debug build (names, assertions) is for development only.
+  const sizes = meta.wasm.files.filter((f) => !f.file.includes("debug")).map((f) => f.bytes);
   const table = [
     ["metric", "wasmlp", `TensorFlow.js ${meta.peers?.["@tensorflow/tfjs-backend-wasm"] ?? ""} (wasm backend)`.replace("  ", " "), `brain.js ${meta.peers?.["brain.js"] ?? ""}`.trim()],
     [`GEMM \`A·B\` 128×784×256, 1 thread, plain SIMD (GFLOP/s)`, figure(v(`gemm_nn_${shape}`)), figure(peer(`gemm_nn_${shape}`, tf)?.value), "—"],
