@@ -250,7 +250,9 @@ describe.skipIf(!present)("in Chromium", () => {
 
     // Reset to fresh weights, then load the file back: same epoch count, same picture, pixel for pixel.
     await page.click("#reset");
-    await page.waitForFunction(() => document.getElementById("epoch")!.textContent === "000,000");
+    // The epoch counter resets before the fresh weights are drawn; the status says "ready" once they are.
+    await page.waitForFunction(() => document.getElementById("epoch")!.textContent === "000,000" &&
+      /^ready/.test(document.getElementById("status")!.textContent!));
     expect(await picture()).not.toBe(trained);
     const file = join(out, "saved.safetensors");
     await writeFile(file, saved);
