@@ -78,8 +78,8 @@ describe("fitPlan", () => {
     expect(plan.earlyStopping).toMatchObject({ monitor: "valLoss", restoreBestWeights: true, minDelta: 1e-4 });
     // 800 training rows are 25 batches of 32: patience 200 / 25 = 8 batches' worth → at least 10; ceiling 20 000 / 25 = 800.
     expect([plan.epochs, plan.earlyStopping!.patience]).toEqual([800, 10]);
-    // Too few rows to hold out 20 of them: the training loss is watched, with more patience for fewer batches.
-    const few = fitPlan({ epochs: "auto" }, { ...inputs, rows: 60 });
+    // Too few rows to hold out 10 of them: the training loss is watched, with more patience for fewer batches.
+    const few = fitPlan({ epochs: "auto" }, { ...inputs, rows: 40 });
     expect([few.splitRows, few.earlyStopping!.monitor, few.earlyStopping!.patience, few.epochs]).toEqual([0, "loss", 50, 1000]);
     // The caller's split, validation data, limits and early stopping are kept.
     expect(fitPlan({ epochs: "auto", validationSplit: 0.1 }, many).splitRows).toBe(100);

@@ -8,6 +8,7 @@ import { FASHION_MNIST_CLASSES } from "../data/fashion-mnist.js";
 import { InputError } from "../errors.js";
 import type { ByteMatrix, Matrix } from "../nn/input.js";
 import { loadCsv, loadIdxFolder, loadIdxImages, readFileBytes } from "../node/files.js";
+import { formatCount } from "../util/format.js";
 import { UsageError } from "./args.js";
 
 /** A data set as the commands use it. */
@@ -84,24 +85,14 @@ async function isIdx(path: string): Promise<boolean> {
   return (bytes[0] === 0 && bytes[1] === 0 && bytes.length >= 4) || (bytes[0] === 0x1f && bytes[1] === 0x8b);
 }
 
-/** The rows in a random order fixed by `seed`, so a validation split taken from the end is a fair sample. */
-export function shuffled(d: Loaded, seed: number): Loaded {
-  const { rows, cols } = d.x;
-  const order = Uint32Array.from({ length: rows }, (_, i) => i);
-  let a = seed >>> 0;
-  const random = () => { // mulberry32
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = rows - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
+/** The task a CSV file was read as and why, in one line: given by --task, or decided from the target column. */
+export function taskDecision(d: Loaded, given: boolean): string {
+  const target = JSON.stringify(d.csv?.target?.name ?? "target");
+  if (given) return `task: ${d.task} (--task)`;
+  if (d.task === "classification") {
+    return `task: classification, ${formatCount(d.classes?.length ?? 0)} classes in column ${target} (--task regression to predict it as a number)`;
   }
-  const src = d.x.data;
-  const data = new (src.constructor as { new (n: number): typeof src })(src.length);
-  order.forEach((k, i) => data.set(src.subarray(k * cols, (k + 1) * cols), i * cols));
-  const pick = <T extends Int32Array | Float32Array>(v: T | undefined): T | undefined => (v ? (v.map((_, i) => v[order[i]]) as T) : undefined);
-  return { ...d, x: { data, rows, cols } as Loaded["x"], labels: pick(d.labels), targets: pick(d.targets), lines: pick(d.lines) };
+  const distinct = new Set(d.targets).size;
+  return `task: regression: column ${target} holds ${formatCount(distinct)} distinct numbers in ${formatCount(d.x.rows)} rows ` +
+    `(--task classification to take them as classes)`;
 }

@@ -4,6 +4,7 @@
 import { mlpConfig } from "../model/builders.js";
 import { init } from "../runtime/core.js";
 import { decodeModel } from "../io/model-file.js";
+import type { ModelState } from "../model/state.js";
 import { Sequential, type CompileOptions } from "../model/model.js";
 import { checkWritable, saveFile } from "../node/files.js";
 import { ACTIVATIONS, type ActivationName } from "../nn/activations.js";
@@ -16,7 +17,8 @@ import { formatCount, formatDuration, formatEpoch, formatLoss, formatPercent } f
 import { monitorOption, type Monitor } from "../train/monitor.js";
 import type { MetricName } from "../nn/metrics.js";
 import { Options, parse, UsageError } from "./args.js";
-import { classNames, hasTestSplit, loadData, shuffled, type Loaded } from "./data.js";
+import { autoEpochs, type AutoDecision } from "../train/auto-epochs.js";
+import { classNames, hasTestSplit, loadData, taskDecision, type Loaded } from "./data.js";
 import { classificationReport, formatReport, regressionReport, type ClassificationReport } from "./evaluate.js";
 import { csvOptions, type Io, sibling } from "./io.js";
 import { EpochProgress } from "./progress.js";
@@ -37,7 +39,8 @@ Data
                            default: the folder's t10k files)
   --label <name|index>     CSV: the target column (default: the last)
   --task classification|regression
-                           CSV: default classification, unless the targets are fractional numbers
+                           CSV: default classification, unless the targets are numbers that are
+                           fractional or many (over 20 distinct values and over one per 20 rows)
   --ignore a,b             CSV: columns to leave out
   --categorical a,b        CSV: columns to one-hot encode (default: those without numbers)
   --missing error|drop     CSV: rows with missing cells (default error)
@@ -64,10 +67,13 @@ Training
   --step-size <epochs>     step: epochs between decays (default 10)
   --gamma <factor>         step/exponential: decay factor (default 0.1 / 0.95)
   --l2 <lambda>            L2 penalty on weights (default 0)
-  --epochs <n>             default 10
+  --epochs <n>|auto        default auto: until the monitored loss stops improving for a patience set
+                           from the batches per epoch, at most 100 to 1000 epochs, keeping the best one
+  --time-limit <seconds>   --epochs auto: stop after the epoch that passes it (default 300)
   --batch-size <n>         default 32
   --seed <n>               makes the run repeatable (default: random, printed)
-  --validation-split <f>   fraction held out for validation, picked at random by the seed (default 0)
+  --validation-split <f>   fraction held out for validation, picked at random by the seed and stratified
+                           by class (default 0; with --epochs auto, 0.2 when that is at least 10 rows)
   --patience <n>           stop early after n epochs without improvement
   --monitor loss|accuracy|mae|valLoss|valAccuracy|valMae
                            picks the best epoch (default valLoss with validation, else loss)
@@ -92,7 +98,7 @@ const OPTIONS = {
   optimizer: { type: "string" }, lr: { type: "string" }, "learning-rate": { type: "string" }, momentum: { type: "string" },
   beta1: { type: "string" }, beta2: { type: "string" }, "weight-decay": { type: "string" },
   schedule: { type: "string" }, "min-lr": { type: "string" }, "step-size": { type: "string" }, gamma: { type: "string" },
-  l2: { type: "string" }, epochs: { type: "string" }, "batch-size": { type: "string" }, seed: { type: "string" },
+  l2: { type: "string" }, epochs: { type: "string" }, "time-limit": { type: "string" }, "batch-size": { type: "string" }, seed: { type: "string" },
   "validation-split": { type: "string" }, patience: { type: "string" }, monitor: { type: "string" }, threads: { type: "string" },
   out: { type: "string", short: "o" }, "no-plot": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
@@ -106,10 +112,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   await checkWritable(settings.out); // before hours of training, not after
   const core = await init(settings.threads ? { threads: settings.threads } : {});
 
-  const loaded = await loadData(positionals, "train", csvOptions(o), "train");
+  // Rows stay in file order: fit's validation split is a sample fixed by the seed, stratified by class.
+  const data = await loadData(positionals, "train", csvOptions(o), "train");
   const seed = settings.seed ?? Math.floor(Math.random() * 2 ** 32);
-  // Files are often sorted by class: shuffle once (by the seed) so a validation split from the end is a fair sample.
-  const data = settings.validationSplit > 0 ? shuffled(loaded, seed) : loaded;
   const testPaths = o.list("test") ?? ((await hasTestSplit(positionals[0])) && positionals.length === 1 ? [positionals[0]] : undefined);
   const classification = data.task === "classification";
   const classes = classification ? Math.max(2, data.classes?.length ?? 0, (data.labels ?? new Int32Array(0)).reduce((a, b) => Math.max(a, b + 1), 0)) : 0;
@@ -135,18 +140,28 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       metrics,
     });
     model.setPreprocessing(preprocessing);
-    const hasValidation = settings.validationSplit > 0;
+    const auto = settings.epochs === "auto"
+      ? autoEpochs({ seconds: settings.timeLimit }, { rows: data.x.rows, batchSize: settings.batchSize, validationData: false, split: settings.validationSplit })
+      : undefined;
+    const split = auto?.split ?? settings.validationSplit;
+    const hasValidation = split > 0;
     const monitor = monitorOption(settings.monitor, "wasmlp train", { validation: hasValidation, metrics },
       { validation: "add --validation-split", metric: (m) => `it needs a ${m === "accuracy" ? "classification" : "regression"} task`, error: (m) => new UsageError(m, "train") });
 
     io.log(`${data.description}${test ? `\ntest: ${test.description}` : ""}`);
+    if (data.csv) io.log(taskDecision(data, o.string("task") !== undefined));
+    if (auto) io.log(autoLine(auto, data.x.rows, monitor));
     io.log(`network ${sizes.join("-")} (${settings.activation}${settings.dropout ? `, dropout ${settings.dropout}` : ""}), ` +
       `${formatCount(model.parameterCount)} parameters, seed ${model.seed}, ${core.threads} thread${core.threads === 1 ? "" : "s"}`);
 
+    const initial = auto && hasValidation && data.x.rows <= REFIT_ROWS ? model.state({ optimizer: true }) : undefined;
     // Without validation data, the test data is scored after each epoch for the curves only: it picks nothing.
-    const run = await fitWithProgress(model, data, settings, monitor, hasValidation, io, hasValidation ? undefined : test);
+    const run = await fitWithProgress(model, data, { ...settings, validationSplit: split }, monitor, hasValidation, io, hasValidation ? undefined : test, auto);
     // The best epoch's model by `monitor` with validation data or early stopping; otherwise the last epoch's.
-    const bytes = (hasValidation || settings.patience !== undefined ? run.best : run.last) ?? model.save();
+    const refit = initial && !run.interrupted && run.bestEpoch !== undefined ? { rows: data.x.rows, epochs: run.bestEpoch + 1 } : undefined;
+    if (refit) io.log(`training again from the start on all ${formatCount(refit.rows)} rows for the ${refit.epochs} epochs validation chose`);
+    const bytes = (refit && await trainAgain(model, initial!, data, refit.epochs, settings))
+      ?? (hasValidation || settings.patience !== undefined || auto ? run.best : run.last) ?? model.save();
     final = decodeModel(bytes);
     const out = settings.out;
     await saveFile(out, bytes);
@@ -173,8 +188,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     const summary = {
       command: "train", model: out, pictures, data: data.description, test: test?.description,
       network: { sizes, activation: settings.activation, dropout: settings.dropout, parameters: model.parameterCount, seed: model.seed },
-      threads: core.threads, epochs: run.history.epochs, bestEpoch: run.bestEpoch === undefined ? undefined : run.bestEpoch + 1, monitor,
-      stoppedEarly: run.history.stoppedEarly, interrupted: run.interrupted, seconds: round(run.seconds, 2),
+      task: data.task, threads: core.threads, epochs: run.history.epochs, bestEpoch: run.bestEpoch === undefined ? undefined : run.bestEpoch + 1, monitor,
+      autoEpochs: auto && { maxEpochs: auto.epochs, patience: auto.earlyStopping.patience, validationSplit: split, seconds: auto.seconds, refit },
+      stopReason: run.history.stopReason, stoppedEarly: run.history.stoppedEarly, interrupted: run.interrupted, seconds: round(run.seconds, 2),
       samplesPerSecond: Math.round(run.samples / run.seconds), history: run.history, testCurve: run.testCurve, testResult: testReport,
     };
     if (io.json) io.result(summary);
@@ -196,7 +212,9 @@ interface Settings {
   optimizer: OptimizerConfig;
   schedule?: LearningRateSchedule;
   l2: number;
-  epochs: number;
+  epochs: number | "auto";
+  /** --epochs auto's time budget in seconds. */
+  timeLimit?: number;
   batchSize: number;
   seed?: number;
   validationSplit: number;
@@ -242,7 +260,8 @@ function readSettings(o: Options): Settings {
     loss: o.string("loss"),
     optimizer, schedule,
     l2: o.number("l2", 0, 0),
-    epochs: o.int("epochs", 10),
+    epochs: o.string("epochs") === undefined || o.string("epochs") === "auto" ? "auto" : o.int("epochs", 10),
+    timeLimit: o.number("time-limit", undefined, 0),
     batchSize: o.int("batch-size", 32),
     seed: o.int("seed", undefined, 0),
     validationSplit: o.number("validation-split", 0, 0, 0.9),
@@ -282,7 +301,8 @@ interface Run {
 
 /** fit() with a progress bar per epoch, one line per epoch, best/last model bytes kept, and Ctrl-C handled. */
 async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, monitor: Monitor, hasValidation: boolean, io: Io,
-  test?: Loaded): Promise<Run> {
+  test?: Loaded, auto?: AutoDecision): Promise<Run> {
+  const epochs = auto?.epochs ?? (s.epochs as number);
   const run: Run = { history: { epochs: 0, loss: [], stoppedEarly: false }, interrupted: false, seconds: 0, samples: 0 };
   const classification = data.task === "classification";
   if (test) run.testCurve = classification ? { loss: [], accuracy: [] } : { loss: [] };
@@ -303,7 +323,7 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
   process.on("SIGINT", onSigint);
   const started = performance.now();
   const options: FitOptions = {
-    epochs: s.epochs, batchSize: s.batchSize, validationSplit: s.validationSplit,
+    epochs: auto ? { seconds: auto.seconds } : epochs, batchSize: s.batchSize, validationSplit: s.validationSplit,
     ...(s.schedule ? { learningRateSchedule: s.schedule } : {}),
     ...(s.patience !== undefined ? { earlyStopping: { patience: s.patience, monitor } } : {}),
     checkpoint: {
@@ -317,7 +337,7 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
     },
     callbacks: {
       onEpochBegin: (epoch) => {
-        progress = new EpochProgress(epoch, s.epochs, batches, showBar && !run.interrupted, model.outputs > 1 && data.task === "classification");
+        progress = new EpochProgress(epoch, epochs, batches, showBar && !run.interrupted, model.outputs > 1 && data.task === "classification");
         progress.start();
       },
       onBatchEnd: (_, logs) => {
@@ -326,7 +346,7 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
       },
       onEpochEnd: (epoch, logs) => {
         progress!.stop();
-        let line = formatEpoch(epoch, s.epochs, logs, { learningRate: model.learningRate!, seconds: progress!.seconds(), samplesPerSecond: progress!.rate() });
+        let line = formatEpoch(epoch, epochs, logs, { learningRate: model.learningRate!, seconds: progress!.seconds(), samplesPerSecond: progress!.rate() });
         if (test && run.testCurve) {
           const r = model.evaluate(test.x, (test.labels ?? test.targets)!);
           run.testCurve.loss.push(r.loss);
@@ -347,11 +367,16 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
   return run;
 }
 
-function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean },
+function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean; autoEpochs?: { maxEpochs: number; patience: number; seconds: number } },
   run: Run, test: ClassificationReport | { loss: number; rmse: number; mae: number } | undefined): string {
   const lines: string[] = [];
   const how = s.interrupted ? "interrupted after" : s.stoppedEarly ? "stopped early after" : "trained";
-  lines.push(`${how} ${s.epochs} epoch${s.epochs === 1 ? "" : "s"} in ${formatDuration(s.seconds)} (${formatCount(s.samplesPerSecond)} samples/s)`);
+  const auto = s.autoEpochs;
+  const why = s.interrupted || !auto ? ""
+    : run.history.stopReason === "earlyStopping" ? `: ${s.monitor} did not improve for ${auto.patience} epochs`
+    : run.history.stopReason === "time" ? `: the time limit of ${formatDuration(auto.seconds)} passed`
+    : `: the most --epochs auto runs here (${auto.maxEpochs})`;
+  lines.push(`${how} ${s.epochs} epoch${s.epochs === 1 ? "" : "s"}${why} in ${formatDuration(s.seconds)} (${formatCount(s.samplesPerSecond)} samples/s)`);
   if (s.bestEpoch !== undefined && run.history.valLoss) {
     const h = run.history;
     const e = s.bestEpoch - 1; // s.bestEpoch counts from 1, the history from 0
@@ -362,6 +387,27 @@ function finalReport(s: { model: string; pictures: Record<string, string>; epoch
   if (test && "accuracy" in test) lines.push(`test accuracy ${formatPercent(test.accuracy)}`);
   lines.push(`saved ${[s.model, ...Object.values(s.pictures)].join(", ")}`);
   return lines.join("\n");
+}
+
+/**
+ * Up to this many rows, --epochs auto trains a second time on every row once validation has chosen the number of
+ * epochs: on a small file the held-out fifth is data the model misses, and a second run costs little.
+ */
+const REFIT_ROWS = 10_000;
+
+/** Puts the model back to `initial` and trains it on all rows for `epochs`; its bytes. */
+async function trainAgain(model: Sequential, initial: ModelState, data: Loaded, epochs: number, s: Settings): Promise<Uint8Array> {
+  model.loadState(initial);
+  await model.fit(data.x, (data.labels ?? data.targets)!, { epochs, batchSize: s.batchSize, ...(s.schedule ? { learningRateSchedule: s.schedule } : {}) });
+  return model.save({ optimizer: false });
+}
+
+/** What --epochs auto decided, in one line. */
+function autoLine(auto: AutoDecision, rows: number, monitor: Monitor): string {
+  const held = Math.floor(rows * auto.split);
+  const watching = held > 0 ? `${formatCount(held)} rows (${formatPercent(auto.split, 0)}) held out for validation` : "no validation rows (too few)";
+  return `epochs auto: until ${monitor} stops improving for ${auto.earlyStopping.patience} epochs (at most ${auto.epochs} epochs, ` +
+    `${formatDuration(auto.seconds)}); ${watching}; the best epoch is kept`;
 }
 
 /** Writes a picture (or any text) atomically; errors name the file. */

@@ -10,7 +10,7 @@ import { fitPreprocessing, type InputColumn, type Preprocessing, type TargetColu
 export interface CsvOptions {
   /** The target column, by header name or 0-based index; default the last column. */
   label?: string | number;
-  /** Default: 'classification', unless every label is a number and some are not integers. */
+  /** Default: 'classification', unless every label is a number and some are not integers or there are many (see fewValues). */
   task?: "classification" | "regression";
   /** Columns left out of the inputs, by name or index. */
   ignore?: (string | number)[];
@@ -124,7 +124,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
     const numeric = labels.length > 0 && labels.every((v) => NUMBER.test(v));
     task = options.task !== undefined
       ? choiceOption(options.task, "parseCsv: task", ["classification", "regression"] as const)
-      : numeric && labels.some((v) => !Number.isInteger(Number(v))) ? "regression" : "classification";
+      : numeric && (labels.some((v) => !Number.isInteger(Number(v))) || !fewValues(labels)) ? "regression" : "classification";
   }
 
   // Rows with a missing cell in a used column are refused or dropped.
@@ -273,6 +273,14 @@ function readRecords(text: string, delimiter: string, source: string): Rec[] {
     if (!blank) out.push({ line: start, fields });
   }
   return out;
+}
+
+/**
+ * Whether whole-number targets are few enough to be class labels: at most 20 distinct values, or at most one
+ * per 20 rows. More are a quantity (a count, a score, a measurement in whole units): a regression target.
+ */
+export function fewValues(labels: string[]): boolean {
+  return new Set(labels.map(Number)).size <= Math.max(20, labels.length / 20);
 }
 
 function isMissing(cell: string): boolean {

@@ -81,7 +81,7 @@ export interface FitOptions {
   /**
    * Passes over the training data; default 10. 'auto' trains until the monitored loss stops improving and keeps
    * the best epoch's weights: it holds out 20% of the rows for validation when no validation data or split is given
-   * (unless that is under 20 rows: then it watches the training loss), sets early stopping's patience from the
+   * (unless that is under 10 rows: then it watches the training loss), sets early stopping's patience from the
    * number of batches per epoch, and stops at a maximum of epochs or a time budget (see AutoEpochs to set them).
    */
   epochs?: number | "auto" | AutoEpochs;
