@@ -95,3 +95,21 @@ describe("classes from outputs", () => {
     m.dispose();
   });
 });
+
+describe("the command line's classification report", () => {
+  it("scores a one-sigmoid-unit model as two classes, with the accuracy evaluate() reports, compiled with accuracy or not", async () => {
+    const { classificationReport } = await import("../src/cli/evaluate.js");
+    const data = xor({ n: 64, seed: 3 });
+    for (const metrics of [["accuracy" as const], []]) {
+      const m = new Sequential({ inputs: 2, layers: [dense(6, "tanh"), dense(1, "sigmoid")], seed: 5 }).compile({ metrics });
+      const loaded = { kind: "csv" as const, description: "xor", x: { data: data.x, rows: data.rows, cols: 2 }, labels: data.labels, task: "classification" as const };
+      const report = classificationReport(m, loaded, ["no", "yes"]);
+      expect(report.confusionMatrix.length).toBe(2);
+      expect(report.confusionMatrix.flat().reduce((a, b) => a + b)).toBe(64);
+      const predicted = m.predictClasses(data.x);
+      expect(report.accuracy).toBeCloseTo(predicted.filter((k, i) => k === data.labels[i]).length / 64, 12);
+      if (metrics.length) expect(report.accuracy).toBeCloseTo(m.evaluate(data.x, data.labels).accuracy!, 12);
+      m.dispose();
+    }
+  });
+});

@@ -35,10 +35,12 @@ export interface ClassificationReport {
 
 /** Loss, accuracy, confusion matrix and per-class scores of `model` on `data`. */
 export function classificationReport(model: Sequential, data: Loaded, names: string[]): ClassificationReport {
-  const { loss, accuracy } = model.evaluate(data.x, data.labels!);
+  const { loss } = model.evaluate(data.x, data.labels!);
   const predicted = model.predictClasses(data.x);
-  const matrix = confusionMatrix(data.labels!, predicted, model.outputs);
-  return { loss, accuracy: accuracy!, classes: classScores(matrix).map((s, i) => ({ name: names[i], ...s })), confusionMatrix: matrix };
+  // One sigmoid output answers yes or no: two classes. Accuracy is read off the matrix, so it needs no compiled metric.
+  const matrix = confusionMatrix(data.labels!, predicted, Math.max(model.outputs, 2));
+  const correct = matrix.reduce((sum, row, i) => sum + row[i], 0);
+  return { loss, accuracy: correct / predicted.length, classes: classScores(matrix).map((s, i) => ({ name: names[i], ...s })), confusionMatrix: matrix };
 }
 
 /** Mean squared error, root mean squared error and mean absolute error of a regression model. */
