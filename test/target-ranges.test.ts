@@ -97,3 +97,15 @@ describe("categorical cross-entropy targets", () => {
     m.dispose();
   });
 });
+
+describe("integer targets for value outputs", () => {
+  it("are read as floats when they fill rows × outputs, and otherwise refused with both counts", () => {
+    const m = new Sequential({ inputs: 2, layers: [dense(2, "linear")], seed: 1 }).compile({});
+    const asFloats = m.evaluate(data.x, Float32Array.of(0, 1, 2, 3, 4, 5, 6, 7)).loss;
+    expect(m.evaluate(data.x, Int16Array.of(0, 1, 2, 3, 4, 5, 6, 7)).loss).toBe(asFloats);
+    expect(() => m.evaluate(data.x, Int32Array.of(0, 1, 1, 0))).toThrow(InputError);
+    expect(() => m.evaluate(data.x, Int32Array.of(0, 1, 1, 0)))
+      .toThrow(/^y is a Int32Array of 4 values; this loss expects 4 rows × 2 outputs = 8 target values \(a typed array or an array of rows\)$/);
+    m.dispose();
+  });
+});
