@@ -3,7 +3,7 @@
 import { createLoss, defaultLoss, type Loss, type LossAlias, type LossName } from "../nn/losses.js";
 import { createMetrics, type Metric, type MetricAlias, type MetricName } from "../nn/metrics.js";
 import type { Network } from "../nn/network.js";
-import { outputActivation, outputReading, type OutputReading } from "../nn/output-kind.js";
+import { outputActivation, outputReading } from "../nn/output-kind.js";
 import { createOptimizer, OPTIMIZER_KEYS, type Optimizer, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
 import { checkKeys, numberOption } from "../util/options.js";
 
@@ -36,10 +36,8 @@ export interface Compiled {
   loss: Loss;
   optimizer: Optimizer;
   l2: number;
-  /** In the order of MetricName, each once. */
+  /** In the order of MetricName, each once; accuracy reads outputs through outputReading(), as predictClasses() does. */
   metrics: Metric[];
-  /** How the outputs read as classes (predictClasses, predictLabels and accuracy agree through it). */
-  reading: OutputReading;
 }
 
 /** Checks compile() options for `net` and builds the loss and optimizer (the caller owns the optimizer's memory). */
@@ -47,11 +45,10 @@ export function resolveCompile(net: Network, options: CompileOptions = {}): Comp
   checkKeys(options, ["loss", "optimizer", "metrics", "l2"], "compile");
   const activation = outputActivation(net);
   const loss = createLoss(options.loss ?? defaultLoss(activation), activation, net.outputs);
-  const reading = outputReading(net, loss.name);
-  const metrics = createMetrics(options.metrics ?? [], reading, loss);
+  const metrics = createMetrics(options.metrics ?? [], outputReading(net, loss.name), loss);
   const l2 = numberOption(options.l2 ?? 0, "compile: l2", 0);
   const optimizer = createOptimizer(net.core, options.optimizer ?? "adam", net.size);
-  return { loss, optimizer, l2, metrics, reading };
+  return { loss, optimizer, l2, metrics };
 }
 
 /**
