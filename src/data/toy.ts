@@ -25,8 +25,15 @@ export interface ToyRegression {
   targets: Float32Array;
 }
 
-/** Any toy data set: class labels or regression targets. */
-export type ToyDataset = ToyClassification | ToyRegression;
+/** Any toy data set, as code taking either kind sees one: class labels (with their count) or regression targets. */
+export interface ToyDataset {
+  x: Float32Array;
+  rows: number;
+  cols: number;
+  labels?: Int32Array;
+  targets?: Float32Array;
+  classes?: number;
+}
 
 /** Options of {@link spiral}. */
 export interface SpiralOptions {
