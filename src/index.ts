@@ -19,7 +19,7 @@ export type { FitOptions, History, Callbacks, BatchLogs, EarlyStoppingOptions, E
 export type { DivergenceOptions, DivergenceRecord } from "./train/divergence.js";
 export type { Matrix, ByteMatrix, InputBatch, TargetBatch } from "./nn/input.js";
 export {
-  fitPreprocessing, scaling, oneHot, type Preprocessing, type PreprocessingMethod, type FitPreprocessingOptions, type InputColumn, type TargetColumn,
+  fitPreprocessing, fitTargetScaling, scaling, oneHot, type Preprocessing, type PreprocessingMethod, type FitPreprocessingOptions, type InputColumn, type TargetColumn,
 } from "./nn/preprocessing.js";
 export type { ActivationName } from "./nn/activations.js";
 export type { InitializerName } from "./nn/initializers.js";

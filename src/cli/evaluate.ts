@@ -45,7 +45,6 @@ export function classificationReport(model: Sequential, data: Loaded, names: str
 
 /** Mean squared error, root mean squared error and mean absolute error of a regression model. */
 export function regressionReport(model: Sequential, data: Loaded): { loss: number; rmse: number; mae: number } {
-  const { loss } = model.evaluate(data.x, data.targets!);
   const p = model.predict(data.x as never) as Float32Array | { data: Float32Array };
   const out = p instanceof Float32Array ? p : p.data;
   let se = 0;
@@ -55,7 +54,8 @@ export function regressionReport(model: Sequential, data: Loaded): { loss: numbe
     se += d * d;
     ae += Math.abs(d);
   }
-  return { loss, rmse: Math.sqrt(se / out.length), mae: ae / out.length };
+  // In the targets' units, from the predictions (evaluate's loss is in the units the model learns them in).
+  return { loss: se / out.length, rmse: Math.sqrt(se / out.length), mae: ae / out.length };
 }
 
 /** The report as aligned text: totals, a per-class table and the confusion matrix. */

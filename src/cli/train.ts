@@ -11,7 +11,7 @@ import { ACTIVATIONS, type ActivationName } from "../nn/activations.js";
 import { OPTIMIZER_KEYS, OPTIMIZERS, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
 import { trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg } from "../plot/svg.js";
 import { csvPreprocessing } from "../data/csv.js";
-import { fitPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
+import { fitPreprocessing, fitTargetScaling, type Preprocessing } from "../nn/preprocessing.js";
 import type { FitOptions, History, LearningRateSchedule } from "../train/training.js";
 import { formatCount, formatDuration, formatEpoch, formatLoss, formatPercent } from "../util/format.js";
 import { monitorOption, type Monitor } from "../train/monitor.js";
@@ -119,7 +119,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const classification = data.task === "classification";
   const classes = classification ? Math.max(2, data.classes?.length ?? 0, (data.labels ?? new Int32Array(0)).reduce((a, b) => Math.max(a, b + 1), 0)) : 0;
   const names = classification ? classNames(o.list("class-names"), classes, positionals[0], data.classes) : [];
-  const preprocessing = makePreprocessing(data, o, names);
+  const preprocessing = makePreprocessing(data, o, names, !classification && (settings.output ?? "linear") === "linear");
   // Test data is scored, so it needs its targets: a CSV file without the target column is refused by name.
   const test = testPaths ? await loadData(testPaths, "test", csvOptions(o, preprocessing.columns ? preprocessing : undefined, true), "train") : undefined;
   if (test && test.x.cols !== data.x.cols) throw new UsageError(`the test data has ${test.x.cols} inputs per row but the training data has ${data.x.cols}`, "train");
@@ -274,12 +274,14 @@ function readSettings(o: Options): Settings {
 }
 
 /** The input preprocessing for the data, with the class names (and CSV columns) it carries into the model file. */
-function makePreprocessing(data: Loaded, o: Options, names: string[]): Preprocessing {
+function makePreprocessing(data: Loaded, o: Options, names: string[], scaleTargets: boolean): Preprocessing {
   const images = data.kind === "images";
   const method = o.choice("scale", ["minmax", "standardize", "none"] as const, images ? "minmax" : "standardize");
   if (data.csv) {
     const p = csvPreprocessing(data.csv, method);
     if (p.target?.classes) p.target.classes = names;
+    // Regression targets are learnt standardised (a linear output maps them back exactly); the model keeps the map.
+    if (p.target && scaleTargets && data.targets) Object.assign(p.target, fitTargetScaling(data.targets, 1));
     return p;
   }
   // Images: min-max over all pixels (one factor, usually 1/255); standardisation per pixel.

@@ -5,7 +5,7 @@ import { ConfigError } from "../errors.js";
 import type { LayerConfig } from "../nn/layers/layer.js";
 import { registerEncoder } from "../model/encoders.js";
 import type { ModelConfig, NamedTensor } from "../model/model.js";
-import { foldPreprocessing } from "./onnx-fold.js";
+import { foldPreprocessing, foldTargetScaling } from "./onnx-fold.js";
 
 /** ONNX operator set the export targets; every op used has had its current form since opset 18 or earlier. */
 export const ONNX_OPSET = 21;
@@ -194,5 +194,5 @@ export function encodeOnnx(config: ModelConfig, weights: NamedTensor[]): Uint8Ar
 // model.toONNX() reaches this module through the model's encoder registry (see model/encoders.ts).
 registerEncoder("onnx", (model) => {
   const { config, weights, preprocessing } = model.state();
-  return encodeOnnx(config, foldPreprocessing(config, weights, preprocessing));
+  return encodeOnnx(config, foldTargetScaling(config, foldPreprocessing(config, weights, preprocessing), preprocessing));
 });

@@ -82,7 +82,7 @@ export class Sequential {
   /** Sets (or, with null, removes) the preprocessing that fit, evaluate and predict apply to raw input rows. */
   setPreprocessing(preprocessing: Preprocessing | null): void {
     this.ensureIdle("setPreprocessing");
-    const spec = preprocessing === null ? undefined : checkPreprocessing(preprocessing, this.inputs);
+    const spec = preprocessing === null ? undefined : checkPreprocessing(preprocessing, this.inputs, this.outputs);
     const transform = spec && makeTransform(this.core, spec, this.inputs);
     freeTransform(this.core, this.owned.prep?.transform);
     this.owned.prep = spec && { spec, transform };

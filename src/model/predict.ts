@@ -13,7 +13,10 @@ export function predictRows(net: Network, x: InputBatch | number[], transform: R
   const m = toRows(single ? [x] : x, net.inputs, "x");
   const n = net.outputs;
   const out = new Float32Array(m.rows * n);
-  runChunks(net, m, transform, (y, rows, first) => out.set(net.core.f32(y, rows * n), first * n));
+  runChunks(net, m, transform, (y, rows, first) => {
+    if (transform?.outputs) net.core.kernels.scale_shift_columns(y, rows, n, transform.outputs.scale, transform.outputs.offset);
+    out.set(net.core.f32(y, rows * n), first * n);
+  });
   // One value of the overloads' union; predict()'s signatures say which.
   const as = (v: unknown) => v as Float32Array & Matrix & number[][] & number[];
   if (x instanceof Float32Array) return as(out);

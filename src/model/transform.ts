@@ -3,9 +3,10 @@ import type { Core } from "../runtime/core.js";
 import { isIdentity, uniform, type Preprocessing } from "../nn/preprocessing.js";
 import type { RowTransform } from "../train/device-data.js";
 
-/** Makes the row transform of a preprocessing in the core; none for the identity. */
+/** Makes the row transform of a preprocessing in the core (with its target scaling, if any); none for the identity. */
 export function makeTransform(core: Core, spec: Preprocessing, n: number): RowTransform | undefined {
-  if (isIdentity(spec)) return undefined;
+  const target = spec.target?.scale && spec.target.offset ? { scale: spec.target.scale, offset: spec.target.offset } : undefined;
+  if (isIdentity(spec) && !target) return undefined;
   const scale = core.allocF32(n);
   let offset = 0;
   try {
@@ -21,12 +22,21 @@ export function makeTransform(core: Core, spec: Preprocessing, n: number): RowTr
   };
   fill(scale, spec.scale);
   fill(offset, spec.offset);
-  return { columns: { scale, offset }, uniform: uniform(spec) };
+  const t: RowTransform = { columns: { scale, offset }, uniform: uniform(spec) };
+  if (target) {
+    // Outputs go back by (y − offset)/scale, i.e. y·(1/scale) + (−offset/scale).
+    t.targets = { scale: core.allocF32(target.scale.length), offset: core.allocF32(target.scale.length) };
+    t.outputs = { scale: core.allocF32(target.scale.length), offset: core.allocF32(target.scale.length) };
+    core.f32(t.targets.scale, target.scale.length).set(target.scale);
+    core.f32(t.targets.offset, target.scale.length).set(target.offset);
+    core.f32(t.outputs.scale, target.scale.length).set(target.scale.map((s) => 1 / s));
+    core.f32(t.outputs.offset, target.scale.length).set(target.offset.map((o, i) => -o / target.scale[i]));
+  }
+  return t;
 }
 
 /** Frees a row transform's columns. */
 export function freeTransform(core: Core, t: RowTransform | undefined): void {
   if (!t) return;
-  core.free(t.columns.scale);
-  core.free(t.columns.offset);
+  for (const ptr of [t.columns.scale, t.columns.offset, t.targets?.scale, t.targets?.offset, t.outputs?.scale, t.outputs?.offset]) if (ptr) core.free(ptr);
 }

@@ -20,6 +20,10 @@ export interface RowTransform {
   columns: { scale: number; offset: number };
   /** The same map as one scale and offset, when every column shares them: bytes then convert in one pass. */
   uniform?: { scale: number; offset: number };
+  /** Regression targets as the network learns them, t·scale + offset per column (pointers); applied on upload. */
+  targets?: { scale: number; offset: number };
+  /** The inverse map, from network outputs back to the targets' units (pointers); predict applies it. */
+  outputs?: { scale: number; offset: number };
 }
 
 /** Inputs and targets resident in linear memory. */
@@ -66,6 +70,7 @@ export class DeviceData {
         tp = core.allocF32(t.data.length);
         core.f32(tp, t.data.length).set(t.data);
         checkFinite(core, tp, t.data.length, t.cols, targetName);
+        if (transform?.targets) core.kernels.scale_shift_columns(tp, t.rows, t.cols, transform.targets.scale, transform.targets.offset);
         if (rule.range) checkRange(core, tp, t.data.length, t.cols, targetName, rule.range, rule.loss);
         targets = { kind: "dense", ptr: tp };
         targetCols = t.cols;
