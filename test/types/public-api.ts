@@ -1,6 +1,6 @@
 // Compiled by test/types.test.ts: the public types accept what the library accepts and catch the usual mistakes.
 // Each @ts-expect-error line must be an error, or tsc reports the directive as unused.
-import { mlp, sine, spiral, xor, type Matrix, type Sequential } from "../../src/index.js";
+import { mlp, sine, spiral, xor, type Matrix, type Sequential, type ToyDataset } from "../../src/index.js";
 
 export async function tour(model: Sequential, batch: Float32Array | number[][]): Promise<void> {
   // Losses and metrics by their accepted names and aliases.
@@ -44,5 +44,8 @@ export async function tour(model: Sequential, batch: Float32Array | number[][]):
   void spiral().targets;
   // @ts-expect-error: sampled XOR comes with labels only
   void xor({ n: 8 }).targets.length;
-  void [accuracy, corners];
+  // Code that takes either kind as a ToyDataset still reads its optional fields.
+  const sets: ToyDataset[] = [spiral(), sine()];
+  const counts = sets.map((d) => d.labels?.length ?? d.targets?.length);
+  void [accuracy, corners, counts];
 }
