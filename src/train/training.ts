@@ -1,6 +1,7 @@
 // What fit() takes and returns: its options, the callbacks it calls and the
 // history it resolves to. The training itself is planned in plan.ts and run
 // by loop.ts.
+import type { InputBatch, TargetBatch } from "../nn/input.js";
 import type { DivergenceOptions, DivergenceRecord } from "./divergence.js";
 import type { Monitor } from "./monitor.js";
 import type { AutoEpochs } from "./auto-epochs.js";
@@ -95,7 +96,7 @@ export interface FitOptions {
    */
   validationSplit?: number | ValidationSplitOptions;
   /** Separate validation data [x, y]; takes precedence over validationSplit. */
-  validationData?: [unknown, unknown];
+  validationData?: [InputBatch, TargetBatch];
   /** Early stopping; `true` uses the defaults. */
   earlyStopping?: EarlyStoppingOptions | boolean;
   /** Functions called at the start and end of training, of each epoch and after each batch: one object of hooks, or an array of them (as tfjs takes), called in order. */

@@ -35,6 +35,9 @@ export async function tour(model: Sequential, batch: Float32Array | number[][]):
   const classifier = await mlp([2, 8, data.classes]);
   await classifier.fit(data.x, data.labels, { epochs: 1 });
   const { accuracy } = classifier.evaluate(data.x, data.labels);
+  await classifier.fit(data.x, data.labels, { epochs: 1, validationData: [data.x, data.labels] });
+  // @ts-expect-error: validationData is [x, y]
+  await classifier.fit(data.x, data.labels, { validationData: [data.x] });
   const wave = sine({ n: 8 });
   await model.fit(wave.x, wave.targets, { epochs: 1 });
   const corners: Float32Array = xor().targets;
