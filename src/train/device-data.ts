@@ -70,8 +70,9 @@ export class DeviceData {
         tp = core.allocF32(t.data.length);
         core.f32(tp, t.data.length).set(t.data);
         checkFinite(core, tp, t.data.length, t.cols, targetName);
-        if (transform?.targets) core.kernels.scale_shift_columns(tp, t.rows, t.cols, transform.targets.scale, transform.targets.offset);
+        // Checked as given, so the error quotes the user's value, then mapped to the units the network learns.
         if (rule.range) checkRange(core, tp, t.data.length, t.cols, targetName, rule.range, rule.loss);
+        if (transform?.targets) core.kernels.scale_shift_columns(tp, t.rows, t.cols, transform.targets.scale, transform.targets.offset);
         targets = { kind: "dense", ptr: tp };
         targetCols = t.cols;
       }
