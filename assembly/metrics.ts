@@ -88,24 +88,50 @@ export function threshold_u8(y: usize, out: usize, n: i32, threshold: f32): void
   }
 }
 
-/** Σ|y[i] − t[i]| over n floats, summed in f64 (the mean absolute error's numerator). */
-export function sum_abs_diff(y: usize, targets: usize, n: i32): f64 {
-  assert(n >= 0, "sum_abs_diff: a negative size");
-  assert(span(y, n, 4), "sum_abs_diff: y outside memory or misaligned");
-  assert(span(targets, n, 4), "sum_abs_diff: targets outside memory or misaligned");
+/** Σ f((y − t)·w[c]) over a rows×cols pair in f64, f = |·| or square; w holds cols floats, or is 0 for all ones. */
+// @ts-ignore: decorator
+@inline function sum_diff(y: usize, targets: usize, rows: i32, cols: i32, w: usize, square: bool): f64 {
   let acc = f64x2.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    const d = f32x4.abs(f32x4.sub(v128.load(y + o), v128.load(targets + o)));
-    acc = f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(d), f64x2.promote_low_f32x4(v128.shuffle<f32>(d, d, 2, 3, 0, 1))));
+  let total: f64 = 0;
+  // Without weights the pair is one flat run; with them each row starts the weights again.
+  const runs = w ? rows : 1;
+  const len = w ? cols : rows * cols;
+  for (let r = 0; r < runs; r++) {
+    const base = <usize>r * <usize>len << 2;
+    let j = 0;
+    for (; j + 4 <= len; j += 4) {
+      const o = <usize>j << 2;
+      let d = f32x4.sub(v128.load(y + base + o), v128.load(targets + base + o));
+      if (w) d = f32x4.mul(d, v128.load(w + o));
+      d = square ? f32x4.mul(d, d) : f32x4.abs(d);
+      acc = f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(d), f64x2.promote_low_f32x4(v128.shuffle<f32>(d, d, 2, 3, 0, 1))));
+    }
+    for (; j < len; j++) {
+      const o = <usize>j << 2;
+      let d = <f64>(load<f32>(y + base + o) - load<f32>(targets + base + o));
+      if (w) d *= <f64>load<f32>(w + o);
+      total += square ? d * d : Math.abs(d);
+    }
   }
-  let total = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    total += <f64>Mathf.abs(load<f32>(y + o) - load<f32>(targets + o));
-  }
-  return total;
+  return total + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+}
+
+/** Σ |y − t|·w[c] over rows×cols floats (w: cols floats, or 0 for ones), in f64: the mean absolute error's sum. */
+export function sum_abs_diff(y: usize, targets: usize, rows: i32, cols: i32, w: usize): f64 {
+  assert(rows >= 0 && cols >= 0, "sum_abs_diff: a negative size");
+  assert(span(y, <i64>rows * cols, 4), "sum_abs_diff: y outside memory or misaligned");
+  assert(span(targets, <i64>rows * cols, 4), "sum_abs_diff: targets outside memory or misaligned");
+  assert(w == 0 || span(w, cols, 4), "sum_abs_diff: w outside memory or misaligned");
+  return sum_diff(y, targets, rows, cols, w, false);
+}
+
+/** Σ ((y − t)·w[c])² over rows×cols floats (w: cols floats, or 0 for ones), in f64: the mean squared error's sum. */
+export function sum_squared_diff(y: usize, targets: usize, rows: i32, cols: i32, w: usize): f64 {
+  assert(rows >= 0 && cols >= 0, "sum_squared_diff: a negative size");
+  assert(span(y, <i64>rows * cols, 4), "sum_squared_diff: y outside memory or misaligned");
+  assert(span(targets, <i64>rows * cols, 4), "sum_squared_diff: targets outside memory or misaligned");
+  assert(w == 0 || span(w, cols, 4), "sum_squared_diff: w outside memory or misaligned");
+  return sum_diff(y, targets, rows, cols, w, true);
 }
 
 /** Index of the first of n floats outside [lo, hi] (a NaN is outside), or −1 when all lie inside. */

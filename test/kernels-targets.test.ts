@@ -25,13 +25,26 @@ describe("class reading and target kernels", () => {
     }
   });
 
-  it("sum_abs_diff matches a float64 sum of |y − t|", () => {
-    for (const n of SIZES) {
-      const y = randomF32(n, n, -3, 3);
-      const t = randomF32(n, n + 100, -3, 3);
-      let ref = 0;
-      for (let i = 0; i < n; i++) ref += Math.abs(y[i] - t[i]);
-      expect(Math.abs(core.kernels.sum_abs_diff(f32(y), f32(t), n) - ref), `n=${n}`).toBeLessThanOrEqual(1e-6 * ref);
+  it("sum_abs_diff and sum_squared_diff match float64 sums of |y − t|·w and ((y − t)·w)², with and without column weights", () => {
+    for (const rows of [1, 3, 17]) {
+      for (const cols of [1, 2, 3, 5, 7, 9]) {
+        const n = rows * cols;
+        const y = randomF32(n, n, -3, 3);
+        const t = randomF32(n, n + 100, -3, 3);
+        const w = randomF32(cols, cols + 7, 0.1, 4);
+        for (const weighted of [false, true]) {
+          let abs = 0, sq = 0;
+          for (let i = 0; i < n; i++) {
+            const d = (y[i] - t[i]) * (weighted ? w[i % cols] : 1);
+            abs += Math.abs(d);
+            sq += d * d;
+          }
+          const [py, pt, pw] = [f32(y), f32(t), weighted ? f32(w) : 0];
+          const what = `${rows}x${cols}${weighted ? " weighted" : ""}`;
+          expect(Math.abs(core.kernels.sum_abs_diff(py, pt, rows, cols, pw) - abs), what).toBeLessThanOrEqual(1e-6 * abs);
+          expect(Math.abs(core.kernels.sum_squared_diff(py, pt, rows, cols, pw) - sq), what).toBeLessThanOrEqual(1e-6 * sq);
+        }
+      }
     }
   });
 

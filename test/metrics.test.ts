@@ -2,6 +2,7 @@
 // reference computed from predict()'s outputs, and the same values wherever fit() and evaluate() report them.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, dense, init, Sequential, type BatchLogs, type EpochLogs } from "../src/index.js";
+import { fitTargetScaling } from "../src/nn/preprocessing.js";
 import { randomF32 } from "./helpers.js";
 
 beforeAll(async () => { await init(); });
@@ -32,6 +33,18 @@ describe("regression metrics", () => {
     expect(Math.abs(e.mae! - ref.mae)).toBeLessThanOrEqual(1e-6 * ref.mae);
     expect(Math.abs(e.mse! - ref.mse)).toBeLessThanOrEqual(1e-6 * ref.mse);
     expect(e.mse).toBeCloseTo(e.loss, 6);
+    m.dispose();
+  });
+
+  it("with targets learnt standardised, mae and mse are in the targets' own units, as predict() gives outputs", async () => {
+    const m = regression().compile({ metrics: ["mae", "mse"] });
+    const raw = Float32Array.from(y, (v, i) => (i % 2 ? 300 + 80 * v : -5 + 0.5 * v));
+    m.setPreprocessing({ method: "none", scale: 1, offset: 0, target: { name: "y", ...fitTargetScaling(raw, 2) } });
+    await m.fit(x, raw, { epochs: 2, batchSize: 16 });
+    const ref = reference(m, x, raw);
+    const e = m.evaluate(x, raw);
+    expect(Math.abs(e.mae! - ref.mae)).toBeLessThanOrEqual(1e-5 * ref.mae);
+    expect(Math.abs(e.mse! - ref.mse)).toBeLessThanOrEqual(1e-5 * ref.mse);
     m.dispose();
   });
 

@@ -130,7 +130,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     dropout: settings.dropout, ...(settings.activation === "maxout" ? { pieces: settings.pieces } : {}), seed,
   });
   const model = new Sequential(config);
-  // A regression reports its mean absolute error beside the loss (both in the standardised units the network learns).
+  // A regression reports its mean absolute error beside the loss, in the target's own units.
   const metrics: MetricName[] = classification ? ["accuracy"] : ["mae"];
   let final: Sequential | undefined;
   try {

@@ -51,8 +51,10 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
   const penalty = (): number => c.l2 ? 0.5 * c.l2 * core.kernels.sum_squares(net.params, net.decaySize) : 0;
   /** The compiled metrics of a batch, from the outputs the loss read, before backward() overwrites them. */
   const measure = (out: number, targets: DeviceTargets, rows: number): MetricValues => {
+    // Errors in the targets' own units: learnt differences times the scale predict() maps outputs back with.
+    const units = owned.prep?.transform?.outputs?.scale ?? 0;
     const values: MetricValues = {};
-    for (const m of c.metrics) values[m.name] = m.compute(core, out, targets, rows, outputs);
+    for (const m of c.metrics) values[m.name] = m.compute(core, out, targets, rows, outputs, units);
     return values;
   };
   const lossAndGradient = (x: number, targets: DeviceTargets, rows: number, training: boolean): Score => {

@@ -24,8 +24,11 @@ export type MetricValues = { [K in MetricName]?: number };
 /** A metric bound to a compiled model's output reading. */
 export interface Metric {
   readonly name: MetricName;
-  /** Mean over the batch, from the `out` the loss reads (logits when the loss is fused) and the targets. */
-  compute(core: Core, out: number, targets: DeviceTargets, rows: number, cols: number): number;
+  /**
+   * Mean over the batch, from the `out` the loss reads (logits when the loss is fused) and the targets;
+   * `units` (cols floats, or 0) turns learnt differences into the targets' own units, as predict() does.
+   */
+  compute(core: Core, out: number, targets: DeviceTargets, rows: number, cols: number, units: number): number;
 }
 
 /** Checks compile()'s `metrics` for a model whose outputs read as `reading` under `loss`; canonical names, no repeats. */
@@ -50,8 +53,8 @@ function bind(name: MetricName, reading: OutputReading, loss: Loss): Metric {
     throw new ConfigError(`compile: metric '${name}' compares output values with targets, but loss '${loss.name}' reads the outputs as ` +
       `logits of class probabilities; use metrics: ['accuracy'] (or a 'meanSquaredError' loss for a regression)`);
   }
-  if (name === "mae") return { name, compute: (core, y, t, rows, cols) => core.kernels.sum_abs_diff(y, t.ptr, rows * cols) / (rows * cols) };
-  return { name, compute: (core, y, t, rows, cols) => core.kernels.mean_squared_error(y, t.ptr, 0, rows, cols) };
+  if (name === "mae") return { name, compute: (core, y, t, rows, cols, units) => core.kernels.sum_abs_diff(y, t.ptr, rows, cols, units) / (rows * cols) };
+  return { name, compute: (core, y, t, rows, cols, units) => core.kernels.sum_squared_diff(y, t.ptr, rows, cols, units) / (rows * cols) };
 }
 
 /** The fraction of correct predictions, read exactly as predictClasses() and predictLabels() read them. */

@@ -58,8 +58,10 @@ export interface Kernels {
   count_correct_binary(y: number, targets: number, n: number, threshold: number): number;
   /** out[i] = 1 (a byte) where y[i] ≥ threshold, else 0. */
   threshold_u8(y: number, out: number, n: number, threshold: number): void;
-  /** Σ|y[i] − targets[i]| in f64. */
-  sum_abs_diff(y: number, targets: number, n: number): number;
+  /** Σ |y − targets|·w[c] over rows×cols in f64; w is cols floats, or 0 for ones. */
+  sum_abs_diff(y: number, targets: number, rows: number, cols: number, w: number): number;
+  /** Σ ((y − targets)·w[c])² over rows×cols in f64; w is cols floats, or 0 for ones. */
+  sum_squared_diff(y: number, targets: number, rows: number, cols: number, w: number): number;
   /** Index of the first float outside [lo, hi] (NaN included), or −1. */
   first_outside_range(x: number, n: number, lo: number, hi: number): number;
 
