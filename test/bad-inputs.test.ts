@@ -239,7 +239,7 @@ function withNaN(file: Uint8Array): Uint8Array {
 }
 
 /** Kernels that train or infer; validation kernels (count_nonfinite, label range checks) may run. */
-const COMPUTE = /^(gemm_|pack_b|activation_|softmax_|maxout_|sigmoid_|mean_squared|argmax|count_correct|threshold_u8|sum_abs_diff|dropout_|momentum_|adam_|rmsprop_|rng_shuffle|gather_rows|scale_shift)/;
+const COMPUTE = /^(gemm_|pack_b|activation_|softmax_|maxout_|sigmoid_|mean_squared|argmax|count_correct|threshold_u8|sum_abs_diff|sum_squared_diff|dropout_|momentum_|adam_|rmsprop_|rng_shuffle|gather_rows|scale_shift)/;
 /** Compute kernels the core ran since the last resetStats(), from its public counters. */
 function computeCalls(): number {
   return Object.entries(getCore().stats().callsByKernel).filter(([name]) => COMPUTE.test(name)).reduce((sum, [, n]) => sum + n, 0);
