@@ -189,7 +189,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       command: "train", model: out, pictures, data: data.description, test: test?.description,
       network: { sizes, activation: settings.activation, dropout: settings.dropout, parameters: model.parameterCount, seed: model.seed },
       task: data.task, threads: core.threads, epochs: run.history.epochs, bestEpoch: run.bestEpoch === undefined ? undefined : run.bestEpoch + 1, monitor,
-      autoEpochs: auto && { maxEpochs: auto.epochs, patience: auto.earlyStopping.patience, validationSplit: split, seconds: auto.seconds, refit },
+      autoEpochs: auto && { maxEpochs: auto.epochs, patience: auto.earlyStopping.patience, minDelta: auto.earlyStopping.minDelta, validationSplit: split, seconds: auto.seconds, refit },
       stopReason: run.history.stopReason, stoppedEarly: run.history.stoppedEarly, interrupted: run.interrupted, seconds: round(run.seconds, 2),
       samplesPerSecond: Math.round(run.samples / run.seconds), history: run.history, testCurve: run.testCurve, testResult: testReport,
     };
@@ -261,7 +261,7 @@ function readSettings(o: Options): Settings {
     optimizer, schedule,
     l2: o.number("l2", 0, 0),
     epochs: o.string("epochs") === undefined || o.string("epochs") === "auto" ? "auto" : o.int("epochs", 10),
-    timeLimit: o.number("time-limit", undefined, 0),
+    timeLimit: timeLimit(o),
     batchSize: o.int("batch-size", 32),
     seed: o.int("seed", undefined, 0),
     validationSplit: o.number("validation-split", 0, 0, 0.9),
@@ -271,6 +271,16 @@ function readSettings(o: Options): Settings {
     out: o.string("out", "model.safetensors"),
     noPlot: o.flag("no-plot"),
   };
+}
+
+/** --time-limit: seconds > 0, for --epochs auto only. */
+function timeLimit(o: Options): number | undefined {
+  const seconds = o.number("time-limit", undefined, 0);
+  if (seconds === undefined) return undefined;
+  if (!(seconds > 0)) throw new UsageError(`--time-limit must be a number of seconds > 0, got ${JSON.stringify(o.string("time-limit"))}`, "train");
+  const epochs = o.string("epochs");
+  if (epochs !== undefined && epochs !== "auto") throw new UsageError(`--time-limit applies to --epochs auto; --epochs ${epochs} runs exactly ${epochs} epochs`, "train");
+  return seconds;
 }
 
 /** The input preprocessing for the data, with the class names (and CSV columns) it carries into the model file. */
@@ -369,13 +379,13 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
   return run;
 }
 
-function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean; autoEpochs?: { maxEpochs: number; patience: number; seconds: number } },
+function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean; autoEpochs?: { maxEpochs: number; patience: number; minDelta: number; seconds: number } },
   run: Run, test: ClassificationReport | { loss: number; rmse: number; mae: number } | undefined): string {
   const lines: string[] = [];
   const how = s.interrupted ? "interrupted after" : s.stoppedEarly ? "stopped early after" : "trained";
   const auto = s.autoEpochs;
   const why = s.interrupted || !auto ? ""
-    : run.history.stopReason === "earlyStopping" ? `: ${s.monitor} did not improve for ${auto.patience} epochs`
+    : run.history.stopReason === "earlyStopping" ? `: ${s.monitor} did not improve by over ${auto.minDelta} for ${auto.patience} epochs`
     : run.history.stopReason === "time" ? `: the time limit of ${formatDuration(auto.seconds)} passed`
     : `: the most --epochs auto runs here (${auto.maxEpochs})`;
   lines.push(`${how} ${s.epochs} epoch${s.epochs === 1 ? "" : "s"}${why} in ${formatDuration(s.seconds)} (${formatCount(s.samplesPerSecond)} samples/s)`);
