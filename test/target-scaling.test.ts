@@ -82,6 +82,13 @@ describe("target scaling", () => {
     expect(set({ scale: [1], offset: [0], classes: ["a", "b"] })).toThrow(/a target with classes has none/);
     expect(set({ scale: [1], offset: [NaN] })).toThrow(/target\.offset\[0\] must be a finite number/);
     expect(m.preprocessing).toBeNull();
+    // loadState checks the map against the model before writing anything.
+    const state = m.state();
+    const weights = m.getWeights();
+    const bad = { ...state, weights: weights.map((t) => ({ ...t, data: t.data.map(() => 0.5) })),
+      preprocessing: { method: "none" as const, scale: 1, offset: 0, target: { name: "y", scale: [1, 2], offset: [0, 0] } } };
+    expect(() => m.loadState(bad)).toThrow(/target\.scale has 2 values; the model has 1 outputs/);
+    expect(m.getWeights()).toEqual(weights);
     m.dispose();
   });
 });

@@ -115,7 +115,7 @@ export function checkState(parts: StateParts, state: ModelState, options: LoadSt
   }
   const checked: CheckedState = {
     weights,
-    preprocessing: state.preprocessing === null ? null : checkPreprocessing(state.preprocessing, config.inputs),
+    preprocessing: state.preprocessing === null ? null : checkPreprocessing(state.preprocessing, config.inputs, net.outputs),
     training: checkTraining(state.training),
     rng: checkRng(state.rng),
   };
