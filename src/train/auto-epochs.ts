@@ -6,17 +6,7 @@
 import { ConfigError } from "../errors.js";
 import { checkKeys, describe, integerOption, positiveOption } from "../util/options.js";
 import type { Callback } from "./callback.js";
-import type { EarlyStoppingOptions } from "./training.js";
-
-/** Limits of epochs: "auto"; each is optional ({} is the same as "auto"). */
-export interface AutoEpochs {
-  /** Most epochs to run; default: enough for about 20 000 batches, within [100, 1000]. */
-  max?: number;
-  /** Epochs without improvement before stopping; default: about 200 batches' worth, within [10, 50]. */
-  patience?: number;
-  /** Time budget in seconds, checked after each epoch; default 300. */
-  seconds?: number;
-}
+import type { AutoEpochs, EarlyStoppingOptions } from "./training.js";
 
 /** What epochs: "auto" decided for one run. */
 export interface AutoDecision {

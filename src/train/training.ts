@@ -4,7 +4,6 @@
 import type { InputBatch, TargetBatch } from "../nn/input.js";
 import type { DivergenceOptions, DivergenceRecord } from "./divergence.js";
 import type { Monitor } from "./monitor.js";
-import type { AutoEpochs } from "./auto-epochs.js";
 import type { ValidationSplitOptions } from "./split.js";
 
 /** Metrics of one epoch, as passed to callbacks and recorded in the history: those compile() asked for, and on validation data. */
@@ -76,6 +75,16 @@ export type LearningRateSchedule =
   | { type: "step"; stepSize: number; gamma?: number }
   | { type: "exponential"; gamma: number }
   | { type: "cosine"; epochs?: number; minLearningRate?: number };
+
+/** Limits of epochs: "auto"; each is optional ({} is the same as "auto"). */
+export interface AutoEpochs {
+  /** Most epochs to run; default: enough for about 20 000 batches, within [100, 1000]. */
+  max?: number;
+  /** Epochs without improvement before stopping; default: about 200 batches' worth, within [10, 50]. */
+  patience?: number;
+  /** Time budget in seconds, checked after each epoch; default 300. */
+  seconds?: number;
+}
 
 /** Options of fit(). */
 export interface FitOptions {
