@@ -61,10 +61,11 @@ function attempt(bytes: Uint8Array, what: string): Outcome {
     expect(e.message.length, what).toBeGreaterThan(10);
     expect(core.allocator.bytesInUse, `${what}: leaked core memory`).toBe(before);
     expect(peak - before, `${what}: allocated while failing`).toBeLessThan(4 * bytes.length + 1);
-    return { loaded: false, message: e.message, ratio: (peak - before) / bytes.length, ms };
+    // An empty variant allocates nothing; its ratio is 0, not 0/0.
+    return { loaded: false, message: e.message, ratio: (peak - before) / Math.max(bytes.length, 1), ms };
   }
   const ms = performance.now() - t0;
-  const ratio = (peak - before) / bytes.length;
+  const ratio = (peak - before) / Math.max(bytes.length, 1);
   expect(ratio, `${what}: allocated ${peak - before} bytes`).toBeLessThan(4);
   const file = parseSafetensors(bytes);
   for (const w of model.getWeights()) {
