@@ -14,7 +14,7 @@ import { abortError } from "./errors.js";
 import { emptyHistory, HistoryRecorder } from "./history.js";
 import { LearningRate } from "./learning-rate.js";
 import { metricValues, MetricSums, validationKey } from "./metric-logs.js";
-import { ModelCheckpoint } from "./checkpoint.js";
+import { checkCheckpointPaths, ModelCheckpoint } from "./checkpoint.js";
 import type { FitPlan } from "./plan.js";
 import type { Trainer } from "./trainer.js";
 import type { EpochLogs, History } from "./training.js";
@@ -35,6 +35,7 @@ interface EpochRun {
 export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Promise<History> {
   const history = emptyHistory(plan.metrics, source.validationRows > 0);
   if (plan.signal?.aborted) throw abortError(plan.signal, "before training started", history);
+  await checkCheckpointPaths(plan.checkpoint);
   const rows = Math.min(plan.batchSize, source.rows);
   t.reserve(rows);
   const ctx: FitContext = { t, source, plan, history, stop: false, verified: true };
