@@ -1,5 +1,5 @@
-// Cross-checks with the Python ML stack, where it is installed (skipped otherwise,
-// since the project installs no Python packages): the Python snippet of docs/model-files.md, run
+// Cross-checks with the Python ML stack, where it is installed (skipped otherwise;
+// CI installs it from scripts/python-requirements.txt): the Python snippet of docs/model-files.md, run
 // verbatim with the reference safetensors reader, must reproduce predict() on the
 // golden files and on fresh ones; onnx's checker must accept the ONNX export.
 import { spawnSync } from "node:child_process";
@@ -14,6 +14,10 @@ const python = (code: string) => spawnSync("python3", ["-c", code], { encoding: 
 const has = (modules: string) => python(`import ${modules}`).status === 0;
 const withSafetensors = has("safetensors, numpy");
 const withOnnx = has("onnx, onnxruntime, numpy");
+// CI installs the packages (scripts/python-requirements.txt) and sets this, so there the checks cannot skip.
+if (process.env.WASMLP_REQUIRE_PYTHON && !(withSafetensors && withOnnx)) {
+  throw new Error("WASMLP_REQUIRE_PYTHON is set but python3 lacks safetensors, onnx, onnxruntime or numpy (see scripts/python-requirements.txt)");
+}
 
 let dir: string;
 beforeAll(async () => {
