@@ -34,7 +34,7 @@ async function readmeSnippet(): Promise<string> {
 }
 
 describe("Python interop", () => {
-  it.skipIf(!withSafetensors)("the README snippet (safetensors.numpy + numpy) reproduces predict on golden and fresh files", async () => {
+  it.skipIf(!withSafetensors)("the docs/model-files.md snippet (safetensors.numpy + numpy) reproduces predict on golden and fresh files", async () => {
     const fixtures = new URL("./fixtures/models/", import.meta.url).pathname;
     const expected = JSON.parse(await readFile(join(fixtures, "expected-v1.0.json"), "utf8")).fixtures as Record<string, { inputs: number[][]; outputs: number[][] }>;
     const cases = Object.entries(expected).map(([file, f]) => ({ path: join(fixtures, file), inputs: f.inputs, outputs: f.outputs }));
