@@ -228,6 +228,8 @@ const API: Case[] = [
   { what: "zero threads", call: () => setThreads(0), error: ConfigError, message: /threads must be an integer ≥ 1, got 0/ },
   { what: "fractional threads", call: () => setThreads(1.5), error: ConfigError, message: /threads must be an integer ≥ 1, got 1\.5/ },
   { what: "init with zero threads once loaded", call: () => init({ threads: 0 }), error: ConfigError, message: /init: threads must be an integer ≥ 1, got 0/ },
+  { what: "init with an unknown simd build", call: () => init({ simd: "fast" as never }), error: ConfigError, message: /init: simd must be one of 'auto', 'relaxed', 'plain', got 'fast'/ },
+  { what: "init with debug that is not a boolean", call: () => init({ debug: "yes" as never }), error: ConfigError, message: /init: debug must be true or false, got 'yes'/ },
   { what: "a model too big for the core", call: () => new Sequential({ inputs: 100_000, layers: [dense(100_000)] }), error: CoreError, message: /a network of 10000100000 parameters does not fit: out of memory: 40000400000 bytes requested .* memory limit is \d+ bytes/ },
 ];
 

@@ -2,6 +2,7 @@
 // this path; only fetching the .wasm bytes differs.
 import { Allocator } from "./allocator.js";
 import { ConfigError, CoreError, StateError } from "../errors.js";
+import { booleanOption, choiceOption, integerOption } from "../util/options.js";
 import { KernelCounters, type CoreStats, type Kernels } from "./kernels.js";
 import { embeddedWasm, wasmEmbedded } from "./embedded.js";
 import { isNode, nodeImport } from "./platform.js";
@@ -108,7 +109,7 @@ export class Core {
 
   /** Uses `n` threads from now on (1 = no pool); results are bit-identical for every n. */
   async setThreads(n: number): Promise<void> {
-    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`threads must be an integer ≥ 1, got ${n}`);
+    integerOption(n, "threads");
     const wanted = this.shared ? Math.min(n, MAX_THREADS) : 1;
     if (wanted - 1 !== (this.pool?.size ?? 0)) {
       await this.stopPool();
@@ -195,8 +196,10 @@ let loading: Promise<Core> | undefined;
 /** Loads the WebAssembly core and starts its threads; safe to call many times, it loads once. */
 export function init(options: InitOptions = {}): Promise<Core> {
   // Checked even when the core is loaded already, so a bad option is never silently ignored.
-  if (options?.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
-    return Promise.reject(new ConfigError(`init: threads must be an integer ≥ 1, got ${options.threads}`));
+  try {
+    checkInitOptions(options);
+  } catch (e) {
+    return Promise.reject(e);
   }
   if (core && options.simd && options.simd !== "auto" && options.simd !== core.build) {
     return Promise.reject(new CoreError(`init: simd '${options.simd}' asked for, but the core is already loaded as the ${core.build} build`));
@@ -250,18 +253,17 @@ export async function shutdown(): Promise<void> {
   await core?.stopPool();
 }
 
+/** Checks init()'s threads, simd and debug options; throws a ConfigError naming the first bad one. */
+function checkInitOptions(options: InitOptions): void {
+  if (options.threads !== undefined) integerOption(options.threads, "init: threads");
+  if (options.simd !== undefined) choiceOption(options.simd, "init: simd", ["auto", "relaxed", "plain"] as const);
+  if (options.debug !== undefined) booleanOption(options.debug, "init: debug");
+}
+
 async function load(options: InitOptions): Promise<Core> {
-  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
-    throw new ConfigError(`init: threads must be an integer ≥ 1, got ${options.threads}`);
-  }
+  checkInitOptions(options);
   requireSimd();
   const simd = options.simd ?? "auto";
-  if (simd !== "auto" && simd !== "relaxed" && simd !== "plain") {
-    throw new ConfigError(`init: simd must be 'auto', 'relaxed' or 'plain', got ${JSON.stringify(simd)}`);
-  }
-  if (options.debug !== undefined && typeof options.debug !== "boolean") {
-    throw new ConfigError(`init: debug must be true or false, got ${JSON.stringify(options.debug)}`);
-  }
   const debug = options.debug === true;
   if (debug && simd === "relaxed") throw new ConfigError("init: the debug build is the plain SIMD build; leave simd at 'auto' or 'plain'");
   if (simd === "relaxed" && options.wasm === undefined && !relaxedSimdSupported()) {

@@ -35,7 +35,7 @@ export class Pool {
     private readonly onFailure: (reason: string) => void) {
     this.ctl = new Int32Array(control);
     this.args = new Float64Array(control);
-    this.canBlock = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+    this.canBlock = isNode;
   }
 
   /** Starts `count` workers on `module` and `memory`; resolves once each has instantiated the core. */
