@@ -78,7 +78,7 @@ async function runOnce(c, threads) {
   const models = [model];
   try {
     stats.models++;
-    model.compile({ loss: c.loss, optimizer: c.optimizer, metrics: c.loss === "meanSquaredError" && data.outputs > 1 ? [] : ["accuracy"], l2: c.l2 });
+    model.compile({ loss: c.loss, optimizer: c.optimizer, metrics: c.loss === "meanSquaredError" ? ["mae"] : ["accuracy"], l2: c.l2 });
     const fitOptions = {
       epochs: c.epochs, batchSize: c.batchSize, shuffle: c.shuffle, validationSplit: data.rows >= 10 ? c.validationSplit : undefined,
       clipNorm: c.clipNorm, clipValue: c.clipValue, onDivergence: c.onDivergence, learningRateSchedule: c.schedule,
