@@ -6,7 +6,8 @@ import * as trainErrors from "../train/errors.js";
 import type { CompileOptions, Evaluation, ModelConfig, NamedTensor } from "../model/model.js";
 import type { LoadOptions, ModelSource, SaveOptions } from "../io/model-file.js";
 import { readBytes } from "../runtime/read-bytes.js";
-import type { InputBatch, Matrix, TargetBatch } from "../nn/input.js";
+import type { ByteMatrix, InputBatch, Matrix, TargetBatch } from "../nn/input.js";
+import type { LabelOptions } from "../model/predict.js";
 import type { EpochLogs, History } from "../train/training.js";
 import type { CoreSummary, ModelSummary, PlainFitOptions, Reply, Request, WorkerInitOptions } from "./protocol.js";
 
@@ -133,6 +134,11 @@ export class WorkerModel {
   /** The predicted class of each row. */
   predictClasses(x: InputBatch): Promise<Int32Array> {
     return this.request({ op: "predictClasses", x });
+  }
+
+  /** Multi-label predictions, rows × outputs bytes: 1 where a sigmoid output's probability is ≥ `threshold` (see Sequential.predictLabels). */
+  predictLabels(x: InputBatch, options?: LabelOptions): Promise<ByteMatrix> {
+    return this.request({ op: "predictLabels", x, ...(options ? { options } : {}) });
   }
 
   /** Mean loss (and accuracy) over (x, y), without training. */

@@ -69,6 +69,8 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
       return copyOut(current().predict(request.x as Float32Array));
     case "predictClasses":
       return current().predictClasses(request.x as InputBatch);
+    case "predictLabels":
+      return current().predictLabels(request.x as InputBatch, request.options);
     case "evaluate":
       return current().evaluate(request.x as InputBatch, request.y as TargetBatch);
     case "save":

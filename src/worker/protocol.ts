@@ -3,6 +3,7 @@
 // progress events with the same id until it answers.
 import type { CompileOptions, CompileSettings, Evaluation, ModelConfig } from "../model/model.js";
 import type { LoadOptions, SaveOptions } from "../io/model-file.js";
+import type { LabelOptions } from "../model/predict.js";
 import type { EpochLogs, FitOptions, History } from "../train/training.js";
 
 /** init() options as they cross to the worker (a URL becomes its absolute href). */
@@ -24,6 +25,7 @@ export type Request =
   | { id: number; op: "fit"; x: unknown; y: unknown; options: PlainFitOptions; epochEvents: boolean; batchEvents: boolean }
   | { id: number; op: "predict"; x: unknown }
   | { id: number; op: "predictClasses"; x: unknown }
+  | { id: number; op: "predictLabels"; x: unknown; options?: LabelOptions }
   | { id: number; op: "evaluate"; x: unknown; y: unknown }
   | { id: number; op: "save"; options?: SaveOptions }
   | { id: number; op: "getWeights" }

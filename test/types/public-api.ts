@@ -1,8 +1,9 @@
 // Compiled by test/types.test.ts: the public types accept what the library accepts and catch the usual mistakes.
 // Each @ts-expect-error line must be an error, or tsc reports the directive as unused.
-import { mlp, sine, spiral, xor, type Matrix, type Sequential, type ToyDataset } from "../../src/index.js";
+import { mlp, sine, spiral, xor, type ByteMatrix, type Matrix, type Sequential, type ToyDataset } from "../../src/index.js";
+import type { WorkerModel } from "../../src/worker/client.js";
 
-export async function tour(model: Sequential, batch: Float32Array | number[][]): Promise<void> {
+export async function tour(model: Sequential, batch: Float32Array | number[][], worker: WorkerModel): Promise<void> {
   // Losses and metrics by their accepted names and aliases.
   model.compile({ loss: "binaryCrossentropy", metrics: ["accuracy"] });
   model.compile({ loss: "binary_crossentropy", metrics: ["acc"] });
@@ -28,7 +29,8 @@ export async function tour(model: Sequential, batch: Float32Array | number[][]):
   const labels: Uint8Array = model.predictLabels(batch, { threshold: 0.3 }).data;
   // @ts-expect-error: a misspelt option
   model.predictLabels(batch, { treshold: 0.3 });
-  void [classes, labels];
+  const fromWorker: ByteMatrix = await worker.predictLabels(batch, { threshold: 0.3 });
+  void [classes, labels, fromWorker];
 
   // Toy data sets: a classification set has labels, a regression set targets, so fit() takes them as they are.
   const data = spiral({ pointsPerClass: 10 });
