@@ -15,8 +15,7 @@ const ALIASES: Record<MetricAlias, MetricName> = {
   acc: "accuracy", mean_absolute_error: "mae", meanAbsoluteError: "mae", mean_squared_error: "mse", meanSquaredError: "mse",
 };
 /** Every metric name, in the order runs report them. */
-export const METRIC_NAMES: readonly MetricName[] = ["accuracy", "mae", "mse"];
-const NAMES = METRIC_NAMES;
+const NAMES: readonly MetricName[] = ["accuracy", "mae", "mse"];
 
 /** Values of the metrics a run computes, by name. */
 export type MetricValues = { [K in MetricName]?: number };
