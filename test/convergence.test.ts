@@ -19,6 +19,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = join(ROOT, "dist/cli/main.js");
 const PYTHON = process.env.WASMLP_PYTHON ?? "python3";
 const SKLEARN = spawnSync(PYTHON, ["-c", "import sklearn"]).status === 0;
+if (process.env.WASMLP_REQUIRE_PYTHON && !SKLEARN) throw new Error(`WASMLP_REQUIRE_PYTHON is set but ${PYTHON} lacks scikit-learn (see scripts/python-requirements.txt)`);
 /** How far below scikit-learn's test accuracy wasmlp's may be (or one test row, where that is more). */
 const MARGIN = 0.03;
 const run = promisify(execFile);
