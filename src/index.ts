@@ -4,7 +4,7 @@ export type { CoreStats } from "./runtime/kernels.js";
 export { WasmlpError, InputError, ConfigError, StateError, CoreError, ModelFileError } from "./errors.js";
 export { DivergenceError, AbortError } from "./train/errors.js";
 export {
-  Sequential, sequential, type ModelConfig, type CompileOptions, type CompileSettings, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
+  Sequential, type ModelConfig, type CompileOptions, type CompileSettings, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
 } from "./model/model.js";
 export type { LabelOptions } from "./model/predict.js";
 export type { ModelState, StateOptions, LoadStateOptions, OptimizerProgress, TrainingRecord } from "./model/state.js";
@@ -14,7 +14,7 @@ export type { WeightOptions } from "./train/sample-weights.js";
 export { load, decodeModel, FORMAT_VERSION, type LoadOptions, type SaveOptions, type ModelSource } from "./io/model-file.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
 export { ONNX_OPSET } from "./io/onnx.js";
-export { mlp, dense, maxout, dropout, type MlpOptions } from "./model/builders.js";
+export { mlp, sequential, dense, maxout, dropout, type MlpOptions } from "./model/builders.js";
 export type { FitOptions, History, Callbacks, BatchLogs, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule } from "./train/training.js";
 export type { DivergenceOptions, DivergenceRecord } from "./train/divergence.js";
 export type { Matrix, ByteMatrix, InputBatch, TargetBatch } from "./nn/input.js";

@@ -6,7 +6,7 @@ import type { InitializerName } from "../nn/initializers.js";
 import type { DenseOptions } from "../nn/layers/dense.js";
 import type { LayerConfig } from "../nn/layers/layer.js";
 import type { MaxoutOptions } from "../nn/layers/maxout.js";
-import { Sequential } from "./model.js";
+import { Sequential, type ModelConfig } from "./model.js";
 import { checkKeys, describe, numberOption } from "../util/options.js";
 
 /** Config of a dense layer with `units` outputs. */
@@ -69,4 +69,10 @@ export function mlpConfig(sizes: number[], options: MlpOptions = {}) {
   }
   layers.push(dense(outputs, { activation: options.output ?? (outputs >= 2 ? "softmax" : "sigmoid"), ...extra }));
   return { inputs, layers, ...(options.seed !== undefined ? { seed: options.seed } : {}) };
+}
+
+/** Loads the core if needed and builds a model from a config. */
+export async function sequential(config: ModelConfig, options?: InitOptions): Promise<Sequential> {
+  await init(options);
+  return new Sequential(config);
 }

@@ -4,8 +4,10 @@ import { toRows, toTargets, type ByteMatrix, type InputBatch, type Matrix, type 
 import type { Network } from "../nn/network.js";
 import { DeviceData, type RowTransform } from "../train/device-data.js";
 import { MemorySource } from "../train/memory-source.js";
-import { DeviceWeights, type HostWeights } from "../train/sample-weights.js";
-import type { RowSplit } from "../train/split.js";
+import { fitPlan, type FitPlan } from "../train/plan.js";
+import { DeviceWeights, rowWeights, type HostWeights } from "../train/sample-weights.js";
+import { rowClasses, splitRows, type RowSplit } from "../train/split.js";
+import type { FitOptions } from "../train/training.js";
 import type { Compiled } from "./compile.js";
 
 /** Rows and their targets, checked but still on the host. */
@@ -40,5 +42,27 @@ export function fitSource(net: Network, c: Compiled, transform: RowTransform | u
     data.free();
     w?.free();
     throw e;
+  }
+}
+
+/** fit()'s plan, with every option checked, and its data in the core: the rows it holds out are drawn from `seed`. */
+export function fitData(net: Network, c: Compiled, transform: RowTransform | undefined, seed: number, x: InputBatch, y: TargetBatch,
+  options: FitOptions): { plan: FitPlan; source: MemorySource } {
+  const pair = hostPair(net, c, x, y);
+  const v = options?.validationData;
+  const plan = fitPlan(options, { rows: pair.x.rows, validationData: v !== undefined, metrics: c.metrics.map((m) => m.name), learningRate: c.optimizer.learningRate });
+  const split = plan.splitRows > 0
+    ? splitRows(pair.x.rows, plan.splitRows, plan.splitFrom, seed, c.loss.classification ? rowClasses(pair.y) : undefined)
+    : undefined;
+  const weights = rowWeights(options, pair.y, c.loss, net.outputs);
+  return { plan, source: fitSource(net, c, transform, pair, v, split, weights) };
+}
+
+/** `f(data)`, freeing the data in the core afterwards whatever happens. */
+export function freeing<D extends { free(): void }, T>(data: D, f: (data: D) => T): T {
+  try {
+    return f(data);
+  } finally {
+    data.free();
   }
 }

@@ -2,21 +2,19 @@
 // It checks every argument, resolves pointers and calls the core; training
 // runs in src/train, the model's state and weights have files of their own,
 // and file formats reach the model through encoders.ts.
-import { getCore, init, type Core, type InitOptions } from "../runtime/core.js";
+import { getCore, type Core } from "../runtime/core.js";
 import { ConfigError, StateError } from "../errors.js";
 import { toRows, type ByteMatrix, type InputBatch, type Matrix, type TargetBatch } from "../nn/input.js";
 import { Network } from "../nn/network.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
-import { fitPlan } from "../train/plan.js";
 import { train } from "../train/loop.js";
 import { rowWeights, type WeightOptions } from "../train/sample-weights.js";
 import { checkKeys } from "../util/options.js";
-import { rowClasses, splitRows } from "../train/split.js";
 import type { Evaluation } from "../train/trainer.js";
 import type { FitOptions, History } from "../train/training.js";
 import { resolveCompile, type Compiled, type CompileOptions } from "./compile.js";
 import { checkModelConfig, type ModelConfig } from "./config.js";
-import { fitSource, hostPair, upload } from "./data.js";
+import { fitData, fitSource, freeing, hostPair, upload } from "./data.js";
 import { encoderFor } from "./encoders.js";
 import { outputReading } from "../nn/output-kind.js";
 import { classesOf, labelsOf, predictRows, type LabelOptions } from "./predict.js";
@@ -99,14 +97,7 @@ export class Sequential {
   async fit(x: InputBatch, y: TargetBatch, options: FitOptions = {}): Promise<History> {
     this.ensureIdle("fit");
     const c = this.requireCompiled("fit");
-    const pair = hostPair(this.network, c, x, y);
-    const v = options?.validationData;
-    const plan = fitPlan(options, { rows: pair.x.rows, validationData: v !== undefined, metrics: c.metrics.map((m) => m.name), learningRate: c.optimizer.learningRate });
-    const split = plan.splitRows > 0
-      ? splitRows(pair.x.rows, plan.splitRows, plan.splitFrom, this.seed, c.loss.classification ? rowClasses(pair.y) : undefined)
-      : undefined;
-    const weights = rowWeights(options, pair.y, c.loss, this.outputs);
-    const source = fitSource(this.network, c, this.owned.prep?.transform, pair, v, split, weights);
+    const { plan, source } = fitData(this.network, c, this.owned.prep?.transform, this.seed, x, y, options);
     this.busy = true;
     try {
       this.stopTraining = false;
@@ -126,12 +117,8 @@ export class Sequential {
     const c = this.requireCompiled("trainOnBatch");
     checkKeys(options, ["sampleWeight", "classWeight"], "trainOnBatch");
     const pair = hostPair(this.network, c, x, y);
-    const source = fitSource(this.network, c, this.owned.prep?.transform, pair, undefined, undefined, rowWeights(options, pair.y, c.loss, this.outputs, "trainOnBatch"));
-    try {
-      return this.trainer(c).trainBatch(source);
-    } finally {
-      source.free();
-    }
+    const weights = rowWeights(options, pair.y, c.loss, this.outputs, "trainOnBatch");
+    return freeing(fitSource(this.network, c, this.owned.prep?.transform, pair, undefined, undefined, weights), (s) => this.trainer(c).trainBatch(s));
   }
 
   /** Mean loss (and accuracy, if compiled with it) over (x, y), without training. */
@@ -139,11 +126,7 @@ export class Sequential {
     this.ensureIdle("evaluate", true);
     const c = this.requireCompiled("evaluate");
     const source = fitSource(this.network, c, this.owned.prep?.transform, hostPair(this.network, c, x, y), undefined);
-    try {
-      return this.trainer(c).evaluate(source, "train", 0, source.rows);
-    } finally {
-      source.free();
-    }
+    return freeing(source, (s) => this.trainer(c).evaluate(s, "train", 0, s.rows));
   }
 
   /** Outputs for a batch: Float32Array in → Float32Array out (row-major), rows in → rows out, one row (number[]) → one row. */
@@ -178,11 +161,7 @@ export class Sequential {
     this.ensureIdle("computeGradients", true);
     const c = this.requireCompiled("computeGradients");
     const data = upload(this.network, c, this.owned.prep?.transform, hostPair(this.network, c, x, y));
-    try {
-      return this.trainer(c).gradients(data);
-    } finally {
-      data.free();
-    }
+    return freeing(data, (d) => this.trainer(c).gradients(d));
   }
 
   /** Copies of all parameter tensors with their names and shapes. */
@@ -211,7 +190,7 @@ export class Sequential {
     this.setWeights(layerTensors(this.network, index, weights));
   }
 
-  /** The model as wasmlp file bytes: a safetensors file any safetensors reader opens (see README, "Model files"). */
+  /** The model as wasmlp file bytes: a safetensors file any safetensors reader opens (see docs/model-files.md). */
   save(options?: { optimizer?: boolean }): Uint8Array {
     this.ensureIdle("save", true);
     if (typeof options === "string") {
@@ -286,17 +265,8 @@ export class Sequential {
     const model = this;
     return bindTrainer(this.owned, c, {
       get stop() { return model.stopTraining; },
-      recordEpoch: (logs) => {
-        this.training.epochs++;
-        this.training.last = { ...logs };
-      },
+      recordEpoch: (logs) => { this.training = { epochs: this.training.epochs + 1, last: { ...logs } }; },
       save: (withOptimizer) => this.save({ optimizer: withOptimizer }),
     });
   }
-}
-
-/** Loads the core if needed and builds a model from a config. */
-export async function sequential(config: ModelConfig, options?: InitOptions): Promise<Sequential> {
-  await init(options);
-  return new Sequential(config);
 }

@@ -2,23 +2,13 @@
 // history it resolves to. The training itself is planned in plan.ts and run
 // by loop.ts.
 import type { InputBatch, TargetBatch } from "../nn/input.js";
+import type { EpochMetrics } from "../util/format.js";
 import type { DivergenceOptions, DivergenceRecord } from "./divergence.js";
 import type { Monitor } from "./monitor.js";
 import type { ValidationSplitOptions } from "./split.js";
 
 /** Metrics of one epoch, as passed to callbacks and recorded in the history: those compile() asked for, and on validation data. */
-export interface EpochLogs {
-  loss: number;
-  accuracy?: number;
-  /** Mean absolute error, with metrics: ['mae']. */
-  mae?: number;
-  /** Mean squared error, with metrics: ['mse']. */
-  mse?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  valMae?: number;
-  valMse?: number;
-}
+export type EpochLogs = EpochMetrics;
 
 /** Loss (and the compiled metrics) of one mini-batch of `size` rows, before its update. */
 export interface BatchLogs {

@@ -6,7 +6,9 @@
 export interface EpochMetrics {
   loss: number;
   accuracy?: number;
+  /** Mean absolute error, with metrics: ['mae']. */
   mae?: number;
+  /** Mean squared error, with metrics: ['mse']. */
   mse?: number;
   valLoss?: number;
   valAccuracy?: number;
