@@ -14,7 +14,7 @@ import type { ModelState, TrainingRecord } from "../model/state.js";
 import type { OptimizerConfig } from "../nn/optimizers.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
 import { readBytes, sourceName, type ByteSource } from "../runtime/read-bytes.js";
-import { guessFileKind } from "../util/file-kind.js";
+import { guessFileKind, looksLikeSafetensors } from "../util/file-kind.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import type { EpochLogs } from "../train/training.js";
 import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
@@ -148,9 +148,7 @@ function planModel(file: SafetensorsFile): Plan {
 
 /** A file that is plainly something else (CSV, ONNX, …) is called that, not a safetensors file with a corrupt header. */
 function refuseForeign(bytes: Uint8Array, name: string | undefined): void {
-  // A safetensors file starts with a little-endian header length below 2^32 and a JSON object.
-  const plausible = bytes.length > 8 && bytes[4] === 0 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0 && bytes[8] === 0x7b;
-  const kind = plausible ? undefined : guessFileKind(bytes);
+  const kind = looksLikeSafetensors(bytes) ? undefined : guessFileKind(bytes);
   if (kind === undefined) return;
   throw new ModelFileError(`${name ?? "the bytes given"} ${name ? "is" : "are"} not a wasmlp model file: ${name ? "it looks" : "they look"} like ${kind}; ` +
     "a model file is the .safetensors file that save(), saveModel() or 'wasmlp train' writes");

@@ -9,13 +9,15 @@ export function guessFileKind(bytes: Uint8Array): string | undefined {
   return guessBinaryKind(bytes) ?? guessTextKind(bytes);
 }
 
+/** Whether `bytes` start as a safetensors file does: an 8-byte little-endian header length below 2^32, then a JSON object. */
+export function looksLikeSafetensors(bytes: Uint8Array): boolean {
+  return bytes.length > 8 && bytes[4] === 0 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0 && bytes[8] === 0x7b;
+}
+
 /** The binary format whose signature `bytes` start with ("a ZIP archive", "ONNX", …), or undefined. */
 export function guessBinaryKind(bytes: Uint8Array): string | undefined {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) return undefined;
-  // An 8-byte little-endian header length below 2^32, then a JSON object.
-  if (bytes.length > 8 && bytes[4] === 0 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0 && bytes[8] === 0x7b) {
-    return "a safetensors file (such as a wasmlp model)";
-  }
+  if (looksLikeSafetensors(bytes)) return "a safetensors file (such as a wasmlp model)";
   const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
   if (starts(0x1f, 0x8b)) return "gzip-compressed data";
   if (starts(0x00, 0x61, 0x73, 0x6d)) return "a WebAssembly module";
