@@ -26,7 +26,7 @@ export function predictRows(net: Network, x: InputBatch | number[], transform: R
 }
 
 /** Runs `net` on a validated matrix in chunks, handing each chunk's output address to `onChunk`. */
-export function runChunks(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined,
+function runChunks(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined,
   onChunk: (y: number, rows: number, first: number) => void): void {
   const core = net.core;
   net.reserve(Math.min(m.rows, CHUNK));

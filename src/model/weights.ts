@@ -52,7 +52,7 @@ export function writeTensors(core: Core, base: number, tensors: [ParamInfo, Floa
 }
 
 /** 'layers.{index}.' after checking that layer `index` exists. */
-export function layerPrefix(net: Network, index: number, what: string): string {
+function layerPrefix(net: Network, index: number, what: string): string {
   const count = net.layers.length;
   if (!Number.isInteger(index) || index < 0 || index >= count) {
     throw new InputError(`${what}: layer index must be an integer in [0, ${count - 1}], got ${describe(index)}`);

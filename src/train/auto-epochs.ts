@@ -32,9 +32,9 @@ export interface AutoInputs {
 }
 
 /** Held out when no validation data or fraction is given... */
-export const AUTO_SPLIT = 0.2;
+const AUTO_SPLIT = 0.2;
 /** ...unless that leaves fewer validation rows than this: then the training loss is watched instead, as scikit-learn does. */
-export const MIN_VALIDATION_ROWS = 10;
+const MIN_VALIDATION_ROWS = 10;
 /** An improvement smaller than this does not reset the patience (scikit-learn's tol). */
 const MIN_DELTA = 1e-4;
 const BATCHES = { max: 20000, patience: 200 };

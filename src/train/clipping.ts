@@ -25,7 +25,7 @@ export function clippingOptions(clipNorm: unknown, clipValue: unknown): Clipping
 }
 
 /** Clips the n gradients at `grads` in place: by value first, then by global norm. */
-export function clipGradients(core: Core, grads: number, n: number, c: Clipping): void {
+function clipGradients(core: Core, grads: number, n: number, c: Clipping): void {
   const k = core.kernels;
   if (c.value !== undefined) k.clamp(grads, n, -c.value, c.value);
   if (c.norm === undefined) return;

@@ -16,7 +16,7 @@ import { DivergenceError } from "./errors.js";
 import type { LearningRate } from "./learning-rate.js";
 
 /** Training rows the final weights are checked on (a forward pass, once per fit). */
-export const CHECK_ROWS = 1024;
+const CHECK_ROWS = 1024;
 
 /** Where and how training diverged. */
 export interface Divergence {

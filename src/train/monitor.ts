@@ -7,7 +7,7 @@ import type { MetricName } from "../nn/metrics.js";
 import { choiceOption } from "../util/options.js";
 
 /** The metrics an epoch reports. */
-export const MONITORS = ["loss", "accuracy", "mae", "mse", "valLoss", "valAccuracy", "valMae", "valMse"] as const;
+const MONITORS = ["loss", "accuracy", "mae", "mse", "valLoss", "valAccuracy", "valMae", "valMse"] as const;
 
 /** A metric to watch: a loss or an error (lower is better) or an accuracy (higher is better). */
 export type Monitor = typeof MONITORS[number];
