@@ -43,8 +43,15 @@ export function classificationReport(model: Sequential, data: Loaded, names: str
   return { loss, accuracy: correct / predicted.length, classes: classScores(matrix).map((s, i) => ({ name: names[i], ...s })), confusionMatrix: matrix };
 }
 
+/** What evaluating a regression model finds, in the targets' units: mean squared error (loss), its root, mean absolute error. */
+export interface RegressionReport {
+  loss: number;
+  rmse: number;
+  mae: number;
+}
+
 /** Mean squared error, root mean squared error and mean absolute error of a regression model. */
-export function regressionReport(model: Sequential, data: Loaded): { loss: number; rmse: number; mae: number } {
+export function regressionReport(model: Sequential, data: Loaded): RegressionReport {
   const p = model.predict(data.x as never) as Float32Array | { data: Float32Array };
   const out = p instanceof Float32Array ? p : p.data;
   let se = 0;

@@ -19,7 +19,7 @@ import type { MetricName } from "../nn/metrics.js";
 import { Options, parse, UsageError } from "./args.js";
 import { autoEpochs, type AutoDecision } from "../train/auto-epochs.js";
 import { classNames, hasTestSplit, loadData, taskDecision, type Loaded } from "./data.js";
-import { classificationReport, formatReport, regressionReport, type ClassificationReport } from "./evaluate.js";
+import { classificationReport, formatReport, regressionReport, type ClassificationReport, type RegressionReport } from "./evaluate.js";
 import { csvOptions, type Io, sibling } from "./io.js";
 import { EpochProgress } from "./progress.js";
 
@@ -167,7 +167,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     await saveFile(out, bytes);
 
     const pictures: Record<string, string> = {};
-    let testReport: ClassificationReport | { loss: number; rmse: number; mae: number } | undefined;
+    let testReport: ClassificationReport | RegressionReport | undefined;
     if (test) testReport = classification ? classificationReport(final, test, names) : regressionReport(final, test);
     if (!settings.noPlot && run.history.epochs > 0) {
       pictures.training = sibling(out, ".training.svg");
@@ -380,7 +380,7 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
 }
 
 function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean; autoEpochs?: { maxEpochs: number; patience: number; minDelta: number; seconds: number } },
-  run: Run, test: ClassificationReport | { loss: number; rmse: number; mae: number } | undefined): string {
+  run: Run, test: ClassificationReport | RegressionReport | undefined): string {
   const lines: string[] = [];
   const how = s.interrupted ? "interrupted after" : s.stoppedEarly ? "stopped early after" : "trained";
   const auto = s.autoEpochs;
