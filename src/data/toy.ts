@@ -1,5 +1,5 @@
-// Small synthetic data sets for demos and tests. Deterministic for a given seed through a
-// local mulberry32, so they need neither the WebAssembly core nor Math.random.
+// Small synthetic data sets for demos and tests. Deterministic for a given seed through
+// util/random's mulberry32, so they need neither the WebAssembly core nor Math.random.
 // Rows come in a random order fixed by the seed: the classic recipes generate them
 // grouped by class, and a split or a batch taken in order would then see one class.
 import { ConfigError } from "../errors.js";
