@@ -113,7 +113,8 @@ export interface CoreStats {
 
 /** Call counts kept by a core: plain increments at dispatch, nothing per element. */
 export class KernelCounters {
-  private byThread: number[] = [0];
+  /** Shares each pool worker ran; the calling thread's count is the sum of byKernel, where every call counts once. */
+  private byWorker: number[] = [];
   private byKernel: number[];
   private splitCalls = 0;
   private poolTasks = 0;
@@ -129,7 +130,6 @@ export class KernelCounters {
       const fn = functions[name];
       return [name, (...a: number[]) => {
         this.byKernel[i]++;
-        this.byThread[0]++;
         return fn(...a);
       }];
     })) as unknown as Kernels;
@@ -139,19 +139,20 @@ export class KernelCounters {
   countSplit(tasks: number): void {
     this.splitCalls++;
     this.poolTasks += tasks;
-    for (let w = 1; w <= tasks; w++) this.byThread[w] = (this.byThread[w] ?? 0) + 1;
+    for (let w = 0; w < tasks; w++) this.byWorker[w] = (this.byWorker[w] ?? 0) + 1;
   }
 
   /** A copy of the counts. */
   snapshot(): CoreStats {
     const callsByKernel: Record<string, number> = {};
     this.names.forEach((name, i) => { if (this.byKernel[i]) callsByKernel[name] = this.byKernel[i]; });
-    return { callsByThread: [...this.byThread], callsByKernel, splitCalls: this.splitCalls, poolTasks: this.poolTasks };
+    const calling = this.byKernel.reduce((sum, n) => sum + n, 0);
+    return { callsByThread: [calling, ...this.byWorker], callsByKernel, splitCalls: this.splitCalls, poolTasks: this.poolTasks };
   }
 
   /** Sets every count back to zero. */
   reset(): void {
-    this.byThread = [0];
+    this.byWorker = [];
     this.byKernel.fill(0);
     this.splitCalls = 0;
     this.poolTasks = 0;
