@@ -4,8 +4,7 @@
 // its name; ts blocks are type-checked by tsc against the package's declarations;
 // `npx wasmlp` lines are checked against the CLI's --help (and run, for blocks
 // marked `shell run`); python blocks must parse. A figure a block states is
-// checked through an `expect` directive. Checks that fail because of a library
-// bug are listed in KNOWN_BUGS and run as it.fails, so they report once fixed.
+// checked through an `expect` directive.
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
@@ -18,12 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = join(ROOT, "dist/cli/main.js");
 const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
-
-// Checks that fail because of a library bug, each with the block (by file and a line of its code) and the
-// reason. "figure": the block runs but does not give the figure its text states; "types": tsc reports
-// `diagnostic` (any other diagnostic still fails the ordinary type-check).
-const KNOWN_BUGS: { file: string; contains: string; check: "figure" | "types"; reason: string; diagnostic?: string }[] = [
-];
 
 interface Block {
   file: string;
@@ -76,7 +69,6 @@ function parseDirectives(text: string, where: string): Directives {
 
 const BLOCKS = DOCS.flatMap(blocksOf);
 const label = (b: Block) => `${b.file}:${b.line} (${b.lang})`;
-const knownBug = (b: Block, check: "figure" | "types") => KNOWN_BUGS.find((k) => k.file === b.file && k.check === check && b.code.includes(k.contains));
 
 /** The JavaScript a block runs: a ts/js block itself, the module script of an html block. */
 function scriptOf(b: Block): string | undefined {
@@ -145,8 +137,7 @@ describe("documented code runs", () => {
     }, 180_000);
     const expected = b.directives.expect;
     if (!expected) continue;
-    const bug = knownBug(b, "figure");
-    (bug ? it.fails : it)(`${label(b)} gives ${expected.name} ${expected.text}${bug ? ` (known bug: ${bug.reason})` : ""}`, async () => {
+    it(`${label(b)} gives ${expected.name} ${expected.text}`, async () => {
       expect(b.code, "the block states the figure it is checked against").toContain(expected.text);
       const r = await runBlock(b, script);
       const value = JSON.parse(/^doc-test-expect (.*)$/m.exec(r.stdout)?.[1] ?? "null");
@@ -178,13 +169,10 @@ describe("documented TypeScript type-checks", () => {
     })]));
   }, 120_000);
   tsBlocks.forEach((b, i) => {
-    const bug = knownBug(b, "types");
-    const found = () => diagnostics.get(join(scratch, "types", `block${i}.mts`))!;
     const how = b.directives.typecheckOnly ? ` (not run: ${b.directives.typecheckOnly})` : "";
-    it(`${label(b)} type-checks${bug ? " apart from a known bug" : ""}${how}`, () => {
-      expect(found().filter((d) => !bug?.diagnostic || !d.includes(bug.diagnostic))).toEqual([]);
+    it(`${label(b)} type-checks${how}`, () => {
+      expect(diagnostics.get(join(scratch, "types", `block${i}.mts`))).toEqual([]);
     });
-    if (bug) it.fails(`${label(b)} type-checks fully (known bug: ${bug.reason})`, () => expect(found()).toEqual([]));
   });
 });
 
@@ -258,9 +246,5 @@ describe("doc-test conventions", () => {
         if (anchor) expect(anchorsOf(readFileSync(path, "utf8")), `${file}: link to ${target}#${anchor}`).toContain(anchor);
       }
     }
-  });
-
-  it("every known bug names a block that exists", () => {
-    for (const k of KNOWN_BUGS) expect(BLOCKS.filter((b) => b.file === k.file && b.code.includes(k.contains)), k.contains).toHaveLength(1);
   });
 });
