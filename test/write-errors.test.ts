@@ -36,7 +36,8 @@ describe("checkWritable", () => {
 });
 
 describe("saveFile and saveModel", () => {
-  it("write atomically and leave no temporary file", async () => {
+  // That a save killed part-way leaves the old or the new file whole is test/atomic-save.test.ts.
+  it("saveFile writes the bytes and leaves no temporary file beside them", async () => {
     await saveFile(join(dir, "a.bin"), new Uint8Array([1, 2, 3]));
     expect(Array.from(await readFile(join(dir, "a.bin")))).toEqual([1, 2, 3]);
     expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
