@@ -34,6 +34,13 @@ describe("generated performance figures", () => {
     }
   });
 
+  it("every wasmlp figure of the table reads a row the run has: none prints as a dash", () => {
+    const table = TARGETS.find((t) => t.name === "table")!.render(run);
+    const rows = table.split("\n").filter((l) => l.startsWith("| ")).slice(2);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.split(" | ")[1], row).not.toMatch(/—/);
+  });
+
   it("replaceBetween refuses a document without the markers", () => {
     expect(() => replaceBetween("no markers here", "table", "x")).toThrow(/markers/);
   });
