@@ -15,7 +15,7 @@ const VARIANCE: Record<Exclude<InitializerName, "zeros">, (fanIn: number, fanOut
 };
 
 /** All initialiser names. */
-export const INITIALIZERS = [...Object.keys(VARIANCE), "zeros"] as InitializerName[];
+const INITIALIZERS = [...Object.keys(VARIANCE), "zeros"] as InitializerName[];
 
 /** Checks an initialiser name, or throws a ConfigError listing the known names. */
 export function initializerName(name: unknown, where: string): InitializerName {

@@ -32,7 +32,7 @@ export type Targets =
   | { kind: "dense"; data: Float32Array; rows: number; cols: number };
 
 /** Converts an input batch to a Matrix with `cols` columns, or throws an InputError naming `name`. */
-export function toMatrix(x: unknown, cols: number, name = "x"): Matrix {
+function toMatrix(x: unknown, cols: number, name = "x"): Matrix {
   if (x instanceof Float32Array) {
     if (x.length === 0) throw new InputError(`${name} is empty: expected at least one row of ${cols} values`);
     if (x.length % cols !== 0) {

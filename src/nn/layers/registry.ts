@@ -16,7 +16,7 @@ const LAYERS: Record<string, Factory> = {
 };
 
 /** Layer type names that configs may use. */
-export const LAYER_TYPES = Object.keys(LAYERS);
+const LAYER_TYPES = Object.keys(LAYERS);
 
 /** Builds the layer a config describes, fed by `inputs` values per row. */
 export function createLayer(rt: Runtime, inputs: number, config: LayerConfig, where: string): Layer {
