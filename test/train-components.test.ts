@@ -6,6 +6,7 @@ import { ConfigError, getCore, init } from "../src/index.js";
 import { CallbackList, type Callback } from "../src/train/callback.js";
 import { checkpointSettings, ModelCheckpoint } from "../src/train/checkpoint.js";
 import { DeviceData } from "../src/train/device-data.js";
+import { GrowingBuffer } from "../src/train/growing-buffer.js";
 import { EarlyStopping, earlyStoppingSettings, type EarlyStoppingTarget } from "../src/train/early-stopping.js";
 import { emptyHistory, HistoryRecorder } from "../src/train/history.js";
 import { LearningRate, scheduleOption } from "../src/train/learning-rate.js";
@@ -314,5 +315,26 @@ describe("MemorySource", () => {
       source.free();
       for (const p of [rng, dst, targets]) core.free(p);
     }
+  });
+});
+
+describe("GrowingBuffer", () => {
+  beforeAll(async () => { await init(); });
+
+  it("keeps its block while batches fit, grows it when one does not, and frees it", () => {
+    const core = getCore();
+    const before = core.allocator.bytesInUse;
+    const buffer = new GrowingBuffer(core, 8);
+    try {
+      const first = buffer.take(4);
+      const held = core.allocator.bytesInUse - before;
+      expect([buffer.capacity, held >= 32]).toEqual([4, true]);
+      expect([buffer.take(3), buffer.take(4), core.allocator.bytesInUse - before]).toEqual([first, first, held]);
+      buffer.take(10);
+      expect([buffer.capacity, core.allocator.bytesInUse - before >= 80]).toEqual([10, true]);
+    } finally {
+      buffer.free();
+    }
+    expect([buffer.capacity, core.allocator.bytesInUse]).toEqual([0, before]);
   });
 });

@@ -6,6 +6,7 @@ import type { Core } from "../runtime/core.js";
 import { InputError } from "../errors.js";
 import type { ByteMatrix, Matrix, Targets } from "../nn/input.js";
 import type { DeviceTargets, TargetRange } from "../nn/losses.js";
+import { GrowingBuffer } from "./growing-buffer.js";
 
 /** What targets may hold: class indices below `classes` (when > 0), and values within `range`, named after `loss`. */
 export interface TargetRule {
@@ -32,13 +33,14 @@ export class DeviceData {
   readonly targets: DeviceTargets;
   readonly targetCols: number;
   /** An identity index 0..n−1, made on first need, for converting contiguous byte rows. */
-  private identity = { ptr: 0, rows: 0 };
+  private readonly identity: GrowingBuffer;
 
   private constructor(private readonly core: Core, readonly rows: number, readonly cols: number,
     x: number, targets: DeviceTargets, targetCols: number, readonly bytes: boolean, private readonly transform: RowTransform | undefined) {
     this.x = x;
     this.targets = targets;
     this.targetCols = targetCols;
+    this.identity = new GrowingBuffer(core, 4);
   }
 
   /** Copies x (and targets, if any) into the core and validates them against `rule`; frees everything on failure. */
@@ -88,12 +90,10 @@ export class DeviceData {
   rowsX(row: number, rows: number, scratch: number): number {
     if (!this.bytes) return this.x + row * this.cols * 4;
     const core = this.core;
-    if (this.identity.rows < rows) {
-      if (this.identity.ptr) core.free(this.identity.ptr);
-      this.identity = { ptr: core.allocator.alloc(rows * 4), rows };
-      core.i32(this.identity.ptr, rows).set(Int32Array.from({ length: rows }, (_, i) => i));
-    }
-    this.convert(this.x + row * this.cols, this.identity.ptr, rows, scratch);
+    const grown = this.identity.capacity < rows;
+    const identity = this.identity.take(rows);
+    if (grown) core.i32(identity, rows).set(Int32Array.from({ length: rows }, (_, i) => i));
+    this.convert(this.x + row * this.cols, identity, rows, scratch);
     return scratch;
   }
 
@@ -124,7 +124,7 @@ export class DeviceData {
   /** Frees the resident copy. */
   free(): void {
     this.core.free(this.x);
-    if (this.identity.ptr) this.core.free(this.identity.ptr);
+    this.identity.free();
     if (this.targets.ptr) this.core.free(this.targets.ptr);
   }
 }

@@ -10,6 +10,7 @@ import type { BatchSource, Part } from "./batch-source.js";
 import type { DeviceData } from "./device-data.js";
 import type { DeviceWeights } from "./sample-weights.js";
 import type { RowSplit } from "./split.js";
+import { GrowingBuffer } from "./growing-buffer.js";
 
 /** Resident data as a batch source; it owns `data` and `validation` and frees them with itself. */
 export class MemorySource implements BatchSource {
@@ -19,8 +20,8 @@ export class MemorySource implements BatchSource {
   private readonly order: Int32Array;
   /** Where each part's row numbers are in the core, when rows are held out of `data`. */
   private readonly lists: Record<Part, number> | undefined;
-  /** Targets of gathered rows while scoring a split: pointer and capacity in rows. */
-  private scratch = { ptr: 0, rows: 0 };
+  /** Targets of gathered rows while scoring a split. */
+  private readonly scratch: GrowingBuffer;
 
   /** With `split` (and no separate `validation`), its validation rows of `data` are held out; `weights` go with the rows of `data`. */
   constructor(private readonly core: Core, private readonly rng: number, private readonly data: DeviceData,
@@ -29,6 +30,7 @@ export class MemorySource implements BatchSource {
     this.order = held ? held.train : Int32Array.from({ length: data.rows }, (_, i) => i);
     this.rows = this.order.length;
     this.validationRows = validation ? validation.rows : held ? held.validation.length : 0;
+    this.scratch = new GrowingBuffer(core, Math.max(1, data.targetCols) * 4);
     if (held) {
       const train = this.upload(held.train);
       this.lists = { train, validation: this.upload(held.validation) };
@@ -54,16 +56,16 @@ export class MemorySource implements BatchSource {
   rowsOf(part: Part, row: number, rows: number, scratch: number): ReturnType<BatchSource["rowsOf"]> {
     if (part === "validation" && this.validation) return { x: this.validation.rowsX(row, rows, scratch), targets: this.validation.targetsFrom(row) };
     if (!this.lists) return { x: this.data.rowsX(row, rows, scratch), targets: { ...this.data.targetsFrom(row), weights: this.weights && this.weights.train + row * 4 } };
-    const targets = this.targetScratch(rows);
+    const targets = this.scratch.take(rows);
     this.data.gather(this.lists[part] + row * 4, rows, scratch, targets);
     return { x: scratch, targets: { kind: this.targetKind, ptr: targets, weights: this.weightsOf(part, this.lists[part] + row * 4, rows) } };
   }
 
   free(): void {
     const core = this.core;
-    for (const ptr of [this.index, this.scratch.ptr, this.lists?.train ?? 0, this.lists?.validation ?? 0]) if (ptr) core.free(ptr);
+    for (const ptr of [this.index, this.lists?.train ?? 0, this.lists?.validation ?? 0]) if (ptr) core.free(ptr);
     this.index = 0;
-    this.scratch = { ptr: 0, rows: 0 };
+    this.scratch.free();
     this.data.free();
     this.validation?.free();
     this.weights?.free();
@@ -80,15 +82,5 @@ export class MemorySource implements BatchSource {
     const ptr = this.core.allocator.alloc(Math.max(1, rows.length) * 4);
     this.core.i32(ptr, rows.length).set(rows);
     return ptr;
-  }
-
-  /** A targets buffer for at least `rows` gathered rows. */
-  private targetScratch(rows: number): number {
-    if (this.scratch.rows < rows) {
-      if (this.scratch.ptr) this.core.free(this.scratch.ptr);
-      this.scratch = { ptr: 0, rows: 0 };
-      this.scratch = { ptr: this.core.allocator.alloc(rows * Math.max(1, this.data.targetCols) * 4), rows };
-    }
-    return this.scratch.ptr;
   }
 }

@@ -11,6 +11,7 @@ import type { Targets } from "../nn/input.js";
 import type { Core } from "../runtime/core.js";
 import { describe } from "../util/options.js";
 import { rowClasses } from "./split.js";
+import { GrowingBuffer } from "./growing-buffer.js";
 
 /** Per-row weights of one fit(), indexed by stored row number. */
 export interface HostWeights {
@@ -51,29 +52,26 @@ export function rowWeights(options: WeightOptions, y: Targets, loss: { name: str
 export class DeviceWeights {
   readonly train: number;
   readonly validation: number;
-  /** Weights of gathered rows: pointer and capacity in rows. */
-  private batch = { ptr: 0, rows: 0 };
+  /** Weights of gathered rows. */
+  private readonly batch: GrowingBuffer;
 
   constructor(private readonly core: Core, weights: HostWeights) {
+    this.batch = new GrowingBuffer(core, 4);
     this.train = this.upload(weights.train);
     this.validation = weights.validation ? this.upload(weights.validation) : 0;
   }
 
   /** Gathers the `rows` weights of `from` (train or validation) at the row numbers listed at `index`; returns where. */
   gather(from: number, index: number, rows: number): number {
-    if (this.batch.rows < rows) {
-      if (this.batch.ptr) this.core.free(this.batch.ptr);
-      this.batch = { ptr: 0, rows: 0 };
-      this.batch = { ptr: this.core.allocF32(rows), rows };
-    }
-    this.core.kernels.gather_rows(from, index, this.batch.ptr, rows, 1);
-    return this.batch.ptr;
+    const ptr = this.batch.take(rows);
+    this.core.kernels.gather_rows(from, index, ptr, rows, 1);
+    return ptr;
   }
 
   /** Frees the weights and the batch buffer. */
   free(): void {
-    for (const ptr of [this.train, this.validation, this.batch.ptr]) if (ptr) this.core.free(ptr);
-    this.batch = { ptr: 0, rows: 0 };
+    for (const ptr of [this.train, this.validation]) if (ptr) this.core.free(ptr);
+    this.batch.free();
   }
 
   private upload(w: Float32Array): number {
