@@ -43,7 +43,7 @@ function largestBlock(): number {
 }
 
 describe("memory", () => {
-  it("10,000 models created, trained, used and disposed: core memory back to its start, heap, external memory and RSS flat", async () => {
+  it("10,000 models created, trained, used and disposed: core memory back to its start, heap and external memory flat, and RSS on Node 20", async () => {
     const x = randomF32(8 * 4, 1);
     const y = Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1]);
     const cycle = async (i: number) => {
