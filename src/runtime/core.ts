@@ -55,9 +55,8 @@ export class Core {
   private workspaces: { ptr: number; bytes: number }[] = [];
   private recovering: Promise<void> | undefined;
   private readonly counters: KernelCounters;
-  /** `raw` with its calls counted, rebuilt should `raw` be swapped. */
-  private counted: Kernels;
-  private countedFrom: Kernels;
+  /** `raw` with its calls counted; each call looks its function up in `raw`, so a swapped `raw` is counted too. */
+  private readonly counted: Kernels;
   /** Which build runs, as the module itself reports it. */
   readonly build: SimdBuild;
 
@@ -66,22 +65,12 @@ export class Core {
     this.allocator = new Allocator(memory, raw.heap_base(), MAX_PAGES * PAGE);
     this.build = typeof raw.simd_build === "function" && raw.simd_build() === 1 ? "relaxed" : "plain";
     this.counters = new KernelCounters(Object.keys(raw).filter((name) => typeof (raw as unknown as Record<string, unknown>)[name] === "function"));
-    this.counted = this.counters.count(raw);
-    this.countedFrom = raw;
+    this.counted = this.counters.count(() => this.raw);
   }
 
   /** The kernels, each call counted (see stats()); with more than one thread the heavy ones are split across the pool. */
   get kernels(): Kernels {
-    return this.threadCount > 1 && this.parallel ? this.parallel : this.kernelsCounted();
-  }
-
-  /** `raw` with its calls counted on this thread. */
-  private kernelsCounted(): Kernels {
-    if (this.countedFrom !== this.raw) {
-      this.counted = this.counters.count(this.raw);
-      this.countedFrom = this.raw;
-    }
-    return this.counted;
+    return this.threadCount > 1 && this.parallel ? this.parallel : this.counted;
   }
 
   /**
@@ -115,7 +104,7 @@ export class Core {
       await this.stopPool();
       if (wanted > 1) {
         this.pool = await Pool.start(wanted - 1, this.module, this.memory, [...POOL_KERNELS], () => this.recover(wanted));
-        this.parallel = parallelKernels(this.kernelsCounted(), this.pool, () => this.threadCount,
+        this.parallel = parallelKernels(this.counted, this.pool, () => this.threadCount,
           (t, bytes) => this.workspace(t, bytes), this.counters);
       }
     }

@@ -123,16 +123,12 @@ export class KernelCounters {
     this.byKernel = names.map(() => 0);
   }
 
-  /** `raw` with each function wrapped to count its calls on the calling thread. */
-  count(raw: Kernels): Kernels {
-    const functions = raw as unknown as Record<string, (...a: number[]) => number>;
-    return Object.fromEntries(this.names.map((name, i) => {
-      const fn = functions[name];
-      return [name, (...a: number[]) => {
-        this.byKernel[i]++;
-        return fn(...a);
-      }];
-    })) as unknown as Kernels;
+  /** Kernels that count each call on the calling thread and run the function `raw()` holds under that name at the time of the call. */
+  count(raw: () => Kernels): Kernels {
+    return Object.fromEntries(this.names.map((name, i) => [name, (...a: number[]) => {
+      this.byKernel[i]++;
+      return (raw() as unknown as Record<string, (...a: number[]) => number>)[name](...a);
+    }])) as unknown as Kernels;
   }
 
   /** One call split across the pool, `tasks` of its shares handed to workers 0 … tasks − 1. */
