@@ -28,7 +28,7 @@ export interface Divergence {
 /** Watches training for NaN and infinity and puts back the last good weights. */
 export class DivergenceGuard implements Callback {
   private snapshot: Snapshot | undefined;
-  private at = { epoch: 0, batch: 0 };
+  private readonly at = { epoch: 0, batch: 0 };
   /** Whether the running batch has reached its update, which a failure may leave half applied. */
   private updating = false;
 
@@ -42,7 +42,8 @@ export class DivergenceGuard implements Callback {
   }
 
   onBatchBegin(epoch: number, batch: number): void {
-    this.at = { epoch, batch };
+    this.at.epoch = epoch;
+    this.at.batch = batch;
     this.updating = false;
   }
 
