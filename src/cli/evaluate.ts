@@ -52,8 +52,7 @@ export interface RegressionReport {
 
 /** Mean squared error, root mean squared error and mean absolute error of a regression model. */
 export function regressionReport(model: Sequential, data: Loaded): RegressionReport {
-  const p = model.predict(data.x as never) as Float32Array | { data: Float32Array };
-  const out = p instanceof Float32Array ? p : p.data;
+  const out = model.predict(data.x).data;
   let se = 0;
   let ae = 0;
   for (let i = 0; i < out.length; i++) {
