@@ -4,7 +4,8 @@
 import { CoreError } from "../errors.js";
 
 const ALIGN = 64;
-const PAGE = 65536;
+/** Bytes in a WebAssembly memory page. */
+export const PAGE = 65536;
 
 interface Block { start: number; size: number }
 

@@ -1,6 +1,6 @@
 // Loads the WebAssembly core once and owns its memory. Node and browsers share
 // this path; only fetching the .wasm bytes differs.
-import { Allocator } from "./allocator.js";
+import { Allocator, PAGE } from "./allocator.js";
 import { ConfigError, CoreError, StateError } from "../errors.js";
 import { booleanOption, choiceOption, integerOption } from "../util/options.js";
 import { KernelCounters, type CoreStats, type Kernels } from "./kernels.js";
@@ -11,7 +11,6 @@ import { parallelKernels, POOL_KERNELS } from "./threads/parallel.js";
 import { Pool } from "./threads/pool.js";
 import { VERSION } from "./version.js";
 
-const PAGE = 65536;
 /** Addresses stay below 2 GiB so pointers read back as positive numbers in JavaScript. */
 const MAX_PAGES = 32767;
 
