@@ -1,13 +1,13 @@
 // What the data arguments of the CLI name: a CSV file, a folder in the MNIST
 // layout (train-* and t10k-* IDX files), or an images IDX file and a labels IDX
 // file. Each becomes rows (floats, or bytes for images) with labels or targets.
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { CsvDataset, CsvOptions } from "../data/csv.js";
 import { FASHION_MNIST_CLASSES } from "../data/fashion-mnist.js";
 import { InputError } from "../errors.js";
 import type { ByteMatrix, Matrix } from "../nn/input.js";
-import { loadCsv, loadIdxFolder, loadIdxImages, readFileBytes } from "../node/files.js";
+import { loadCsv, loadIdxFolder, loadIdxImages } from "../node/files.js";
 import { formatCount } from "../util/format.js";
 import { UsageError } from "./args.js";
 
@@ -78,11 +78,20 @@ async function orderIdxPair(a: string, b: string): Promise<[string, string]> {
   return /label/i.test(basename(a)) && !/label/i.test(basename(b)) ? [b, a] : [a, b];
 }
 
-/** IDX files start with two zero bytes; gzip with 1f 8b (a gzip file is taken as IDX unless it ends in .csv.gz). */
+/**
+ * IDX files start with two zero bytes; gzip with 1f 8b (a gzip file is taken as IDX unless it ends in .csv.gz).
+ * Only the first bytes are read: a CSV file is read whole once, by loadCsv, which also reports a file it cannot open.
+ */
 async function isIdx(path: string): Promise<boolean> {
   if (/\.(csv|tsv|txt)(\.gz)?$/i.test(path)) return false;
-  const bytes = await readFileBytes(path);
-  return (bytes[0] === 0 && bytes[1] === 0 && bytes.length >= 4) || (bytes[0] === 0x1f && bytes[1] === 0x8b);
+  const file = await open(path, "r").catch(() => undefined);
+  if (!file) return false;
+  try {
+    const { bytesRead: n, buffer: b } = await file.read(new Uint8Array(4), 0, 4, 0);
+    return (n >= 4 && b[0] === 0 && b[1] === 0) || (n >= 2 && b[0] === 0x1f && b[1] === 0x8b);
+  } finally {
+    await file.close();
+  }
 }
 
 /** The task a CSV file was read as and why, in one line: given by --task, or decided from the target column. */
