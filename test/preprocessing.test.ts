@@ -32,6 +32,14 @@ function images(rows: number, cols: number, seed: number): { x: Uint8Array; labe
 describe("fitPreprocessing", () => {
   const x = { data: Float32Array.from([1, 10, 5, 3, 20, 5, 5, 30, 5]), rows: 3, cols: 3 };
 
+  it("takes an array of rows as {data, rows, cols}, and refuses a flat array, whose width it cannot know", () => {
+    const rows = [[1, 10, 5], [3, 20, 5], [5, 30, 5]];
+    expect(fitPreprocessing(rows, { method: "standardize" })).toEqual(fitPreprocessing(x, { method: "standardize" }));
+    expect(() => fitPreprocessing(x.data as never, { method: "minmax" })).toThrow(InputError);
+    expect(() => fitPreprocessing(x.data as never, { method: "minmax" })).toThrow(/fitPreprocessing: x must be \{data, rows, cols\} or an array of rows/);
+    expect(() => fitPreprocessing([[1, 2], [3]], { method: "minmax" })).toThrow(InputError);
+  });
+
   it("minmax maps each column onto [0, 1]; a constant column goes to 0", () => {
     const p = fitPreprocessing(x, { method: "minmax" });
     const s = p.scale as number[];

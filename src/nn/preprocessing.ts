@@ -5,7 +5,7 @@
 // rows does exactly what training did. Loaders (CSV) add the description of the
 // raw columns (one-hot categories, class names) for tools that read raw files.
 import { ConfigError, InputError } from "../errors.js";
-import type { ByteMatrix, Matrix } from "./input.js";
+import { toRows, type ByteMatrix, type Matrix } from "./input.js";
 import { checkKeys, choiceOption, describe } from "../util/options.js";
 
 /** How a preprocessing was fitted. */
@@ -65,10 +65,10 @@ export function scaling(scale: number, offset = 0): Preprocessing {
 }
 
 /** Fits min-max scaling or standardisation on the rows of x (floats or bytes). */
-export function fitPreprocessing(x: Matrix | ByteMatrix, options: FitPreprocessingOptions): Preprocessing {
+export function fitPreprocessing(x: Matrix | ByteMatrix | number[][], options: FitPreprocessingOptions): Preprocessing {
   checkKeys(options, ["method", "perColumn", "exclude"], "fitPreprocessing");
   const method = choiceOption(options?.method, "fitPreprocessing: method", ["none", "minmax", "standardize"] as const);
-  const { data, rows, cols } = x;
+  const { data, rows, cols } = statisticsInput(x);
   if (method === "none") return { method, scale: 1, offset: 0 };
   const perColumn = options.perColumn ?? true;
   const exclude = new Set(options.exclude ?? []);
@@ -240,4 +240,12 @@ function names(v: unknown, name: string): string[] {
 function text(v: unknown, name: string): string {
   if (typeof v !== "string" || v.length > MAX_NAME) throw new InputError(`${name} must be a string of at most ${MAX_NAME} characters, got ${describe(v)}`);
   return v;
+}
+
+/** fitPreprocessing's rows, checked by toRows: {data, rows, cols} at its own width, an array of rows at its first row's. */
+function statisticsInput(x: unknown): Matrix | ByteMatrix {
+  const name = "fitPreprocessing: x";
+  if (Array.isArray(x) && Array.isArray(x[0])) return toRows(x, (x[0] as unknown[]).length, name);
+  if (typeof x === "object" && x !== null && !ArrayBuffer.isView(x) && !Array.isArray(x)) return toRows(x, (x as Matrix).cols, name);
+  throw new InputError(`${name} must be {data, rows, cols} or an array of rows (a flat array does not say how many columns it has), got ${describe(x)}`);
 }
