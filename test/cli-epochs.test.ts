@@ -40,6 +40,9 @@ describe("wasmlp train --epochs auto", () => {
     expect(best).toBeLessThanOrEqual(Number(stopped![1]));
     expect(best).toBeGreaterThan(Number(stopped![1]) - 23 - 1);
     expect(r.stdout).toContain(`training again from the start on all 333 rows for the ${best} epochs validation chose`);
+    // After the lines about the run that chose the epochs, the report says which model was saved.
+    const saved = r.stdout.indexOf(`the saved model was then trained again from the start on all 333 rows for those ${best} epochs`);
+    expect(saved).toBeGreaterThan(r.stdout.indexOf(`best epoch ${best} by valLoss`));
   }, 60_000);
 
   it("--time-limit takes seconds > 0, with --epochs auto only", async () => {

@@ -379,7 +379,7 @@ async function fitWithProgress(model: Sequential, data: Loaded, s: Settings, mon
   return run;
 }
 
-function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean; autoEpochs?: { maxEpochs: number; patience: number; minDelta: number; seconds: number } },
+function finalReport(s: { model: string; pictures: Record<string, string>; epochs: number; bestEpoch?: number; monitor: string; seconds: number; samplesPerSecond: number; stoppedEarly: boolean; interrupted: boolean; autoEpochs?: { maxEpochs: number; patience: number; minDelta: number; seconds: number; refit?: { rows: number; epochs: number } } },
   run: Run, test: ClassificationReport | RegressionReport | undefined): string {
   const lines: string[] = [];
   const how = s.interrupted ? "interrupted after" : s.stoppedEarly ? "stopped early after" : "trained";
@@ -394,6 +394,9 @@ function finalReport(s: { model: string; pictures: Record<string, string>; epoch
     const e = s.bestEpoch - 1; // s.bestEpoch counts from 1, the history from 0
     lines.push(`best epoch ${s.bestEpoch} by ${s.monitor}: val loss ${formatLoss(h.valLoss![e])}${h.valAccuracy ? `, val accuracy ${formatPercent(h.valAccuracy[e])}` : ""}`);
   }
+  // The lines above describe the run that chose the epochs; the model saved is the one trained again after it.
+  const refit = auto?.refit;
+  if (refit) lines.push(`the saved model was then trained again from the start on all ${formatCount(refit.rows)} rows for those ${refit.epochs} epochs`);
   if (test && "confusionMatrix" in test) lines.push("", "test data:", formatReport(test), "");
   else if (test) lines.push(`test: mean squared error ${test.loss.toPrecision(5)}, rmse ${test.rmse.toPrecision(5)}, mae ${test.mae.toPrecision(5)}`);
   if (test && "accuracy" in test) lines.push(`test accuracy ${formatPercent(test.accuracy)}`);
