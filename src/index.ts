@@ -13,7 +13,7 @@ export type { SummaryOptions } from "./model/summary.js";
 export type { WeightOptions } from "./train/sample-weights.js";
 export { load, decodeModel, FORMAT_VERSION, type LoadOptions, type SaveOptions, type ModelSource } from "./io/model-file.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
-export { ONNX_OPSET } from "./io/onnx.js";
+export { ONNX_OPSET } from "./io/onnx/export.js";
 export { mlp, sequential, dense, maxout, dropout, type MlpOptions } from "./model/builders.js";
 export type { FitOptions, History, Callbacks, BatchLogs, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule } from "./train/training.js";
 export type { DivergenceOptions, DivergenceRecord } from "./train/divergence.js";

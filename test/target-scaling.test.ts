@@ -4,7 +4,7 @@
 // last layer; a bad map is refused by name.
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeModel } from "../src/io/model-file.js";
-import { foldTargetScaling } from "../src/io/onnx-fold.js";
+import { foldTargetScaling } from "../src/io/onnx/fold.js";
 import { fitTargetScaling, init, InputError, mlp, Sequential, type Preprocessing } from "../src/index.js";
 import { rng } from "./helpers.js";
 

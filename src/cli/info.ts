@@ -1,7 +1,7 @@
 // `wasmlp info` and `wasmlp export`: what a model file holds, and the model as ONNX.
 import { init } from "../runtime/core.js";
 import { decodeModel } from "../io/model-file.js";
-import "../io/onnx.js"; // registers the encoder model.toONNX() uses
+import "../io/onnx/export.js"; // registers the encoder model.toONNX() uses
 import { parseSafetensors } from "../io/safetensors.js";
 import type { Sequential } from "../model/model.js";
 import { checkWritable, readFileBytes, saveFile } from "../node/files.js";

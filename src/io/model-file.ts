@@ -19,7 +19,7 @@ import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import type { EpochLogs } from "../train/training.js";
 import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
 // Registers toONNX()'s encoder too: whatever reads or writes models imports this module, so both encoders are always there.
-import "./onnx.js";
+import "./onnx/export.js";
 
 /** The format version this wasmlp writes: MAJOR.MINOR. */
 export const FORMAT_VERSION = "1.0";

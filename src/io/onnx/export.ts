@@ -1,11 +1,11 @@
 // ONNX export: the model as an ONNX graph computing the same function as
 // predict(). A few dozen lines of protobuf encoding cover the handful of
 // messages a feed-forward graph needs, so the package ships no protobuf library.
-import { ConfigError } from "../errors.js";
-import type { LayerConfig } from "../nn/layers/layer.js";
-import { registerEncoder } from "../model/encoders.js";
-import type { ModelConfig, NamedTensor } from "../model/model.js";
-import { foldPreprocessing, foldTargetScaling } from "./onnx-fold.js";
+import { ConfigError } from "../../errors.js";
+import type { LayerConfig } from "../../nn/layers/layer.js";
+import { registerEncoder } from "../../model/encoders.js";
+import type { ModelConfig, NamedTensor } from "../../model/model.js";
+import { foldPreprocessing, foldTargetScaling } from "./fold.js";
 
 /** ONNX operator set the export targets; every op used has had its current form since opset 18 or earlier. */
 export const ONNX_OPSET = 21;

@@ -1,8 +1,8 @@
 // Preprocessing folded into the first weighted layer, so that an exported
 // ONNX graph takes raw rows as predict() does.
-import { ConfigError } from "../errors.js";
-import type { ModelConfig, NamedTensor } from "../model/model.js";
-import { isIdentity, type Preprocessing } from "../nn/preprocessing.js";
+import { ConfigError } from "../../errors.js";
+import type { ModelConfig, NamedTensor } from "../../model/model.js";
+import { isIdentity, type Preprocessing } from "../../nn/preprocessing.js";
 
 /**
  * Weights with a regression target's scaling t·s + o undone in the last layer, so the graph outputs the targets'
