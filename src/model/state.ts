@@ -27,6 +27,18 @@ export interface OptimizerProgress {
   state?: { name: string; tensors: NamedTensor[] }[];
 }
 
+/** Where an imported model came from (an ONNX file, a TensorFlow.js model): kept in its file and shown by `wasmlp info`. */
+export interface ModelOrigin {
+  /** The source format: "onnx" or "tfjs-layers". */
+  format: string;
+  /** The tool that wrote the source, with its version (e.g. "pytorch 2.13.0"). */
+  producer?: string;
+  /** The ONNX operator set the source was written for. */
+  opset?: number;
+  /** Each source node or layer in order, and what it became ("preprocessing", "layers.0", "folded into layers.0", "dropped"). */
+  nodes: { name: string; op: string; became: string }[];
+}
+
 /** Everything that makes a model this model; state() returns it and loadState() puts it back. */
 export interface ModelState {
   /** The architecture; loadState() accepts only a state of the model's own inputs and layers. */
