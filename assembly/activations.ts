@@ -61,6 +61,38 @@ export function softmax_forward(x: usize, y: usize, rows: i32, cols: i32): void 
   }
 }
 
+/**
+ * Row-wise log-softmax: y = (x − max) − log Σ exp(x − max). Subtracting the max first keeps
+ * the largest entry exact (0 − log s) even for huge logits; y may equal x.
+ */
+export function log_softmax_forward(x: usize, y: usize, rows: i32, cols: i32): void {
+  assert(rows >= 0 && cols >= 0, "log_softmax_forward: a negative size");
+  assert(span(x, <i64>rows * cols, 4), "log_softmax_forward: x outside memory or misaligned");
+  assert(span(y, <i64>rows * cols, 4), "log_softmax_forward: y outside memory or misaligned");
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>r * <usize>cols << 2);
+    const yr = y + (<usize>r * <usize>cols << 2);
+    let j = 0;
+    let vm = f32x4.splat(-Infinity);
+    for (; j + 4 <= cols; j += 4) vm = f32x4.max(vm, v128.load(xr + (<usize>j << 2)));
+    let m = Mathf.max(
+      Mathf.max(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)),
+      Mathf.max(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+    for (; j < cols; j++) m = Mathf.max(m, load<f32>(xr + (<usize>j << 2)));
+    // The sum in f64, as the cross-entropy kernels take it: its log is then good to f32 rounding.
+    let s: f64 = 0;
+    for (j = 0; j < cols; j++) s += Mathf.exp(load<f32>(xr + (<usize>j << 2)) - m);
+    const ls = <f32>Math.log(s);
+    const vmax = f32x4.splat(m);
+    const vls = f32x4.splat(ls);
+    for (j = 0; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(yr + o, f32x4.sub(f32x4.sub(v128.load(xr + o), vmax), vls));
+    }
+    for (; j < cols; j++) store<f32>(yr + (<usize>j << 2), load<f32>(xr + (<usize>j << 2)) - m - ls);
+  }
+}
+
 /** Softmax Jacobian-vector product: dx = y ⊙ (dy − Σ dy·y), row-wise; dx may equal dy. */
 export function softmax_backward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
   assert(rows >= 0 && cols >= 0, "softmax_backward: a negative size");

@@ -151,3 +151,64 @@ describe("softmax_forward / softmax_backward", () => {
     }
   });
 });
+
+function logSoftmaxRef(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const y = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) m = Math.max(m, x[r * cols + j]);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += Math.exp(x[r * cols + j] - m);
+    for (let j = 0; j < cols; j++) y[r * cols + j] = x[r * cols + j] - m - Math.log(s);
+  }
+  return y;
+}
+
+// Errors relative to max(1, |y|): f32 rounding of x − max, of log Σ, and of their difference, ~2e-7 each.
+const LOG_SOFTMAX_TOL = 1e-6;
+
+describe("log_softmax_forward", () => {
+  it(`matches a float64 max-subtracted log-softmax within ${LOG_SOFTMAX_TOL} (relative to max(1, |y|)), in place too`, () => {
+    for (const rows of [1, 3, 7, 17]) {
+      for (const cols of SIZES) {
+        const x = randomF32(rows * cols, rows * 1000 + cols, -8, 8);
+        const ref = logSoftmaxRef(x, rows, cols);
+        const px = put(x), py = put(new Float32Array(rows * cols));
+        core.kernels.log_softmax_forward(px, py, rows, cols);
+        expect(maxRelError(getF32(core, py, rows * cols), ref), `${rows}x${cols}`).toBeLessThan(LOG_SOFTMAX_TOL);
+        core.kernels.log_softmax_forward(px, px, rows, cols);
+        expect(maxRelError(getF32(core, px, rows * cols), ref), `in place ${rows}x${cols}`).toBeLessThan(LOG_SOFTMAX_TOL);
+      }
+    }
+  });
+
+  it("is the log of softmax_forward where the probabilities are not tiny", () => {
+    const rows = 5, cols = 9;
+    const x = randomF32(rows * cols, 41, -3, 3);
+    const px = put(x), pp = put(new Float32Array(rows * cols)), pl = put(new Float32Array(rows * cols));
+    core.kernels.softmax_forward(px, pp, rows, cols);
+    core.kernels.log_softmax_forward(px, pl, rows, cols);
+    expect(maxRelError(Array.from(getF32(core, pp, rows * cols), Math.log), getF32(core, pl, rows * cols))).toBeLessThan(1e-6);
+  });
+
+  it("stays finite and accurate for huge and tiny logits, where log(softmax) would give −Infinity", () => {
+    const cols = 7;
+    const x = [
+      1e4, -1e4, 0, 1e4, -1e4, 3e4, -3e4, // the max far from the rest: its log-probability is exactly 0
+      -1e4, -1e4, -1e4, -1e4, -1e4, -1e4, -1e4, // all equal: −log 7 each
+      2e38, -1e38, 2e38, 1, -1, 0, 2e38, // near f32's largest, log-probabilities down to −3e38 still in range
+      1e-30, -1e-30, 1e-38, 0, 1e-45, -1e-45, 0, // tiny (and subnormal) logits: −log 7 each
+      88, -88, 88, 0, 0, 0, 0, // exp(±88) near f32's range
+      5, 5 - 1e-6, 5 + 1e-6, 4, 6, 6, 3, // close values
+    ];
+    const rows = x.length / cols;
+    const px = put(x), py = put(new Float32Array(x.length));
+    core.kernels.log_softmax_forward(px, py, rows, cols);
+    const y = getF32(core, py, x.length);
+    expect(y.every(Number.isFinite)).toBe(true);
+    expect(maxRelError(y, logSoftmaxRef(Float32Array.from(x), rows, cols))).toBeLessThan(LOG_SOFTMAX_TOL);
+    expect(y[5]).toBe(0);
+    expect(y[1]).toBe(-4e4);
+    expect(Array.from(y.slice(7, 14))).toEqual(new Array(7).fill(Math.fround(-Math.log(7))));
+  });
+});

@@ -35,6 +35,7 @@ export interface Kernels {
   activation_backward(act: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
   softmax_forward(x: number, y: number, rows: number, cols: number): void;
   softmax_backward(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  log_softmax_forward(x: number, y: number, rows: number, cols: number): void;
 
   // maxout.ts — z is rows×(units·pieces), the pieces of unit j at columns j·pieces … j·pieces+pieces−1.
   maxout_forward(z: number, y: number, argmax: number, rows: number, units: number, pieces: number): void;
