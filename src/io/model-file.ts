@@ -5,18 +5,20 @@
 // Loading checks the whole file against its own architecture before the
 // model is allocated, so a corrupt or hostile file never reaches the core.
 import { getCore, init, type InitOptions } from "../runtime/core.js";
-import { CoreError, ModelFileError, StateError, WasmlpError } from "../errors.js";
+import { ModelFileError, StateError } from "../errors.js";
 import type { LayerConfig } from "../nn/layers/layer.js";
 import { createLayer } from "../nn/layers/registry.js";
 import { registerEncoder, type Stateful } from "../model/encoders.js";
 import { Sequential, type CompileOptions, type ModelConfig, type NamedTensor } from "../model/model.js";
 import type { ModelState, TrainingRecord } from "../model/state.js";
+import { checkOrigin, type ModelOrigin } from "../model/origin.js";
 import type { OptimizerConfig } from "../nn/optimizers.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
 import { readBytes, sourceName, type ByteSource } from "../runtime/read-bytes.js";
 import { guessFileKind, looksLikeSafetensors } from "../util/file-kind.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import type { EpochLogs } from "../train/training.js";
+import { asFileError as wrap } from "./as-file-error.js";
 import { encodeSafetensors, parseSafetensors, readF32, type F32Tensor, type SafetensorsFile } from "./safetensors.js";
 // Registers toONNX()'s encoder too: whatever reads or writes models imports this module, so both encoders are always there.
 import "./onnx/export.js";
@@ -63,6 +65,7 @@ export function encodeModel(model: Stateful, options: SaveOptions = {}): Uint8Ar
     rng: JSON.stringify(state.rng),
   };
   if (state.compile) metadata.compile = JSON.stringify(state.compile);
+  if (state.origin) metadata.origin = JSON.stringify(state.origin);
   const optimizer = state.optimizer;
   if (withOptimizer && optimizer?.state) {
     metadata.optimizer = JSON.stringify({ type: optimizer.type, steps: optimizer.steps, state: optimizer.state.map((s) => s.name) });
@@ -111,6 +114,7 @@ interface Plan {
   rng?: number[];
   training: TrainingRecord;
   preprocessing: Preprocessing | null;
+  origin: ModelOrigin | null;
   params: { name: string; shape: number[] }[];
   data: Map<string, Float32Array>;
 }
@@ -126,6 +130,8 @@ function planModel(file: SafetensorsFile): Plan {
   const training = meta.training === undefined ? { epochs: 0 } : planTraining(json(meta, "training"));
   const rawPreprocessing = meta.preprocessing === undefined ? null : json(meta, "preprocessing");
   const preprocessing = rawPreprocessing === null ? null : wrap(() => checkPreprocessing(rawPreprocessing, config.inputs), 'metadata "preprocessing"');
+  const rawOrigin = meta.origin === undefined ? null : json(meta, "origin");
+  const origin = rawOrigin === null ? null : wrap(() => checkOrigin(rawOrigin, 'metadata "origin"'), "model file");
 
   const expected = new Map(params.map((p) => [p.name, p.shape]));
   for (const s of optimizer?.state ?? []) for (const p of params) expected.set(`optimizer.${s}.${p.name}`, p.shape);
@@ -143,7 +149,7 @@ function planModel(file: SafetensorsFile): Plan {
     data.set(t.name, readF32(file, t));
   }
   for (const name of expected.keys()) if (!data.has(name)) throw new ModelFileError(`tensor ${JSON.stringify(name)} is missing`);
-  return { config, compile, optimizer, rng, training, preprocessing, params, data };
+  return { config, compile, optimizer, rng, training, preprocessing, origin, params, data };
 }
 
 /** A file that is plainly something else (CSV, ONNX, …) is called that, not a safetensors file with a corrupt header. */
@@ -271,6 +277,7 @@ function restore(model: Sequential, plan: Plan): void {
     preprocessing: plan.preprocessing,
     training: plan.training,
     rng: plan.rng ?? model.state().rng,
+    origin: plan.origin,
   };
   // Finiteness is checked (or not) as load() was asked, before the model was built.
   wrap(() => model.loadState(state, { checkFinite: false }), plan.optimizer ? 'metadata "optimizer"' : "model file");
@@ -280,16 +287,4 @@ function restore(model: Sequential, plan: Plan): void {
 function fileOrder(weights: NamedTensor[]): NamedTensor[] {
   const layer = (t: NamedTensor) => Number(t.name.split(".")[1]);
   return [...weights].sort((a, b) => layer(a) - layer(b));
-}
-
-/** Runs `f`, turning a config or input error about the file's content into a ModelFileError naming `where`. */
-function wrap<T>(f: () => T, where: string): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof WasmlpError && !(e instanceof ModelFileError) && !(e instanceof CoreError)) {
-      throw new ModelFileError(`${where}: ${e.message}`);
-    }
-    throw e;
-  }
 }

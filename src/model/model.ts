@@ -21,6 +21,7 @@ import { classesOf, labelsOf, predictRows, type LabelOptions } from "./predict.j
 import { reclaimer, release, type Owned } from "./reclaim.js";
 import { checkState, readState, writeState, type LoadStateOptions, type ModelState, type StateOptions, type StateParts, type TrainingRecord } from "./state.js";
 import { layersInfo, type LayerInfo } from "./layers-info.js";
+import type { ModelOrigin } from "./origin.js";
 import { summarize, type SummaryOptions } from "./summary.js";
 import { bindTrainer } from "./trainer.js";
 import { freeTransform, makeTransform } from "./transform.js";
@@ -40,6 +41,7 @@ export class Sequential {
   private compiled: Compiled | undefined;
   private busy = false;
   private training: TrainingRecord = { epochs: 0 };
+  private importedFrom: ModelOrigin | null = null;
   /** The model's memory in the core, apart from the model so that a dropped model's memory can be freed (see reclaim.ts). */
   private readonly owned: Owned;
 
@@ -53,6 +55,8 @@ export class Sequential {
     reclaimer?.register(this, this.owned, this.owned);
   }
 
+  /** Where an imported model came from (format, producer, which source nodes became which layers), or null; read-only. */
+  get origin(): ModelOrigin | null { return this.importedFrom && structuredClone(this.importedFrom); }
   /** Width of each input row. */
   get inputs(): number { return this.network.inputs; }
   /** Width of each output row. */
@@ -219,6 +223,7 @@ export class Sequential {
     writeState(this.network, this.compiled?.optimizer, checked);
     this.setPreprocessing(checked.preprocessing);
     this.training = checked.training;
+    this.importedFrom = checked.origin;
   }
 
   /** Prints (through printFn, default console.log) and returns a Keras-style table: each layer and its type, output shape, parameter count, and the totals. */
@@ -258,7 +263,7 @@ export class Sequential {
   }
 
   private parts(): StateParts {
-    return { net: this.network, config: this.toConfig(), compiled: this.compiled, preprocessing: this.owned.prep?.spec ?? null, training: this.training };
+    return { net: this.network, config: this.toConfig(), compiled: this.compiled, preprocessing: this.owned.prep?.spec ?? null, training: this.training, origin: this.importedFrom };
   }
 
   private trainer(c: Compiled) {

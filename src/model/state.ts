@@ -10,6 +10,7 @@ import type { EpochLogs } from "../train/training.js";
 import { booleanOption, checkKeys, describe, integerOption, positiveOption } from "../util/options.js";
 import { compileSettings, resolveCompile, savedCompile, type Compiled, type CompileSettings } from "./compile.js";
 import type { ModelConfig } from "./config.js";
+import { checkOrigin, type ModelOrigin } from "./origin.js";
 import { checkTensors, readTensors, writeTensors, type NamedTensor } from "./weights.js";
 
 /** Epochs trained so far and the logs of the last one, carried through save and load. */
@@ -27,18 +28,6 @@ export interface OptimizerProgress {
   state?: { name: string; tensors: NamedTensor[] }[];
 }
 
-/** Where an imported model came from (an ONNX file, a TensorFlow.js model): kept in its file and shown by `wasmlp info`. */
-export interface ModelOrigin {
-  /** The source format: "onnx" or "tfjs-layers". */
-  format: string;
-  /** The tool that wrote the source, with its version (e.g. "pytorch 2.13.0"). */
-  producer?: string;
-  /** The ONNX operator set the source was written for. */
-  opset?: number;
-  /** Each source node or layer in order, and what it became ("preprocessing", "layers.0", "folded into layers.0", "dropped"). */
-  nodes: { name: string; op: string; became: string }[];
-}
-
 /** Everything that makes a model this model; state() returns it and loadState() puts it back. */
 export interface ModelState {
   /** The architecture; loadState() accepts only a state of the model's own inputs and layers. */
@@ -53,6 +42,8 @@ export interface ModelState {
   training: TrainingRecord;
   /** The random generator's four 32-bit words: shuffling and dropout go on from here. */
   rng: number[];
+  /** Where an imported model came from, or null (made by wasmlp); loadState() without it sets null. */
+  origin?: ModelOrigin | null;
 }
 
 /** Options of state(). */
@@ -74,6 +65,7 @@ export interface StateParts {
   compiled: Compiled | undefined;
   preprocessing: Preprocessing | null;
   training: TrainingRecord;
+  origin: ModelOrigin | null;
 }
 
 /** Reads a model's state. */
@@ -95,6 +87,7 @@ export function readState(parts: StateParts, options: StateOptions = {}): ModelS
     preprocessing: parts.preprocessing && structuredClone(parts.preprocessing),
     training: structuredClone(parts.training),
     rng: Array.from(net.core.i32(net.rt.rng, 4), (v) => v >>> 0),
+    origin: parts.origin && structuredClone(parts.origin),
   };
 }
 
@@ -107,6 +100,7 @@ export interface CheckedState {
   preprocessing: Preprocessing | null;
   training: TrainingRecord;
   rng: number[];
+  origin: ModelOrigin | null;
 }
 
 /** Checks a state for loading into `parts`; a compile in it builds a new optimizer, which the caller installs or disposes. */
@@ -115,7 +109,7 @@ export function checkState(parts: StateParts, state: ModelState, options: LoadSt
   checkKeys(options, ["checkFinite"], where);
   const finite = booleanOption(options.checkFinite ?? true, `${where}: checkFinite`);
   if (typeof state !== "object" || state === null) throw new ConfigError(`${where}: expected a model state from state(), got ${describe(state)}`);
-  checkKeys(state, ["config", "weights", "compile", "optimizer", "preprocessing", "training", "rng"], where);
+  checkKeys(state, ["config", "weights", "compile", "optimizer", "preprocessing", "training", "rng", "origin"], where);
   const { net, config } = parts;
   const ours = JSON.stringify([config.inputs, config.layers]);
   if (JSON.stringify([state.config?.inputs, state.config?.layers]) !== ours) {
@@ -130,6 +124,7 @@ export function checkState(parts: StateParts, state: ModelState, options: LoadSt
     preprocessing: state.preprocessing === null ? null : checkPreprocessing(state.preprocessing, config.inputs, net.outputs),
     training: checkTraining(state.training),
     rng: checkRng(state.rng),
+    origin: state.origin == null ? null : checkOrigin(state.origin, `${where}: origin`),
   };
   checked.compiled = state.compile === null ? undefined : resolveCompile(net, savedCompile(net, state.compile));
   try {

@@ -7,7 +7,7 @@
 // that what they describe is a multilayer perceptron wasmlp can run.
 import { ModelFileError } from "../../errors.js";
 import type { ModelConfig } from "../../model/config.js";
-import type { ModelOrigin } from "../../model/state.js";
+import type { ModelOrigin } from "../../model/origin.js";
 import type { NamedTensor } from "../../model/weights.js";
 import type { LayerConfig } from "../../nn/layers/layer.js";
 import type { Preprocessing } from "../../nn/preprocessing.js";
