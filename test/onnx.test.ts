@@ -35,6 +35,7 @@ const CASES: [string, number, LayerConfig[]][] = [
   ["dropout (the identity at inference)", 4, [dense(8, "relu"), dropout(0.5), dense(3, "softmax")]],
   ["no biases", 4, [dense(6, { activation: "relu", useBias: false }), maxout(3, 2, { useBias: false }), dense(2, { activation: "linear", useBias: false })]],
   ["no hidden layer", 4, [dense(3, "softmax")]],
+  ["logSoftmax output (LogSoftmax)", 4, [dense(6, "relu"), dense(3, "logSoftmax")]],
   ["a single linear unit", 1, [dense(1, "linear")]],
 ];
 

@@ -1,5 +1,5 @@
 // `wasmlp predict`: a saved model's outputs for every row of a data file, as CSV:
-// the class and its probabilities, or the predicted values.
+// the class and its probabilities (log-probabilities), or the predicted values.
 import type { Sequential } from "../model/model.js";
 import { checkWritable, saveFile } from "../node/files.js";
 import { formatCount } from "../util/format.js";
@@ -10,7 +10,8 @@ import { openModelAndData, parseModelAndData } from "./model-and-data.js";
 export const PREDICT_USAGE = `Usage: wasmlp predict <model> <data...> [options]
 
 Writes the model's predictions for every row as CSV: the predicted class and one
-probability column per class (classifiers), or the predicted values (regression).
+probability column per class (classifiers; log-probabilities for a logSoftmax output),
+or the predicted values (regression).
 
   <data>                 a CSV file (the target column may be absent), a folder in the MNIST
                          layout (its t10k files; --split train for the others), or an images
@@ -51,21 +52,23 @@ interface Rows {
   records: Record<string, string | number>[];
 }
 
-/** One record per row: class and probabilities for a softmax/sigmoid classifier, else the output values. */
+/** One record per row: class and probabilities for a softmax/sigmoid classifier (log-probabilities for logSoftmax), else the output values. */
 function predictionRows(model: Sequential, out: Float32Array, rows: number, classNames: () => string[]): Rows {
   const k = model.outputs;
   const last = model.toConfig().layers.at(-1)!;
-  const classifier = last.activation === "softmax" || (last.activation === "sigmoid" && k === 1);
+  const logProbabilities = last.activation === "logSoftmax";
+  const classifier = last.activation === "softmax" || logProbabilities || (last.activation === "sigmoid" && k === 1);
   const records: Record<string, string | number>[] = [];
   if (classifier && k > 1) {
     const names = classNames();
-    const header = ["class", ...names.map((n) => `p(${n})`)];
+    const columns = names.map((n) => (logProbabilities ? `log p(${n})` : `p(${n})`));
+    const header = ["class", ...columns];
     for (let r = 0; r < rows; r++) {
       const p = out.subarray(r * k, (r + 1) * k);
       let best = 0;
       for (let j = 1; j < k; j++) if (p[j] > p[best]) best = j;
       const rec: Record<string, string | number> = { class: names[best] };
-      names.forEach((n, j) => { rec[`p(${n})`] = round(p[j]); });
+      columns.forEach((c, j) => { rec[c] = round(p[j]); });
       records.push(rec);
     }
     return { header, records };

@@ -7,7 +7,7 @@ import { decodeModel } from "../io/model-file.js";
 import type { ModelState } from "../model/state.js";
 import { Sequential, type CompileOptions } from "../model/model.js";
 import { checkWritable, saveFile } from "../node/files.js";
-import { ACTIVATIONS, type ActivationName } from "../nn/activations.js";
+import { ACTIVATIONS, isCategorical, type ActivationName } from "../nn/activations.js";
 import { OPTIMIZER_KEYS, OPTIMIZERS, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
 import { trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg } from "../plot/svg.js";
 import { csvPreprocessing } from "../data/csv.js";
@@ -23,8 +23,8 @@ import { classificationReport, formatReport, regressionReport, type Classificati
 import { csvOptions, type Io, sibling } from "./io.js";
 import { EpochProgress } from "./progress.js";
 
-/** Hidden layers take any activation but softmax, or are maxout layers; the default, relu, first. */
-const HIDDEN_ACTIVATIONS = ["relu", ...ACTIVATIONS.filter((a) => a !== "softmax" && a !== "relu"), "maxout"] as const;
+/** Hidden layers take any activation but the output ones (softmax, logSoftmax), or are maxout layers; the default, relu, first. */
+const HIDDEN_ACTIVATIONS = ["relu", ...ACTIVATIONS.filter((a) => !isCategorical(a) && a !== "relu"), "maxout"] as const;
 
 /** Usage of `wasmlp train`. */
 export const TRAIN_USAGE = `Usage: wasmlp train <data...> [options]

@@ -6,10 +6,14 @@ import type { Network } from "../nn/network.js";
 import { outputActivation, outputReading } from "../nn/output-kind.js";
 import { createOptimizer, OPTIMIZER_KEYS, type Optimizer, type OptimizerConfig, type OptimizerName } from "../nn/optimizers.js";
 import { checkKeys, numberOption } from "../util/options.js";
+import { ConfigError } from "../errors.js";
 
 /** Options of compile(). */
 export interface CompileOptions {
-  /** Default: from the output activation (softmax → categoricalCrossentropy, sigmoid → binaryCrossentropy, else meanSquaredError). */
+  /**
+   * Default: from the output activation (softmax or logSoftmax → categoricalCrossentropy, sigmoid → binaryCrossentropy,
+   * else meanSquaredError).
+   */
   loss?: LossName | LossAlias;
   /** Default: Adam with learning rate 0.001. */
   optimizer?: OptimizerName | OptimizerConfig;
@@ -43,12 +47,22 @@ export interface Compiled {
 /** Checks compile() options for `net` and builds the loss and optimizer (the caller owns the optimizer's memory). */
 export function resolveCompile(net: Network, options: CompileOptions = {}): Compiled {
   checkKeys(options, ["loss", "optimizer", "metrics", "l2"], "compile");
+  checkHiddenActivations(net);
   const activation = outputActivation(net);
   const loss = createLoss(options.loss ?? defaultLoss(activation), activation, net.outputs);
   const metrics = createMetrics(options.metrics ?? [], outputReading(net, loss.name), loss);
   const l2 = numberOption(options.l2 ?? 0, "compile: l2", 0);
   const optimizer = createOptimizer(net.core, options.optimizer ?? "adam", net.size);
   return { loss, optimizer, l2, metrics };
+}
+
+/** Refuses logSoftmax before the output layer: it has no backward pass, so only an output a loss reads as logits trains. */
+function checkHiddenActivations(net: Network): void {
+  const at = net.layers.slice(0, -1).findIndex((l) => l.toConfig().activation === "logSoftmax");
+  if (at >= 0) {
+    throw new ConfigError(`compile: layers[${at}] has a 'logSoftmax' activation, which trains only on the output layer; ` +
+      "use another activation there (logSoftmax belongs on the last layer, with loss 'categoricalCrossentropy')");
+  }
 }
 
 /**

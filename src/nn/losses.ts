@@ -1,6 +1,6 @@
 // Losses, each fused with the output activation it pairs with: the core
 // computes the loss from logits and the gradient w.r.t. those logits in one pass.
-import type { ActivationName } from "./activations.js";
+import { isCategorical, type ActivationName } from "./activations.js";
 import type { Core } from "../runtime/core.js";
 import { ConfigError } from "../errors.js";
 
@@ -51,8 +51,8 @@ export function createLoss(name: unknown, activation: ActivationName | "maxout",
   const resolved = typeof name === "string" ? (ALIASES[name as LossAlias] ?? name) : name;
   if (resolved === "categoricalCrossentropy") {
     if (outputs < 2) throw new ConfigError(`loss 'categoricalCrossentropy' needs at least 2 outputs, the network has ${outputs}; use 'binaryCrossentropy' with a sigmoid output`);
-    if (activation !== "softmax" && activation !== "linear") {
-      throw new ConfigError(`loss 'categoricalCrossentropy' needs a 'softmax' (or 'linear', read as logits) output layer, got '${activation}'`);
+    if (!isCategorical(activation) && activation !== "linear") {
+      throw new ConfigError(`loss 'categoricalCrossentropy' needs a 'softmax' or 'logSoftmax' (or 'linear', read as logits) output layer, got '${activation}'`);
     }
     return crossEntropy;
   }
@@ -62,14 +62,21 @@ export function createLoss(name: unknown, activation: ActivationName | "maxout",
     }
     return binaryCrossEntropy;
   }
-  if (resolved === "meanSquaredError") return meanSquaredError;
+  if (resolved === "meanSquaredError") {
+    // Log-probabilities are never a target's values, and logSoftmax has no backward pass to train them as such.
+    if (activation === "logSoftmax") {
+      throw new ConfigError("loss 'meanSquaredError' compares outputs with targets, but a 'logSoftmax' output gives log-probabilities; " +
+        "use loss 'categoricalCrossentropy' (PyTorch's NLLLoss on log-probabilities), or a 'softmax' output for squared error on probabilities");
+    }
+    return meanSquaredError;
+  }
   throw new ConfigError(`unknown loss ${JSON.stringify(name)}; known: categoricalCrossentropy, binaryCrossentropy, meanSquaredError` +
     ` (aliases: ${Object.keys(ALIASES).join(", ")})`);
 }
 
 /** The loss a network's output activation suggests when compile() names none. */
 export function defaultLoss(activation: ActivationName | "maxout"): LossName {
-  if (activation === "softmax") return "categoricalCrossentropy";
+  if (isCategorical(activation)) return "categoricalCrossentropy";
   if (activation === "sigmoid") return "binaryCrossentropy";
   return "meanSquaredError";
 }

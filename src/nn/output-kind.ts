@@ -1,7 +1,7 @@
 // What a network's outputs mean, from its output activation and loss: one
 // answer that accuracy (in training and evaluate) and predictClasses /
 // predictLabels share, so they can never disagree about a prediction.
-import type { ActivationName } from "./activations.js";
+import { isCategorical, type ActivationName } from "./activations.js";
 import type { LossName } from "./losses.js";
 import type { Network } from "./network.js";
 
@@ -32,7 +32,8 @@ export function outputReading(net: Network, loss: LossName | undefined): OutputR
   const activation = outputActivation(net);
   const read = (kind: OutputKind, logits: boolean): OutputReading => ({ kind, logits, activation, loss });
   const units = net.outputs === 1 ? "binary" : "multilabel";
-  if (activation === "softmax") return read("categorical", false);
+  // logSoftmax's log-probabilities peak where softmax's probabilities do.
+  if (isCategorical(activation)) return read("categorical", false);
   if (activation === "sigmoid") return read(units, false);
   // Any other output is values, unless a cross-entropy loss reads it as logits.
   if (loss === "categoricalCrossentropy") return read("categorical", true);

@@ -54,13 +54,17 @@ export class Dense extends AffineLayer implements Layer {
     this.input = input;
     const act = logits ? 0 : activationCode(this.activation);
     this.affine.forward(input, this.out, rows, act, this.alpha);
-    if (this.activation === "softmax" && !logits) this.rt.core.kernels.softmax_forward(this.out, this.out, rows, this.outputSize);
+    if (logits) return this.out;
+    const k = this.rt.core.kernels;
+    if (this.activation === "softmax") k.softmax_forward(this.out, this.out, rows, this.outputSize);
+    else if (this.activation === "logSoftmax") k.log_softmax_forward(this.out, this.out, rows, this.outputSize);
     return this.out;
   }
 
   /** @inheritdoc */
   backward(dOutput: number, rows: number, needInput: boolean, logits: boolean): number {
     const k = this.rt.core.kernels;
+    // logSoftmax has no backward pass: compile() trains it only as the output a cross-entropy loss reads as logits.
     if (!logits) {
       if (this.activation === "softmax") k.softmax_backward(this.out, dOutput, dOutput, rows, this.outputSize);
       else if (this.activation !== "linear") {
