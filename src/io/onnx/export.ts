@@ -139,6 +139,7 @@ function activationNode(activation: string, alpha: number, input: string, output
     case "tanh": return node("Tanh", [input], output);
     case "leakyRelu": return node("LeakyRelu", [input], output, [{ name: "alpha", f: alpha }]);
     case "softmax": return node("Softmax", [input], output, [{ name: "axis", i: -1 }]);
+    case "logSoftmax": return node("LogSoftmax", [input], output, [{ name: "axis", i: -1 }]);
     default: throw new ConfigError(`toONNX: activation '${activation}' has no ONNX equivalent`);
   }
 }
