@@ -3,7 +3,7 @@
 // activation, maxout, dropout, missing biases and a model without hidden layers.
 import * as ort from "onnxruntime-web";
 import { beforeAll, describe, expect, it } from "vitest";
-import { dense, dropout, init, maxout, ONNX_OPSET, Sequential, spiral, type LayerConfig } from "../src/index.js";
+import { dense, dropout, init, maxout, ONNX_OPSET, scaling, Sequential, spiral, type LayerConfig, type Preprocessing } from "../src/index.js";
 import { maxRelError, randomF32 } from "./helpers.js";
 
 beforeAll(async () => {
@@ -58,6 +58,41 @@ describe("toONNX", () => {
     m.compile({ optimizer: { type: "adam", learningRate: 0.03 } });
     await m.fit(data.x, data.labels!, { epochs: 30 });
     expect(maxRelError(await runOnnx(m.toONNX(), data.x, 2), m.predict(data.x))).toBeLessThan(1e-5);
+    m.dispose();
+  });
+
+  const PREPROCESSING: [string, Preprocessing][] = [
+    ["per column", { method: "standardize", scale: [0.5, 2, 0.1, 1], offset: [1, -2, 0.3, 0] }],
+    ["one scale for all columns", scaling(1 / 255)],
+    ["an offset only", { method: "none", scale: 1, offset: [0, 1, -1, 0.5] }],
+  ];
+  for (const [name, p] of PREPROCESSING) {
+    it(`applies the preprocessing to the input as predict does, before a first layer without bias too: ${name}`, async () => {
+      const m = new Sequential({ inputs: 4, layers: [dense(6, { activation: "relu", useBias: false }), dense(3, "softmax")], seed: 4 });
+      m.setPreprocessing(p);
+      const x = randomF32(19 * 4, 6, -5, 5);
+      expect(maxRelError(await runOnnx(m.toONNX(), x, 4), m.predict(x))).toBeLessThan(1e-5);
+      m.dispose();
+    });
+  }
+
+  it("writes the preprocessing as Mul and Add nodes on the input, leaving the first layer's weights as they are", () => {
+    const m = new Sequential({ inputs: 3, layers: [dense(2, "softmax")], seed: 1 });
+    m.setPreprocessing({ method: "minmax", scale: 0.5, offset: [1, 2, 3] });
+    const graph = decode(decode(m.toONNX()).get(7)![0] as Uint8Array);
+    const nodes = graph.get(1)!.map((n) => decode(n as Uint8Array));
+    expect(nodes.map((n) => text(n.get(4)![0]))).toEqual(["Mul", "Add", "Gemm", "Softmax", "Identity"]);
+    expect(nodes.map((n) => n.get(1)!.map(text))).toEqual([
+      ["input", "preprocessing.scale"], ["preprocessing.scaled", "preprocessing.offset"], ["preprocessing.out", "layers.0.weight", "layers.0.bias"],
+      ["layers.0.z"], ["layers.0.out"],
+    ]);
+    const tensors = new Map(graph.get(5)!.map((t) => decode(t as Uint8Array)).map((t) => [text(t.get(8)![0]), t]));
+    // One scale for all columns is a scalar (no dims); the offsets are a vector.
+    expect(tensors.get("preprocessing.scale")!.get(1)).toBeUndefined();
+    expect(new Float32Array((tensors.get("preprocessing.scale")!.get(9)![0] as Uint8Array).slice().buffer)).toEqual(Float32Array.of(0.5));
+    expect(tensors.get("preprocessing.offset")!.get(1)).toEqual([3n]);
+    const w = tensors.get("layers.0.weight")!.get(9)![0] as Uint8Array;
+    expect(new Float32Array(w.slice().buffer)).toEqual(m.getWeights().find((t) => t.name === "layers.0.weight")!.data);
     m.dispose();
   });
 

@@ -5,7 +5,8 @@ import { ConfigError } from "../../errors.js";
 import type { LayerConfig } from "../../nn/layers/layer.js";
 import { registerEncoder } from "../../model/encoders.js";
 import type { ModelConfig, NamedTensor } from "../../model/model.js";
-import { foldPreprocessing, foldTargetScaling } from "./fold.js";
+import type { Preprocessing } from "../../nn/preprocessing.js";
+import { foldTargetScaling } from "./fold.js";
 
 /** ONNX operator set the export targets; every op used has had its current form since opset 18 or earlier. */
 export const ONNX_OPSET = 21;
@@ -144,13 +145,35 @@ function activationNode(activation: string, alpha: number, input: string, output
   }
 }
 
+/**
+ * Mul and Add nodes applying the preprocessing x·scale + offset to the input as the core does (a float32 product,
+ * then a float32 sum), so that an import gets the preprocessing back rather than weights it was folded into.
+ * Returns the name of the preprocessed value.
+ */
+function preprocessingNodes(p: Preprocessing | null, nodes: ProtoWriter[], initializers: ProtoWriter[]): string {
+  let x = "input";
+  const step = (op: string, values: number | number[], neutral: number, tensorName: string, output: string) => {
+    if (typeof values === "number" ? values === neutral : values.every((v) => v === neutral)) return;
+    // One value for all columns stays a scalar, so that an import gives back the same form.
+    const data = typeof values === "number" ? Float32Array.of(values) : Float32Array.from(values);
+    initializers.push(floatTensor(tensorName, typeof values === "number" ? [] : [data.length], data));
+    nodes.push(node(op, [x, tensorName], output));
+    x = output;
+  };
+  if (p) {
+    step("Mul", p.scale, 1, "preprocessing.scale", "preprocessing.scaled");
+    step("Add", p.offset, 0, "preprocessing.offset", "preprocessing.out");
+  }
+  return x;
+}
+
 /** An ONNX ModelProto whose graph maps `input` [batch, inputs] to `output` [batch, outputs] like predict(). */
-export function encodeOnnx(config: ModelConfig, weights: NamedTensor[]): Uint8Array {
+export function encodeOnnx(config: ModelConfig, weights: NamedTensor[], preprocessing: Preprocessing | null): Uint8Array {
   const byName = new Map(weights.map((w) => [w.name, w]));
   const graph = msg();
   const nodes: ProtoWriter[] = [];
   const initializers: ProtoWriter[] = [];
-  let x = "input";
+  let x = preprocessingNodes(preprocessing, nodes, initializers);
   let width = config.inputs;
   config.layers.forEach((layer: LayerConfig, i) => {
     if (layer.type === "dropout") return; // the identity at inference
@@ -195,5 +218,5 @@ export function encodeOnnx(config: ModelConfig, weights: NamedTensor[]): Uint8Ar
 // model.toONNX() reaches this module through the model's encoder registry (see model/encoders.ts).
 registerEncoder("onnx", (model) => {
   const { config, weights, preprocessing } = model.state();
-  return encodeOnnx(config, foldTargetScaling(config, foldPreprocessing(config, weights, preprocessing), preprocessing));
+  return encodeOnnx(config, foldTargetScaling(config, weights, preprocessing), preprocessing);
 });

@@ -1,0 +1,66 @@
+// A decoded ONNX graph turned into a wasmlp model: the chain from input to
+// output (walk.ts), each node read into the ChainBuilder (ops.ts), from the
+// input's declared shape or, when it has none, the first layer's weights.
+import { ModelFileError } from "../../errors.js";
+import { ChainBuilder, type ImportedModel } from "../import/chain.js";
+import { DataType, type OnnxModel, type OnnxTensor, type OnnxValueInfo } from "./onnx-model.js";
+import { readNode, type ChainState } from "./ops.js";
+import { typeName, type Step } from "./values.js";
+import { walkChain } from "./walk.js";
+
+/** Operator sets whose definitions the import follows: 7 up to the newest onnxruntime 1.30 runs. */
+const OLDEST_OPSET = 7;
+const NEWEST_OPSET = 23;
+
+/** The architecture, weights and preprocessing of a feed-forward ONNX model; a ModelFileError names what wasmlp cannot read. */
+export function importOnnxGraph(model: OnnxModel): ImportedModel {
+  const opset = standardOpset(model);
+  const { input, steps, constants } = walkChain(model.graph);
+  const first = steps[0]?.node;
+  if (input.elemType !== undefined && input.elemType !== DataType.FLOAT && !(first?.opType === "Cast" && first.attributes.some((a) => a.name === "to" && a.i === DataType.FLOAT))) {
+    throw new ModelFileError(`the input ${JSON.stringify(input.name)} is ${typeName(input.elemType)}; wasmlp's models take float32 rows (FLOAT), or a Cast to FLOAT first`);
+  }
+  const dims = inputDims(input);
+  const width = dims ? dims.reduce((a, b) => a * b, 1) : widthFromWeights(input, steps, constants);
+  const batch = input.shape?.[0];
+  const state: ChainState = {
+    builder: new ChainBuilder(width), opset, constants, dims,
+    batch: typeof batch === "number" && batch > 0 ? batch : null,
+  };
+  for (const step of steps) readNode(step, state);
+  if (state.grouped) throw new ModelFileError(`the graph ends after the Reshape of ${state.grouped.reshape}, with no ReduceMax to complete the maxout pattern`);
+  const producer = `${model.producerName} ${model.producerVersion}`.trim();
+  return state.builder.finish({ format: "onnx", ...(producer ? { producer } : {}), opset });
+}
+
+/** The model's opset for the standard operators (domain "" or "ai.onnx"), if wasmlp follows its definitions. */
+function standardOpset(model: OnnxModel): number {
+  const entry = model.opsets.find((o) => o.domain === "" || o.domain === "ai.onnx");
+  if (!entry) throw new ModelFileError("the model imports no opset of the standard operators (domain \"\"), so their definitions are unknown");
+  const { version } = entry;
+  if (version < OLDEST_OPSET) throw new ModelFileError(`opset ${version} is older than ${OLDEST_OPSET}, the oldest wasmlp reads; export the model again with a newer opset`);
+  if (version > NEWEST_OPSET) throw new ModelFileError(`opset ${version} is newer than ${NEWEST_OPSET}, the newest wasmlp reads; export the model with opset ${NEWEST_OPSET} or older`);
+  return version;
+}
+
+/** The input's dimensions after the batch, or null where its shape is not given in full. */
+function inputDims(input: OnnxValueInfo): number[] | null {
+  const shape = input.shape;
+  if (!shape || shape.length === 0) return null;
+  if (shape.length === 1) {
+    throw new ModelFileError(`the input ${JSON.stringify(input.name)} has shape [${shape.join(", ")}], one axis; wasmlp reads a batch of rows [batch, n] or [batch, d1, d2, …]`);
+  }
+  const rest = shape.slice(1);
+  return rest.every((d): d is number => typeof d === "number" && d > 0) ? rest : null;
+}
+
+/** The rows' width read from the first weighted layer, for an input whose shape is not given. */
+function widthFromWeights(input: OnnxValueInfo, steps: Step[], constants: Map<string, OnnxTensor>): number {
+  const first = steps.find((s) => s.node.opType === "Gemm" || s.node.opType === "MatMul");
+  const b = first && constants.get(first.node.inputs[1 - first.data] ?? "");
+  if (!first || !b || b.dims.length !== 2) {
+    throw new ModelFileError(`the input ${JSON.stringify(input.name)} has no shape, and no Gemm or MatMul with a weight matrix follows it to tell its width`);
+  }
+  const transB = first.node.opType === "Gemm" && first.node.attributes.some((a) => a.name === "transB" && a.i === 1);
+  return b.dims[transB ? 1 : 0];
+}
