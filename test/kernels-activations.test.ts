@@ -82,17 +82,20 @@ describe("activation_forward / activation_backward", () => {
   });
 });
 
-function softmaxRef(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+/** Float64 log-softmax, max-subtracted: x − max − log Σ exp(x − max), row by row. */
+function logSoftmaxRef(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const y = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     let m = -Infinity;
     for (let j = 0; j < cols; j++) m = Math.max(m, x[r * cols + j]);
     let s = 0;
     for (let j = 0; j < cols; j++) s += Math.exp(x[r * cols + j] - m);
-    for (let j = 0; j < cols; j++) y[r * cols + j] = Math.exp(x[r * cols + j] - m) / s;
+    for (let j = 0; j < cols; j++) y[r * cols + j] = x[r * cols + j] - m - Math.log(s);
   }
   return y;
 }
+
+const softmaxRef = (x: ArrayLike<number>, rows: number, cols: number) => logSoftmaxRef(x, rows, cols).map(Math.exp);
 
 describe("softmax_forward / softmax_backward", () => {
   it("forward matches a float64 max-subtracted softmax", () => {
@@ -151,18 +154,6 @@ describe("softmax_forward / softmax_backward", () => {
     }
   });
 });
-
-function logSoftmaxRef(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
-  const y = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    let m = -Infinity;
-    for (let j = 0; j < cols; j++) m = Math.max(m, x[r * cols + j]);
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += Math.exp(x[r * cols + j] - m);
-    for (let j = 0; j < cols; j++) y[r * cols + j] = x[r * cols + j] - m - Math.log(s);
-  }
-  return y;
-}
 
 // Errors relative to max(1, |y|): f32 rounding of x − max, of log Σ, and of their difference, ~2e-7 each.
 const LOG_SOFTMAX_TOL = 1e-6;

@@ -1,11 +1,21 @@
 // A logSoftmax output (PyTorch's LogSoftmax): predict gives the log of what the same
 // softmax network predicts, and it trains, scores and classifies exactly as softmax
 // does, since the fused cross-entropy reads either output as logits.
-import { beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, dense, init, load, Sequential, spiral, type ActivationName, type LayerConfig } from "../src/index.js";
 import { maxRelError } from "./helpers.js";
 
-beforeAll(async () => { await init(); });
+let dir: string;
+beforeAll(async () => {
+  await init();
+  dir = await mkdtemp(join(tmpdir(), "wasmlp-log-softmax-"));
+});
+afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
 const data = spiral({ pointsPerClass: 30, classes: 3, seed: 3 });
 const oneHot = Float32Array.from({ length: data.labels!.length * 3 }, (_, i) => (data.labels![Math.floor(i / 3)] === i % 3 ? 1 : 0));
@@ -101,4 +111,33 @@ describe("logSoftmax output", () => {
     m.dispose();
     back.dispose();
   });
+});
+
+describe("logSoftmax on the command line", () => {
+  const BIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+  const PENGUINS = fileURLToPath(new URL("./fixtures/penguins/penguins.csv", import.meta.url));
+  const wasmlp = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+
+  it("train offers it as an output only; predict writes one log-probability column per class", async () => {
+    const help = (await wasmlp("train", "--help")).stdout;
+    expect(help).toMatch(/--output [^\n]*\|softmax\|logSoftmax\n/);
+    expect(help).toMatch(/--activation relu\|linear\|leakyRelu\|sigmoid\|tanh\|maxout /);
+    const hidden = await wasmlp("train", PENGUINS, "--activation", "logSoftmax");
+    expect([hidden.code, hidden.stderr]).toEqual([2, expect.stringMatching(/--activation must be one of relu, .*got "logSoftmax"/)]);
+
+    const out = join(dir, "m.safetensors");
+    const train = await wasmlp("train", PENGUINS, "--label", "species", "--missing", "drop", "--output", "logSoftmax", "--epochs", "2",
+      "--no-plot", "--seed", "1", "--out", out);
+    expect(train.code, train.stderr).toBe(0);
+    const lines = (await wasmlp("predict", out, PENGUINS, "--missing", "drop")).stdout.trim().split("\n");
+    expect(lines[0]).toBe("line,class,log p(Adelie),log p(Chinstrap),log p(Gentoo)");
+    const [, cls, ...logp] = lines[1].split(",");
+    const p = logp.map((v) => Math.exp(Number(v)));
+    expect(p.reduce((a, b) => a + b)).toBeCloseTo(1, 4);
+    expect(cls).toBe(["Adelie", "Chinstrap", "Gentoo"][p.indexOf(Math.max(...p))]);
+  }, 30_000);
 });

@@ -18,7 +18,7 @@ export interface CompileOptions {
   /** Default: Adam with learning rate 0.001. */
   optimizer?: OptimizerName | OptimizerConfig;
   /**
-   * Reported beside the loss: 'accuracy' for class outputs (softmax, sigmoid, or logits under a cross-entropy
+   * Reported beside the loss: 'accuracy' for class outputs (softmax, logSoftmax, sigmoid, or logits under a cross-entropy
    * loss); 'mae' (mean absolute error) and 'mse' (mean squared error) for value outputs. Keras's spellings
    * ('acc', 'mean_absolute_error', ...) are read as these names.
    */

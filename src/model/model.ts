@@ -145,7 +145,7 @@ export class Sequential {
   }
 
   /**
-   * The predicted class of each row: the largest output (softmax, or logits under categoricalCrossentropy), or
+   * The predicted class of each row: the largest output (softmax, logSoftmax, or logits under categoricalCrossentropy), or
    * 1 where one sigmoid output is ≥ 0.5 — the reading accuracy uses. Several sigmoid outputs (multi-label) are a
    * ConfigError pointing to predictLabels(); so are value outputs (regression), which have no classes.
    */
