@@ -352,6 +352,7 @@ describe("importOnnxGraph: the graph", () => {
     const conv = model([node("Conv", ["x", "W"], "c", [], "conv_0"), node("Gemm", ["c", "W"], "y")], [W]);
     refuses(conv, 'node "conv_0": op Conv is not supported; wasmlp imports multilayer perceptrons made of Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, LogSoftmax, Identity, Dropout, Flatten, Reshape, Cast, Constant, BatchNormalization (and ReduceMax in the maxout pattern); export the model\'s dense part, or flatten before the first layer');
     refuses(dense([node("Elu", ["z"], "y", [], "")]), /^node #1 \(output "y"\): op Elu is not supported; .*; wasmlp's activations are Relu, LeakyRelu, Sigmoid, Tanh, Softmax and LogSoftmax$/);
+    refuses(dense([node("constructor", ["z"], "y")]), /^node "y": op constructor is not supported; .*\(and ReduceMax in the maxout pattern\)$/);
     refuses(dense([node("Transpose", ["z"], "y", [], "")]), /^node #1 \(output "y"\): op Transpose is not supported; .*\(and ReduceMax in the maxout pattern\)$/);
     refuses(dense([node("Relu", ["z"], "a"), node("Cast", ["a"], "y", [int("to", 11)], "")]), 'node #2 (output "y") (Cast): to=DOUBLE (11) is not supported');
   });
@@ -412,7 +413,27 @@ describe("importOnnxGraph: the graph", () => {
     refuses(dense([node("Add", ["z", "ghost"], "y")]), 'node "y" (Add): input "ghost" is never produced: it is not the graph input, an initializer, a Constant or a node\'s output');
     refuses(dense([node("Relu", ["z"], "y"), node("Tanh", ["b"], "t")], { output: "y" }), 'node "t" (Tanh): it is not on the chain from the input "x" to the output "y"; wasmlp imports a single chain of layers');
     refuses(dense([node("Add", ["z", "c2"], "c1"), node("Relu", ["c1"], "c2")], { output: "c2" }), /input "c2" is computed \(output of "c2"\); beside the data, wasmlp reads only constants/);
+    refuses(dense([node("Relu", ["z"], "y"), node("Tanh", ["c2"], "c1"), node("Sigmoid", ["c1"], "c2")], { output: "y" }), 'node "c1" (Tanh): it is not on the chain from the input "x" to the output "y"');
     refuses(dense([node("Relu", ["z"], "y"), node("Relu", ["y"], "y")]), 'node "y": its output "y" is also produced elsewhere in the graph');
+  });
+
+  it("refuses nodes that lack an input they need or hold one of the wrong kind", () => {
+    refuses(model([node("Gemm", ["x", "W"], "z", [int("transB", 2)])], [W]), 'node "z" (Gemm): transB=2 is not supported; it must be 0 or 1');
+    refuses(model([node("Gemm", ["x"], "z")], []), 'node "z" (Gemm): it has no B input');
+    refuses(model([node("MatMul", ["x"], "z")], []), 'node "z" (MatMul): it has no second input');
+    refuses(dense([node("Add", ["z"], "y")]), 'node "y" (Add): it has no second input');
+    refuses(model([node("Gemm", ["x", "Wv"], "z")], [floats("Wv", [4, 3], ramp(6))]), 'node "z" (Gemm): weight "Wv" of shape [4, 3] is not a matrix');
+    refuses(dense([node("Reshape", ["z"], "y")]), 'node "y" (Reshape): it has no shape input');
+    refuses(dense([node("Reshape", ["z", "s"], "y")], {}, [floats("s", [2], [0, -1])]), 'node "y" (Reshape): shape "s" is FLOAT (1); it must be INT64 or INT32');
+    const bn = ["g", "be", "mu", "var"].map((n) => floats(n, [3], [1, 1, 1]));
+    refuses(dense([node("BatchNormalization", ["g", "z", "be", "mu", "var"], "y")], {}, bn), 'node "y" (BatchNormalization): the data must be its first input X');
+    refuses(dense([node("BatchNormalization", ["z", "g", "be", "mu"], "y")], {}, bn), 'node "y" (BatchNormalization): it has no var input');
+    refuses(dense([node("BatchNormalization", ["z", "g", "be", "mu", "v2"], "y")], {}, [...bn, floats("v2", [2], [1, 1])]), 'node "y" (BatchNormalization): scale, B, mean and var differ in length');
+    refuses(dense([node("Dropout", ["z", "", "mode"], "y")], { opset: 12 }, [{ name: "mode", dims: [], dataType: 9 }]),
+      'node "y" (Dropout): training_mode "mode" of BOOL (9) cannot be read; it must be a constant false');
+    refuses(model([node("Add", ["x", "k"], "a"), node("Gemm", ["a", "W"], "y")], [W, floats("k", [2, 4], ramp(8))], { shape: null }),
+      'node "a" (Add): constant "k" of shape [2, 4] does not apply per column to rows of 4 values (the input\'s shape is not given)');
+    refuses(dense([node("LeakyRelu", ["z"], "y", [float("alpha", 1.5)])]), 'node "y" (LeakyRelu): leaky ReLU slope 1.5 is not supported');
   });
 
   it("refuses a graph without a weighted layer", () => {

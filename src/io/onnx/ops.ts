@@ -28,22 +28,19 @@ const SUPPORTED = "Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Sigmoid, T
 
 const MAXOUT = "Reshape to [0, units, pieces] right after a Gemm or MatMul, then ReduceMax over axis 2 with keepdims=0";
 
-/** What to do about operators people meet most, by op. */
-const HINTS: Record<string, string> = {
-  ReduceMax: `ReduceMax is read only as maxout: ${MAXOUT}`,
-  Scaler: "convert the scaler to standard Sub and Div nodes",
-};
+/** What to do about the operators people meet most, by op (a Map, so that an op named like an Object property finds nothing). */
+const HINTS = new Map<string, string>([["ReduceMax", `ReduceMax is read only as maxout: ${MAXOUT}`]]);
 for (const op of ["Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LRN", "LSTM", "GRU", "RNN"]) {
-  HINTS[op] = "export the model's dense part, or flatten before the first layer";
+  HINTS.set(op, "export the model's dense part, or flatten before the first layer");
 }
 for (const op of ["Elu", "Selu", "Celu", "Gelu", "Mish", "PRelu", "Softplus", "Softsign", "HardSigmoid", "HardSwish", "ThresholdedRelu", "Clip"]) {
-  HINTS[op] = "wasmlp's activations are Relu, LeakyRelu, Sigmoid, Tanh, Softmax and LogSoftmax";
+  HINTS.set(op, "wasmlp's activations are Relu, LeakyRelu, Sigmoid, Tanh, Softmax and LogSoftmax");
 }
 
 /** The error for an operator wasmlp does not read. */
-export function unsupported(step: Step): ModelFileError {
+function unsupported(step: Step): ModelFileError {
   const op = step.node.opType;
-  const hint = HINTS[op] ? `; ${HINTS[op]}` : "";
+  const hint = HINTS.has(op) ? `; ${HINTS.get(op)}` : "";
   return new ModelFileError(`${step.label}: op ${op} is not supported; wasmlp imports multilayer perceptrons made of ${SUPPORTED}${hint}`);
 }
 
@@ -51,6 +48,13 @@ export function unsupported(step: Step): ModelFileError {
 function constant(step: Step, state: ChainState, index: number): OnnxTensor | undefined {
   const name = step.node.inputs[index];
   return name ? state.constants.get(name) : undefined;
+}
+
+/** The constant at input `index`, which the op needs. */
+function operand(step: Step, state: ChainState, index: number, role: string): OnnxTensor {
+  const t = constant(step, state, index);
+  if (!t) throw stepError(step, `it has no ${role} input`);
+  return t;
 }
 
 /** Width of rows [batch, n] at this point; a multi-dimensional value is refused where `what` needs rows. */
@@ -61,19 +65,19 @@ function rowsWidth(step: Step, state: ChainState, what: string): number {
   return state.builder.width;
 }
 
-/** A weighted layer from a constant matrix B of `shape` ([K, N], or [N, K] when `transposed`). */
-function linear(step: Step, state: ChainState, b: OnnxTensor, transposed: boolean, scale: number, bias?: ArrayLike<number>): void {
-  if (step.data !== 0) throw stepError(step, "the data must be the first input (x·W); a constant on the left of the data is not supported");
+/** A weighted layer x·(scale·B) + bias(N) from a constant matrix B, [K, N] (or [N, K] when `transposed`). */
+function linear(step: Step, state: ChainState, b: OnnxTensor, transposed: boolean, scale: number, bias?: (units: number) => ArrayLike<number>): void {
   const width = rowsWidth(step, state, step.node.opType);
   const values = floatsOf(step, b, "weight");
-  if (b.dims.length !== 2) throw stepError(step, `weight ${JSON.stringify(b.name)} of shape [${b.dims.join(", ")}] is not a matrix`);
+  const described = `weight ${JSON.stringify(b.name)} of shape [${b.dims.join(", ")}]`;
+  if (b.dims.length !== 2 || values.length !== b.dims[0] * b.dims[1]) throw stepError(step, `${described} is not a matrix`);
   const [k, n] = transposed ? [b.dims[1], b.dims[0]] : b.dims;
-  if (k !== width) throw stepError(step, `weight ${JSON.stringify(b.name)} of shape [${b.dims.join(", ")}] takes ${k} values per row, but the rows here have ${width}`);
+  if (k !== width) throw stepError(step, `${described} takes ${k} values per row, but the rows here have ${width}`);
   const weight = new Float32Array(k * n);
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < n; j++) weight[i * n + j] = scale * values[transposed ? j * k + i : i * n + j];
   }
-  state.builder.linear(step.source, weight, n, bias);
+  state.builder.linear(step.source, weight, n, bias?.(n));
   state.dims = [n];
 }
 
@@ -82,33 +86,28 @@ const gemm: Handler = (step, state) => {
   if (intAttribute(step, "transA", 0) !== 0) throw stepError(step, "transA=1 is not supported; wasmlp reads Gemm with the rows as A (transA=0)");
   const transB = intAttribute(step, "transB", 0);
   if (transB !== 0 && transB !== 1) throw stepError(step, `transB=${transB} is not supported; it must be 0 or 1`);
-  const b = constant(step, state, 1);
-  if (!b) throw stepError(step, "it has no B input");
-  const n = b.dims[transB ? 0 : 1];
   const c = constant(step, state, 2);
-  let bias: Float64Array | undefined;
-  if (c) {
-    const beta = floatAttribute(step, "beta", 1);
+  const bias = c && ((n: number) => {
     const values = floatsOf(step, c, "bias C");
-    const rows = c.dims.length === 2 ? c.dims[0] : 1;
     const one = values.length === 1 && c.dims.length <= 2;
-    if (!one && (c.dims.length > 2 || rows !== 1 || c.dims.at(-1) !== n)) {
+    const rows = c.dims.length === 2 ? c.dims[0] : 1;
+    if (!one && (c.dims.length > 2 || rows !== 1 || c.dims.at(-1) !== n || values.length !== n)) {
       throw stepError(step, `bias C of shape [${c.dims.join(", ")}] is not supported; wasmlp reads a bias of [${n}], [1, ${n}] or one value, the same for every row`);
     }
-    bias = Float64Array.from({ length: n }, (_, j) => beta * values[one ? 0 : j]);
-  }
-  linear(step, state, b, transB === 1, floatAttribute(step, "alpha", 1), bias);
+    const beta = floatAttribute(step, "beta", 1);
+    return Float64Array.from({ length: n }, (_, j) => beta * values[one ? 0 : j]);
+  });
+  linear(step, state, operand(step, state, 1, "B"), transB === 1, floatAttribute(step, "alpha", 1), bias);
 };
 
 const matMul: Handler = (step, state) => {
-  const b = constant(step, state, 1 - step.data);
-  if (!b) throw stepError(step, "it has no second operand");
-  linear(step, state, b, false, 1);
+  if (step.data !== 0) throw stepError(step, "the data must be the first input (x·W); a constant on the left of the data is not supported");
+  linear(step, state, operand(step, state, 1, "second"), false, 1);
 };
 
 /** Add, Sub, Mul or Div of the data and a constant: a per-column affine map. */
 const arithmetic: Handler = (step, state) => {
-  const c = constant(step, state, 1 - step.data)!;
+  const c = operand(step, state, 1 - step.data, "second");
   const v = spread(step, floatsOf(step, c, "constant"), c.dims, state.dims, state.builder.width, `constant ${JSON.stringify(c.name)}`);
   const map = (f: (x: number) => number) => (typeof v === "number" ? f(v) : v.map(f));
   const left = step.data === 0;
@@ -164,9 +163,7 @@ const flatten: Handler = (step, state) => {
 
 /** Reshape to rows [batch, n], or to [batch, units, pieces] for maxout. */
 const reshape: Handler = (step, state) => {
-  const t = constant(step, state, 1);
-  if (!t) throw stepError(step, "it has no shape input");
-  const shape = intsOf(step, t, "shape");
+  const shape = intsOf(step, operand(step, state, 1, "shape"), "shape");
   const allowZero = intAttribute(step, "allowzero", 0) === 1;
   const width = state.builder.width;
   const described = `shape [${shape.join(", ")}]`;
@@ -208,11 +205,7 @@ const cast: Handler = (step, state) => {
 const batchNormalization: Handler = (step, state) => {
   if (step.data !== 0) throw stepError(step, "the data must be its first input X");
   if (intAttribute(step, "training_mode", 0) !== 0) throw stepError(step, "training_mode=1 is not supported; wasmlp imports a model for inference, with the stored mean and variance");
-  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i, k) => {
-    const t = constant(step, state, i);
-    if (!t) throw stepError(step, `it has no ${["scale", "B", "mean", "var"][k]} input`);
-    return floatsOf(step, t, ["scale", "B", "mean", "var"][k]);
-  });
+  const [gamma, beta, mean, variance] = ["scale", "B", "mean", "var"].map((role, k) => floatsOf(step, operand(step, state, k + 1, role), role));
   const channels = gamma.length;
   if ([beta, mean, variance].some((v) => v.length !== channels)) throw stepError(step, "scale, B, mean and var differ in length");
   const epsilon = floatAttribute(step, "epsilon", 1e-5);
@@ -227,12 +220,12 @@ const batchNormalization: Handler = (step, state) => {
   state.builder.affine(step.source, spread(step, scale, shape, dims, width, role), spread(step, offset, shape, dims, width, role));
 };
 
-const HANDLERS: Record<string, Handler> = {
-  Gemm: gemm, MatMul: matMul, Add: arithmetic, Sub: arithmetic, Mul: arithmetic, Div: arithmetic,
-  Relu: activation("relu"), Sigmoid: activation("sigmoid"), Tanh: activation("tanh"), LeakyRelu: leakyRelu,
-  Softmax: softmax("softmax"), LogSoftmax: softmax("logSoftmax"),
-  Identity: passThrough, Dropout: dropout, Flatten: flatten, Reshape: reshape, Cast: cast, BatchNormalization: batchNormalization,
-};
+const HANDLERS = new Map<string, Handler>([
+  ["Gemm", gemm], ["MatMul", matMul], ["Add", arithmetic], ["Sub", arithmetic], ["Mul", arithmetic], ["Div", arithmetic],
+  ["Relu", activation("relu")], ["Sigmoid", activation("sigmoid")], ["Tanh", activation("tanh")], ["LeakyRelu", leakyRelu],
+  ["Softmax", softmax("softmax")], ["LogSoftmax", softmax("logSoftmax")],
+  ["Identity", passThrough], ["Dropout", dropout], ["Flatten", flatten], ["Reshape", reshape], ["Cast", cast], ["BatchNormalization", batchNormalization],
+]);
 
 /** Reads one node of the chain into the builder. */
 export function readNode(step: Step, state: ChainState): void {
@@ -242,7 +235,7 @@ export function readNode(step: Step, state: ChainState): void {
     state.grouped = undefined;
     return reduceMax(step, state, pieces);
   }
-  const handler = HANDLERS[step.node.opType];
+  const handler = HANDLERS.get(step.node.opType);
   if (!handler) throw unsupported(step);
   handler(step, state);
 }

@@ -49,7 +49,12 @@ export function walkChain(graph: OnnxGraph): Chain {
       if (producer.has(o) || constants.has(o) || o === input.name) throw new ModelFileError(`${label(n)}: its output ${JSON.stringify(o)} is also produced elsewhere in the graph`);
       producer.set(o, n);
     }
-    for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    for (const i of n.inputs) {
+      if (!i) continue;
+      const readers = consumers.get(i);
+      if (readers) readers.push(n);
+      else consumers.set(i, [n]);
+    }
   }
   for (const n of nodes) {
     const missing = n.inputs.find((i) => i && i !== input.name && !constants.has(i) && !producer.has(i));
@@ -65,8 +70,9 @@ export function walkChain(graph: OnnxGraph): Chain {
     const uses = users.length + (value === output ? 1 : 0);
     if (uses === 0) throw new ModelFileError(`value ${JSON.stringify(value)}${from(producer.get(value))} leads nowhere: no node reads it and it is not the graph output ${JSON.stringify(output)}`);
     if (uses > 1) throw branching(value, users, value === output, label);
+    // Each node's only non-constant input is its data and each value has one producer, so the walk cannot come back
+    // to a node: a cycle shows as a computed input or as nodes off the chain.
     const n = users[0];
-    if (visited.has(n)) throw nodeError(label(n), n.opType, `the graph has a cycle through this node`);
     visited.add(n);
     const data = n.inputs.indexOf(value);
     const computed = n.inputs.find((i, k) => k !== data && i && !constants.has(i));
