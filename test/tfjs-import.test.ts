@@ -2,43 +2,14 @@
 // test/fixtures/tfjs/ (scripts/make-tfjs-fixtures.mjs) must predict what
 // TensorFlow.js predicted for them, and every malformed or unsupported file must
 // be refused with a ModelFileError that names what is wrong.
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, ModelFileError } from "../src/index.js";
 import { buildImported } from "../src/io/import/build.js";
 import { importTfjsLayers } from "../src/io/tfjs/layers.js";
 import { maxRelError } from "./helpers.js";
-
-const FIXTURES = fileURLToPath(new URL("./fixtures/tfjs/", import.meta.url));
-const TOLERANCE = 1e-5;
-
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-interface Fixture {
-  name: string;
-  dir: string;
-  modelJson: Json;
-  expected: { inputs?: number[][]; outputs?: number[][]; about: string };
-  /** Reads a weight file of the fixture, noting the paths asked for. */
-  read: (path: string) => Promise<Uint8Array>;
-  asked: string[];
-}
-
-function fixture(name: string): Fixture {
-  const dir = join(FIXTURES, name);
-  const asked: string[] = [];
-  return {
-    name, dir, asked,
-    modelJson: JSON.parse(readFileSync(join(dir, "model.json"), "utf8")),
-    expected: JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")),
-    read: async (path) => { asked.push(path); return readFileSync(join(dir, path)); },
-  };
-}
-
-const NAMES = readdirSync(FIXTURES, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-const WORKING = NAMES.filter((n) => fixture(n).expected.outputs !== undefined);
+import { fixture, NAMES, TOLERANCE, WORKING, type Fixture, type Json } from "./tfjs-fixtures.js";
 
 /** Imports a fixture (or a changed copy of its model.json) and returns the Sequential it becomes. */
 async function build(f: Fixture, modelJson: Json = f.modelJson, read = f.read) {
@@ -237,7 +208,7 @@ describe("TensorFlow.js import refuses", () => {
     ["use_bias that is not a boolean", (j: Json) => { layersOf(j)[0].config.use_bias = "yes"; }, /\(Dense\): use_bias must be true or false, got 'yes'/],
     ["two activations in a row", (j: Json) => { layersOf(j).splice(1, 0, { class_name: "Activation", config: { name: "again", activation: "tanh" } }); }, /^node "again" \(Activation\): an activation must follow a linear layer directly/],
     ["an InputLayer that is not first", (j: Json) => { layersOf(j).splice(1, 0, { class_name: "InputLayer", config: { name: "late", batch_input_shape: [null, 8] } }); }, /^layer "late" \(InputLayer\): an InputLayer must be the model's first layer/],
-    ["a topology class it does not import", (j: Json) => { j.modelTopology.class_name = "Bidirectional"; }, /^modelTopology: class 'Bidirectional' is not supported; wasmlp imports Sequential models and functional models/],
+    ["a topology class it does not import", (j: Json) => { j.modelTopology.class_name = "Bidirectional"; }, /^modelTopology: class_name 'Bidirectional' is not supported; wasmlp imports Sequential models and functional models/],
     ["a first layer without an input shape", (j: Json) => { delete layersOf(j)[0].config.batch_input_shape; }, /^layer "dense_Dense\d+" \(Dense\): the first layer must give the input shape as batch_input_shape or batch_shape \(or an InputLayer before it\), got undefined/],
     ["an input shape with an unknown axis", (j: Json) => { layersOf(j)[0].config.batch_input_shape = [null, null]; }, /input shape \[null, null\] must give every axis after the batch a fixed positive size/],
     ["layers without names", (j: Json) => { delete layersOf(j)[1].config.name; }, /^modelTopology: layer 2 must be an object \{class_name, config\} whose config has a name/],

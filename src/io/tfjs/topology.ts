@@ -46,7 +46,7 @@ export function readTopology(topology: unknown): TfjsTopology {
     layers = chainOf(config, checkLayers(config.layers));
     inputShape = readInputShape(layers[0], "");
   } else {
-    throw new ModelFileError(`modelTopology: class ${describe(className)} is not supported; wasmlp imports Sequential models and functional models (Model, Functional) whose layers form one chain`);
+    throw new ModelFileError(`modelTopology: class_name ${describe(className)} is not supported; wasmlp imports Sequential models and functional models (Model, Functional) whose layers form one chain`);
   }
   return { layers, inputShape, kerasVersion };
 }
