@@ -286,12 +286,14 @@ def keras_batchnorm_start(model, seed):
 
 
 def keras_export(name, model):
-    """Keras 3's own ONNX export; on the PyTorch backend it runs torch.onnx.export underneath."""
+    """Keras 3's own ONNX export. On the PyTorch backend it calls torch.onnx.export, and for a model with a
+    dynamic batch axis (every keras.Input) it picks the TorchScript-based exporter (dynamo=False)."""
     model.export(str(OUT / f"{name}.onnx"), format="onnx", verbose=False)
 
 
 def keras_fixtures():
-    tool = {"tool": "keras", "version": keras.__version__, "backend": f"torch {torch.__version__}"}
+    tool = {"tool": "keras", "version": keras.__version__, "backend": f"torch {torch.__version__}",
+            "via": "torch.onnx.export(dynamo=False)"}
     exporter = 'keras.Model.export(format="onnx")'
 
     keras.utils.set_random_seed(21)
