@@ -117,7 +117,9 @@ describe("importOnnxGraph: weighted layers", () => {
       'node "z" (Gemm): bias C of shape [2, 3] is not supported; wasmlp reads a bias of [3], [1, 3] or one value, the same for every row');
     refuses(model([node("Gemm", ["W", "x"], "z")], [W], { shape: ["batch", 3] }), 'node "z" (Gemm): the data must be the first input (A); a Gemm with the data as B is not supported');
     refuses(model([node("MatMul", ["W", "x"], "z")], [W], { shape: ["batch", 3] }), 'node "z" (MatMul): the data must be the first input (x·W)');
-    refuses(model([node("MatMul", ["x", "W"], "z")], [W], { shape: ["batch", 5] }), 'node "z" (MatMul): weight "W" of shape [4, 3] takes 4 values per row, but the rows here have 5');
+    refuses(model([node("MatMul", ["x", "W"], "z")], [W], { shape: ["batch", 5] }), 'the input "x" of shape [batch, 5] has 5 values per row, but the first layer (node "z") takes 4');
+    refuses(model([node("MatMul", ["x", "W"], "z")], [W], { shape: ["batch", 2 ** 13, 2 ** 12] }), 'the input "x" of shape [batch, 8192, 4096] has 33554432 values per row, more than the 16777216 wasmlp reads');
+    refuses(dense([node("MatMul", ["z", "W"], "y")]), 'node "y" (MatMul): weight "W" of shape [4, 3] takes 4 values per row, but the rows here have 3');
     refuses(model([node("MatMul", ["x", "v"], "z")], [floats("v", [4], ramp(4))]), 'node "z" (MatMul): weight "v" of shape [4] is not a matrix');
   });
 

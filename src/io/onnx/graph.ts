@@ -11,6 +11,8 @@ import { walkChain } from "./walk.js";
 /** Operator sets whose definitions the import follows: 7 up to the newest onnxruntime 1.30 runs. */
 const OLDEST_OPSET = 7;
 const NEWEST_OPSET = 23;
+/** Most values per input row: maps before the first layer take one value per column, made before any weight is read. */
+const MAX_ROW = 2 ** 24;
 
 /** The architecture, weights and preprocessing of a feed-forward ONNX model; a ModelFileError names what wasmlp cannot read. */
 export function importOnnxGraph(model: OnnxModel): ImportedModel {
@@ -21,7 +23,7 @@ export function importOnnxGraph(model: OnnxModel): ImportedModel {
     throw new ModelFileError(`the input ${JSON.stringify(input.name)} is ${typeName(input.elemType)}; wasmlp's models take float32 rows (FLOAT), or a Cast to FLOAT first`);
   }
   const dims = inputDims(input);
-  const width = dims ? dims.reduce((a, b) => a * b, 1) : widthFromWeights(input, steps, constants);
+  const width = rowWidth(input, dims, firstLayer(steps, constants));
   const batch = input.shape?.[0];
   const state: ChainState = {
     builder: new ChainBuilder(width), opset, constants, dims,
@@ -54,13 +56,27 @@ function inputDims(input: OnnxValueInfo): number[] | null {
   return rest.every((d): d is number => typeof d === "number" && d > 0) ? rest : null;
 }
 
-/** The rows' width read from the first weighted layer, for an input whose shape is not given. */
-function widthFromWeights(input: OnnxValueInfo, steps: Step[], constants: Map<string, OnnxTensor>): number {
-  const first = steps.find((s) => s.node.opType === "Gemm" || s.node.opType === "MatMul");
-  const b = first && constants.get(first.node.inputs[1 - first.data] ?? "");
-  if (!first || !b || b.dims.length !== 2) {
-    throw new ModelFileError(`the input ${JSON.stringify(input.name)} has no shape, and no Gemm or MatMul with a weight matrix follows it to tell its width`);
+/** The first weighted op and, when its weight matrix can be read, how many values per row it takes. */
+function firstLayer(steps: Step[], constants: Map<string, OnnxTensor>): { step: Step; takes?: number } | undefined {
+  const step = steps.find((s) => s.node.opType === "Gemm" || s.node.opType === "MatMul");
+  if (!step) return undefined;
+  const b = step.data === 0 ? constants.get(step.node.inputs[1] ?? "") : undefined;
+  const transB = step.node.opType === "Gemm" && step.node.attributes.some((a) => a.name === "transB" && a.i === 1);
+  return { step, takes: b?.dims.length === 2 ? b.dims[transB ? 1 : 0] : undefined };
+}
+
+/** Values per input row: the input's declared dims, checked against the first layer, or that layer's alone when the input has no shape. */
+function rowWidth(input: OnnxValueInfo, dims: number[] | null, first: ReturnType<typeof firstLayer>): number {
+  const name = JSON.stringify(input.name);
+  if (!dims) {
+    if (first?.takes === undefined) throw new ModelFileError(`the input ${name} has no shape, and no Gemm or MatMul with a weight matrix follows it to tell its width`);
+    return first.takes;
   }
-  const transB = first.node.opType === "Gemm" && first.node.attributes.some((a) => a.name === "transB" && a.i === 1);
-  return b.dims[transB ? 1 : 0];
+  const width = dims.reduce((a, b) => a * b, 1);
+  const shape = `[batch, ${dims.join(", ")}]`;
+  if (width > MAX_ROW) throw new ModelFileError(`the input ${name} of shape ${shape} has ${width} values per row, more than the ${MAX_ROW} wasmlp reads`);
+  if (first?.takes !== undefined && first.takes !== width) {
+    throw new ModelFileError(`the input ${name} of shape ${shape} has ${width} values per row, but the first layer (${first.step.label}) takes ${first.takes}`);
+  }
+  return width;
 }
