@@ -29,6 +29,7 @@ export interface OnnxAttribute {
   t?: OnnxTensor;
   floats?: number[];
   ints?: number[];
+  strings?: string[];
 }
 
 /** A node of the graph. */
