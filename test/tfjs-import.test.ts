@@ -166,6 +166,23 @@ describe("TensorFlow.js topology forms", () => {
     model.dispose();
   });
 
+  it("a BatchNormalization before a Flatten normalises each channel of the last axis across the other axes", async () => {
+    const f = fixture("flatten-dropout");
+    const json = copy(f.modelJson);
+    // The same 16 values as [4, 2, 2] (Flatten reads them in the same order), normalised per channel first.
+    delete layersOf(json)[0].config.batch_input_shape;
+    layersOf(json).unshift({ class_name: "BatchNormalization", config: { name: "bn", epsilon: 0, batch_input_shape: [null, 4, 2, 2] } });
+    json.weightsManifest.push({ paths: ["bn.bin"], weights: ["gamma", "beta", "moving_mean", "moving_variance"].map((w) => ({ name: `bn/${w}`, shape: [2], dtype: "float32" })) });
+    const gamma = [2, 0.5];
+    const beta = [1, -1];
+    const bn = new Uint8Array(Float32Array.from([...gamma, ...beta, 0, 0, 1, 1]).buffer);
+    const model = await build(f, json, async (p) => (p === "bn.bin" ? bn : f.read(p)));
+    // Rows that the normalisation maps onto the fixture's inputs give TensorFlow.js's outputs for those.
+    const x = f.expected.inputs!.map((row) => row.map((u, i) => (u - beta[i % 2]) / gamma[i % 2]));
+    expect(maxRelError(model.predict(x).flat(), f.expected.outputs!.flat())).toBeLessThanOrEqual(TOLERANCE);
+    model.dispose();
+  });
+
   it("a functional model's layers may be listed out of order; the chain is followed from input to output", async () => {
     const f = fixture("functional");
     const json = copy(f.modelJson);

@@ -1,7 +1,7 @@
 // Imports a TensorFlow.js Layers model (the model.json that model.save() and the
-// converter write, with its weight files) as a wasmlp architecture. The whole
-// topology is checked before any weight file is read, so a model wasmlp cannot
-// run is refused without touching its weights.
+// converter write, with its weight files) as a wasmlp architecture. The topology
+// and every layer's class are checked before any weight file is read, so a
+// model with a layer wasmlp cannot run is refused without touching its weights.
 import { ModelFileError } from "../../errors.js";
 import { describe } from "../../util/options.js";
 import { ChainBuilder, type ImportedModel } from "../import/chain.js";

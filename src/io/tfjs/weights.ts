@@ -7,7 +7,7 @@ import { ModelFileError, WasmlpError } from "../../errors.js";
 import { float16ToFloat32 } from "../../util/float16.js";
 import { describe } from "../../util/options.js";
 
-/** Reads a weight file named by the manifest, given its path relative to model.json's folder. */
+/** Reads a weight file named by the manifest, given its path relative to model.json's folder ("./" segments dropped). */
 export type WeightReader = (path: string) => Promise<Uint8Array | ArrayBuffer>;
 
 /** A weight of the manifest, decoded to float32. */
