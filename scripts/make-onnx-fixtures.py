@@ -387,30 +387,41 @@ def hand_fixtures():
     record_positive(name, "StandardScaler as Sub then Div → Gemm transB=1 alpha=0.5 beta=2 → Tanh → Gemm transB=1 alpha=1.5 "
                     "beta=0.25 → Sigmoid", tool, exporter, sample(57, (ROWS, 12), loc=40.0, scale=20.0))
 
-    name = "hand-dtypes-constants-opset11"
+    name = "hand-constants-identity-opset11"
     mean = sample(61, (10,), loc=-3.0, scale=2.0)
     std = np.abs(sample(62, (10,), loc=2.0, scale=0.5)) + 0.25
-    w1_half = weights(63, (10, 20)).astype(np.float16)
-    b1_double = weights(64, (20,)).astype(np.float64)
     save_hand_model(name, [
         helper.make_node("Cast", ["input"], ["x"], name="cast_input", to=TensorProto.FLOAT),
         helper.make_node("Constant", [], ["mean"], name="const_mean", value=numpy_helper.from_array(mean, "mean")),
         helper.make_node("Constant", [], ["std"], name="const_std", value=numpy_helper.from_array(std, "std")),
         helper.make_node("Sub", ["x", "mean"], ["centred"], name="scaler_sub"),
         helper.make_node("Div", ["centred", "std"], ["scaled"], name="scaler_div"),
-        helper.make_node("Cast", ["w1_half"], ["w1"], name="cast_w1", to=TensorProto.FLOAT),
+        helper.make_node("Constant", [], ["w1"], name="const_w1", value=numpy_helper.from_array(weights(63, (10, 20)), "w1")),
         helper.make_node("MatMul", ["scaled", "w1"], ["h1"], name="matmul_1"),
-        helper.make_node("Cast", ["b1_double"], ["b1"], name="cast_b1", to=TensorProto.FLOAT),
         helper.make_node("Add", ["h1", "b1"], ["z1"], name="add_1"),
         helper.make_node("Identity", ["z1"], ["z1_same"], name="identity"),
         helper.make_node("Relu", ["z1_same"], ["a1"], name="relu_1"),
         helper.make_node("Gemm", ["a1", "w2", "b2"], ["z2"], name="gemm_2"),
         helper.make_node("Softmax", ["z2"], ["output"], name="softmax", axis=1),
-    ], [numpy_helper.from_array(w1_half, "w1_half"), numpy_helper.from_array(b1_double, "b1_double"),
-        numpy_helper.from_array(weights(65, (20, 5)), "w2"), numpy_helper.from_array(weights(66, (5,)), "b2")], 10, 5, 11)
-    record_positive(name, "Cast to float → Sub and Div by Constant nodes → MatMul by a FLOAT16 initializer cast to float → "
-                    "Add a DOUBLE initializer cast to float → Identity → Relu → Gemm → Softmax(axis=1)",
-                    tool, exporter, sample(67, (ROWS, 10), loc=-3.0, scale=2.0))
+    ], [numpy_helper.from_array(weights(64, (20,)), "b1"), numpy_helper.from_array(weights(65, (20, 5)), "w2"),
+        numpy_helper.from_array(weights(66, (5,)), "b2")], 10, 5, 11)
+    record_positive(name, "Cast to float → Sub and Div by Constant nodes → MatMul by a Constant node → Add → Identity → "
+                    "Relu → Gemm → Softmax(axis=1)", tool, exporter, sample(67, (ROWS, 10), loc=-3.0, scale=2.0))
+
+    # A graph computing in float32 may read DOUBLE or FLOAT16 weights only through a Cast to FLOAT.
+    name = "hand-float16-double-cast-opset12"
+    save_hand_model(name, [
+        helper.make_node("Cast", ["w1_half"], ["w1"], name="cast_w1", to=TensorProto.FLOAT),
+        helper.make_node("MatMul", ["input", "w1"], ["h1"], name="matmul_1"),
+        helper.make_node("Cast", ["b1_double"], ["b1"], name="cast_b1", to=TensorProto.FLOAT),
+        helper.make_node("Add", ["h1", "b1"], ["z1"], name="add_1"),
+        helper.make_node("Tanh", ["z1"], ["a1"], name="tanh_1"),
+        helper.make_node("Gemm", ["a1", "w2", "b2"], ["output"], name="gemm_2"),
+    ], [numpy_helper.from_array(weights(71, (8, 16)).astype(np.float16), "w1_half"),
+        numpy_helper.from_array(weights(72, (16,)).astype(np.float64), "b1_double"),
+        numpy_helper.from_array(weights(73, (16, 2)), "w2"), numpy_helper.from_array(weights(74, (2,)), "b2")], 8, 2, 12)
+    record_positive(name, "MatMul by a FLOAT16 initializer cast to float → Add a DOUBLE initializer cast to float → Tanh → "
+                    "Gemm (regression)", tool, exporter, sample(75, (ROWS, 8)))
 
 
 def main():
