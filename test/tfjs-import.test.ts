@@ -140,6 +140,14 @@ describe("TensorFlow.js topology forms", () => {
     expect(await difference(fn, functional)).toBeLessThanOrEqual(TOLERANCE);
   });
 
+  it("a Keras 3 Sequential with no input shape on its layers but the build_input_shape it was built with", async () => {
+    const f = fixture("dense-activations");
+    const json = copy(f.modelJson);
+    json.modelTopology.config.build_input_shape = layersOf(json)[0].config.batch_input_shape;
+    delete layersOf(json)[0].config.batch_input_shape;
+    expect(await difference(f, json)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
   it("uint16-quantized, int32 and float16 weights, decoded as TensorFlow.js decodes them", async () => {
     const json = {
       modelTopology: { class_name: "Sequential", config: { layers: [

@@ -40,7 +40,9 @@ export function readTopology(topology: unknown): TfjsTopology {
     const list = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
     layers = checkLayers(list);
     const first = layers[0];
-    inputShape = readInputShape(first, first.className === "InputLayer" ? "" : " (or an InputLayer before it)");
+    // Keras 3 keeps the shape a Sequential was built with beside its layers.
+    const built = isObject(config) ? config.build_input_shape : undefined;
+    inputShape = readInputShape(first, first.className === "InputLayer" ? "" : " (or an InputLayer before it)", built);
   } else if (className === "Model" || className === "Functional") {
     if (!isObject(config)) throw new ModelFileError(`modelTopology: a ${className}'s config must be an object {layers, input_layers, output_layers}, got ${describe(config)}`);
     layers = chainOf(config, checkLayers(config.layers));
@@ -67,9 +69,9 @@ function checkLayers(list: unknown): TfjsLayer[] {
   });
 }
 
-/** The row shape from batch_input_shape (TensorFlow.js, Keras 2) or batch_shape (Keras 3), batch axis dropped. */
-function readInputShape(layer: TfjsLayer, elsewhere: string): number[] {
-  const shape = layer.config.batch_input_shape ?? layer.config.batch_shape;
+/** The row shape from batch_input_shape (TensorFlow.js, Keras 2) or batch_shape (Keras 3), else `fallback`; batch axis dropped. */
+function readInputShape(layer: TfjsLayer, elsewhere: string, fallback?: unknown): number[] {
+  const shape = layer.config.batch_input_shape ?? layer.config.batch_shape ?? fallback;
   if (!Array.isArray(shape) || shape.length < 2) {
     throw new ModelFileError(`layer "${layer.name}" (${layer.className}): the first layer must give the input shape as batch_input_shape or batch_shape${elsewhere}, got ${describe(shape)}`);
   }
