@@ -340,6 +340,20 @@ describe("importOnnxGraph: Constant nodes", () => {
     expect(m.origin.nodes.map((n) => n.op)).toEqual(["Mul", "Reshape", "MatMul", "Add", "Softmax"]);
   });
 
+  it("reads a Cast to FLOAT (or Identity) of a FLOAT16, DOUBLE or integer initializer as that constant", () => {
+    const half: OnnxTensor = { ...floats("w_half", [4, 3], ramp(12)), dataType: 10 };
+    const double: OnnxTensor = { ...floats("b_double", [3], [0.5, -0.5, 0.25]), dataType: 11 };
+    const m = importOnnxGraph(model([
+      node("Cast", ["w_half"], "w", [int("to", 1)]), node("MatMul", ["x", "w"], "h"),
+      node("Cast", ["b_double"], "b32", [int("to", 1)]), node("Identity", ["b32"], "b_same"), node("Add", ["h", "b_same"], "z"),
+      node("Cast", ["one_int"], "one", [int("to", 1)]), node("Mul", ["z", "one"], "y"),
+    ], [half, double, { name: "one_int", dims: [], dataType: 7, ints: [2] }]));
+    expect(weight(m, "layers.0.weight")).toEqual(f32(ramp(12).map((v) => 2 * v)));
+    expect(weight(m, "layers.0.bias")).toEqual([1, -1, 0.5]);
+    expect(m.origin.nodes.map((n) => n.op)).toEqual(["MatMul", "Add", "Mul"]);
+    refuses(dense([node("Cast", ["b"], "bi", [int("to", 7)]), node("Add", ["z", "bi"], "y")]), 'node "y" (Add): input "bi" is computed (output of "bi")');
+  });
+
   it("refuses a sparse or string constant and a Constant without a value", () => {
     refuses(dense([node("Constant", [], "k", [{ name: "sparse_value", type: 11 }]), node("Add", ["z", "k"], "y")]),
       'node "k" (Constant): a constant given as sparse_value is not supported; wasmlp reads value, value_float(s) and value_int(s)');
@@ -352,6 +366,8 @@ describe("importOnnxGraph: Constant nodes", () => {
 describe("importOnnxGraph: the graph", () => {
   it("refuses an unsupported op with the list of those wasmlp reads and what to do, naming a node without a name by its output", () => {
     const conv = model([node("Conv", ["x", "W"], "c", [], "conv_0"), node("Gemm", ["c", "W"], "y")], [W]);
+    // Named before the input's shape is checked against the first layer (36 values per row, not 4).
+    conv.graph.inputs[0].shape = ["N", 1, 6, 6];
     refuses(conv, 'node "conv_0": op Conv is not supported; wasmlp imports multilayer perceptrons made of Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, LogSoftmax, Identity, Dropout, Flatten, Reshape, Cast, Constant, BatchNormalization (and ReduceMax in the maxout pattern); export the model\'s dense part, or flatten before the first layer');
     refuses(dense([node("Elu", ["z"], "y", [], "")]), /^node #1 \(output "y"\): op Elu is not supported; .*; wasmlp's activations are Relu, LeakyRelu, Sigmoid, Tanh, Softmax and LogSoftmax$/);
     refuses(dense([node("constructor", ["z"], "y")]), /^node "y": op constructor is not supported; .*\(and ReduceMax in the maxout pattern\)$/);

@@ -4,7 +4,7 @@
 import { ModelFileError } from "../../errors.js";
 import { ChainBuilder, type ImportedModel } from "../import/chain.js";
 import { DataType, type OnnxModel, type OnnxTensor, type OnnxValueInfo } from "./onnx-model.js";
-import { readNode, type ChainState } from "./ops.js";
+import { checkOps, readNode, type ChainState } from "./ops.js";
 import { typeName, type Step } from "./values.js";
 import { walkChain } from "./walk.js";
 
@@ -18,6 +18,7 @@ const MAX_ROW = 2 ** 24;
 export function importOnnxGraph(model: OnnxModel): ImportedModel {
   const opset = standardOpset(model);
   const { input, steps, constants } = walkChain(model.graph);
+  checkOps(steps);
   const first = steps[0]?.node;
   if (input.elemType !== undefined && input.elemType !== DataType.FLOAT && !(first?.opType === "Cast" && first.attributes.some((a) => a.name === "to" && a.i === DataType.FLOAT))) {
     throw new ModelFileError(`the input ${JSON.stringify(input.name)} is ${typeName(input.elemType)}; wasmlp's models take float32 rows (FLOAT), or a Cast to FLOAT first`);

@@ -227,6 +227,12 @@ const HANDLERS = new Map<string, Handler>([
   ["Identity", passThrough], ["Dropout", dropout], ["Flatten", flatten], ["Reshape", reshape], ["Cast", cast], ["BatchNormalization", batchNormalization],
 ]);
 
+/** Refuses the first node whose op wasmlp does not read, before any node is read. */
+export function checkOps(steps: Step[]): void {
+  const unknown = steps.find((s) => !HANDLERS.has(s.node.opType) && s.node.opType !== "ReduceMax");
+  if (unknown) throw unsupported(unknown);
+}
+
 /** Reads one node of the chain into the builder. */
 export function readNode(step: Step, state: ChainState): void {
   if (state.grouped) {

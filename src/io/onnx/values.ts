@@ -58,6 +58,24 @@ export function constantValue(node: OnnxNode, label: string): OnnxTensor {
   throw nodeError(label, "Constant", "it holds no value");
 }
 
+/**
+ * The constant a Cast or Identity of a constant makes, or undefined for any other node. Exporters that do not fold
+ * constants write DOUBLE or FLOAT16 weights as a Cast to FLOAT of the initializer.
+ */
+export function foldedConstant(node: OnnxNode, constants: Map<string, OnnxTensor>): OnnxTensor | undefined {
+  const t = node.inputs.length === 1 ? constants.get(node.inputs[0]) : undefined;
+  const name = node.outputs[0] ?? "";
+  if (!t || (node.opType !== "Cast" && node.opType !== "Identity")) return undefined;
+  if (node.opType === "Identity") return { ...t, name };
+  const to = attribute(node, "to")?.i;
+  if (to === DataType.FLOAT) {
+    const floats = t.floats ?? (t.ints && Float32Array.from(t.ints));
+    return floats && { name, dims: t.dims, dataType: to, floats };
+  }
+  if ((to === DataType.INT64 || to === DataType.INT32) && t.ints) return { name, dims: t.dims, dataType: to, ints: t.ints };
+  return undefined;
+}
+
 /** The float values of a constant input, refusing integer and other tensors by name. */
 export function floatsOf(step: Step, t: OnnxTensor, role: string): Float32Array {
   if (t.floats) return t.floats;

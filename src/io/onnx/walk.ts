@@ -4,7 +4,7 @@
 // (a branch, a second input, a value nothing produces, a node off the chain).
 import { ModelFileError } from "../../errors.js";
 import type { OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from "./onnx-model.js";
-import { constantValue, nodeError, nodeLabel, type Step } from "./values.js";
+import { constantValue, foldedConstant, nodeError, nodeLabel, type Step } from "./values.js";
 
 /** A graph read as a chain: its input, its output, the nodes in order, and the constants they may read. */
 export interface Chain {
@@ -25,9 +25,11 @@ export function walkChain(graph: OnnxGraph): Chain {
     if (!STANDARD.has(n.domain)) throw new ModelFileError(`${label(n)}: op ${n.domain}.${n.opType} is from domain ${JSON.stringify(n.domain)}, which wasmlp does not read${domainHint(n)}`);
   }
   const constants = new Map<string, OnnxTensor>(graph.initializers.map((t) => [t.name, t]));
+  // Constant nodes, and casts of constants, are values rather than steps (nodes come in topological order, as ONNX requires).
   const nodes: OnnxNode[] = [];
   for (const n of graph.nodes) {
-    if (n.opType === "Constant") constants.set(n.outputs[0] ?? "", constantValue(n, label(n)));
+    const value = n.opType === "Constant" ? constantValue(n, label(n)) : foldedConstant(n, constants);
+    if (value) constants.set(n.outputs[0] ?? "", value);
     else nodes.push(n);
   }
   // Before IR version 4 initializers were listed among the inputs too; they are weights, not inputs.
