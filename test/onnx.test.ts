@@ -1,6 +1,7 @@
 // ONNX export checked by a real runtime: onnxruntime-web's WebAssembly build,
 // loaded from node_modules, must compute what predict() computes for every
-// activation, maxout, dropout, missing biases and a model without hidden layers.
+// activation, maxout, dropout, missing biases, a model without hidden layers and
+// the input preprocessing (Mul and Add nodes on the input).
 import * as ort from "onnxruntime-web";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dense, dropout, init, maxout, ONNX_OPSET, scaling, Sequential, spiral, type LayerConfig, type Preprocessing } from "../src/index.js";
