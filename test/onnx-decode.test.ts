@@ -180,6 +180,26 @@ describe("decodeOnnx: the model, graph, nodes and attributes", () => {
     expect(t.floats).toEqual(Float32Array.of(1.5, -2, 3));
   });
 
+  it("raw_data reads the same at every alignment in the file, and the values do not share the file's memory", async () => {
+    const cases: [number, Uint8Array, unknown][] = [
+      [FLOAT, f32le([1.5, -2, 3]), Float32Array.of(1.5, -2, 3)],
+      [DOUBLE, f64le([0.1, -2, 1e300]), Float32Array.of(0.1, -2, Infinity)],
+      [FLOAT16, new Uint8Array(Uint16Array.of(0x3c00, 0xc000, 0x0001).buffer), Float32Array.of(1, -2, 2 ** -24)],
+      [INT32, new Uint8Array(Int32Array.of(1, -2, 3).buffer), [1, -2, 3]],
+      [INT64, i64le([1, -2, 2 ** 40]), [1, -2, 2 ** 40]],
+    ];
+    for (const [type, raw, want] of cases) {
+      for (let shift = 0; shift < 8; shift++) {
+        // An unknown field of `shift` bytes before the initializer moves its raw_data by as much.
+        const bytes = model(len(1, matmul), str(99, "x".repeat(shift)), len(5, tensor("w", [3], type, len(9, raw))));
+        const t = (await decodeOnnx(bytes)).graph.initializers[0];
+        expect(t.floats ?? t.ints, `type ${type}, shift ${shift}`).toEqual(want);
+        bytes.fill(0);
+        expect(t.floats ?? t.ints, `type ${type}, shift ${shift}, after the file's bytes changed`).toEqual(want);
+      }
+    }
+  });
+
   it("names the model in every message when given a name", async () => {
     await refuse(new Uint8Array(0), "model.onnx: not an ONNX model: the file is empty", { name: "model.onnx" });
     await refuse(withTensor(tensor("w", [2], FLOAT, len(9, f32le([1])))), /^m\.onnx: graph\.initializer\[0\] "w": raw_data/, { name: "m.onnx" });

@@ -139,22 +139,28 @@ function externalRef(tensor: OnnxTensor, entries: Record<string, string>, where:
 
 /** Values from fixed-width little-endian bytes whose length is already checked against the dims. */
 function fromRaw(raw: Uint8Array, dataType: number, where: string): Pick<OnnxTensor, "floats" | "ints"> {
-  const buffer = nativeCopy(raw, DECODED[dataType].size);
+  const size = DECODED[dataType].size;
+  // Aligned little-endian elements are read in place; otherwise from an aligned copy in the host's byte order.
+  const inPlace = LITTLE_ENDIAN && raw.byteOffset % size === 0;
+  const bytes = inPlace ? raw : nativeCopy(raw, size);
+  const view = <T>(Type: { new (buffer: ArrayBufferLike, offset: number, length: number): T; BYTES_PER_ELEMENT: number }) =>
+    new Type(bytes.buffer, bytes.byteOffset, raw.length / Type.BYTES_PER_ELEMENT);
   switch (dataType) {
-    case DataType.FLOAT: return { floats: new Float32Array(buffer) };
-    case DataType.DOUBLE: return { floats: new Float32Array(new Float64Array(buffer)) };
-    case DataType.FLOAT16: return { floats: float16ToFloat32(new Uint16Array(buffer)) };
-    case DataType.INT32: return { ints: Array.from(new Int32Array(buffer)) };
-    default: return { ints: int64s(new Uint32Array(buffer), where) };
+    // In place, the values are copied: a tensor must not change with the caller's bytes.
+    case DataType.FLOAT: return { floats: inPlace ? view(Float32Array).slice() : view(Float32Array) };
+    case DataType.DOUBLE: return { floats: new Float32Array(view(Float64Array)) };
+    case DataType.FLOAT16: return { floats: float16ToFloat32(view(Uint16Array)) };
+    case DataType.INT32: return { ints: Array.from(view(Int32Array)) };
+    default: return { ints: int64s(view(Uint32Array), where) };
   }
 }
 
 /** A copy of little-endian elements of `size` bytes in an aligned buffer, in the host's byte order. */
-function nativeCopy(raw: Uint8Array, size: number): ArrayBuffer {
+function nativeCopy(raw: Uint8Array, size: number): Uint8Array {
   // new Uint8Array(view) copies; Buffer#slice would not.
   const copy = new Uint8Array(raw);
   if (!LITTLE_ENDIAN) for (let i = 0; i < copy.length; i += size) copy.subarray(i, i + size).reverse();
-  return copy.buffer;
+  return copy;
 }
 
 /** INT64 values from (low, high) 32-bit word pairs, each a safe integer. */
