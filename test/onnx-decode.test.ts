@@ -330,13 +330,31 @@ describe("decodeOnnx: refusals", () => {
     const node = len(1, str(4, "Relu"));
     const nodes = new Uint8Array(node.length * 100_001);
     for (let i = 0; i < 100_001; i++) nodes.set(node, i * node.length);
-    await refuse(model(nodes), "graph: 100001 nodes; wasmlp reads graphs of up to 100,000 (a multilayer perceptron needs a few per layer)");
+    await refuse(model(nodes), "graph: more than 100,000 nodes; wasmlp reads graphs of up to that many (a multilayer perceptron needs a few per layer)");
     const init = len(5);
     const inits = new Uint8Array(init.length * 100_001);
     for (let i = 0; i < 100_001; i++) inits.set(init, i * init.length);
-    await refuse(model(inits), /^graph: 100001 initializers; wasmlp reads graphs of up to 100,000/);
+    await refuse(model(inits), /^graph: more than 100,000 initializers; wasmlp reads graphs of up to that many/);
     // One node short of the cap decodes.
     expect((await decodeOnnx(model(nodes.subarray(node.length)))).graph.nodes).toHaveLength(100_000);
+  });
+
+  it("dims claiming 2^26 values, or a length of 2^62, are refused without allocating for them", async () => {
+    const claims = [
+      withTensor(tensor("w", [2 ** 13, 2 ** 13], FLOAT, len(4, f32le([1])))),
+      withTensor(tensor("w", [2 ** 26], INT64, int(7, 1))),
+      withTensor(tensor("w", [2 ** 26], DOUBLE, len(9, new Uint8Array(8)))),
+      cat(int(1, 8), key(2, 2), varint(2n ** 62n), [65]),
+    ];
+    const base = process.memoryUsage().arrayBuffers;
+    let most = 0;
+    for (let i = 0; i < 200; i++) {
+      for (const bytes of claims) {
+        await expect(decodeOnnx(bytes)).rejects.toThrow(ModelFileError);
+        most = Math.max(most, process.memoryUsage().arrayBuffers - base);
+      }
+    }
+    expect(most).toBeLessThan(16 << 20);
   });
 
   it("a million node inputs are refused", async () => {

@@ -101,12 +101,12 @@ function decodeOpset(r: ProtoReader): { domain: string; version: number } {
 const GRAPH_LISTS: Record<number, string> = { 1: "node", 5: "initializer", 11: "input", 12: "output", 15: "sparse_initializer" };
 
 function decodeGraph(r: ProtoReader, externals: ExternalRef[]): OnnxGraph {
-  // A first pass counts the repeated fields, so a graph of a million nodes is refused before one is built.
+  // A first pass counts the repeated fields, so a graph of a million nodes is refused after reading a tenth of their keys.
   const counts: Record<number, number> = { 1: 0, 5: 0, 11: 0, 12: 0, 15: 0 };
-  for (const counter = r.again(); counter.next(); counter.skip()) if (counter.field in counts) counts[counter.field]++;
-  for (const [field, n] of Object.entries(counts)) {
-    if (n > MAX_GRAPH_ITEMS) {
-      throw new ModelFileError(`graph: ${n} ${GRAPH_LISTS[+field]}s; wasmlp reads graphs of up to ${MAX_GRAPH_ITEMS.toLocaleString("en-US")} (a multilayer perceptron needs a few per layer)`);
+  for (const counter = r.again(); counter.next(); counter.skip()) {
+    if (counter.field in counts && ++counts[counter.field] > MAX_GRAPH_ITEMS) {
+      throw new ModelFileError(`graph: more than ${MAX_GRAPH_ITEMS.toLocaleString("en-US")} ${GRAPH_LISTS[counter.field]}s; ` +
+        "wasmlp reads graphs of up to that many (a multilayer perceptron needs a few per layer)");
     }
   }
   if (counts[15]) throw new ModelFileError(`graph: ${counts[15]} sparse initializers; wasmlp reads dense initializers only`);
