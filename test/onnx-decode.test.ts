@@ -11,40 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dense, init, maxout, ModelFileError, ONNX_OPSET, Sequential } from "../src/index.js";
 import { decodeOnnx, type DecodeOptions } from "../src/io/onnx/decode.js";
 import type { OnnxModel, OnnxTensor } from "../src/io/onnx/onnx-model.js";
+import { cat, fixed32, fixed64, int, key, len, str, varint, type Bytes } from "./protobuf-bytes.js";
 
-// ---- a protobuf writer of its own, so the decoder is not checked against code it shares ----
-
-type Bytes = number[] | Uint8Array;
-// A plain Uint8Array copy, not a Buffer (whose slice() would share memory).
-const cat = (...parts: Bytes[]): Uint8Array => new Uint8Array(Buffer.concat(parts.map((p) => Uint8Array.from(p))));
-/** A varint; negative numbers as ten-byte two's complement, as protobuf writes int64. */
-const varint = (value: number | bigint): number[] => {
-  let v = BigInt.asUintN(64, BigInt(value));
-  const out: number[] = [];
-  do {
-    const low = Number(v & 0x7fn);
-    v >>= 7n;
-    out.push(v ? low | 0x80 : low);
-  } while (v);
-  return out;
-};
-const key = (field: number, wire: number) => varint(field * 8 + wire);
-const int = (field: number, value: number | bigint) => cat(key(field, 0), varint(value));
-const len = (field: number, ...content: Bytes[]) => {
-  const body = cat(...content);
-  return cat(key(field, 2), varint(body.length), body);
-};
-const str = (field: number, s: string) => len(field, new TextEncoder().encode(s));
-const fixed32 = (field: number, v: number) => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setFloat32(0, v, true);
-  return cat(key(field, 5), b);
-};
-const fixed64 = (field: number, v: number) => {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setFloat64(0, v, true);
-  return cat(key(field, 1), b);
-};
 const f32le = (values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
 const f64le = (values: number[]) => new Uint8Array(Float64Array.from(values).buffer);
 const i64le = (values: (number | bigint)[]) => new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);

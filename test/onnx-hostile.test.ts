@@ -3,81 +3,12 @@
 // cycle or a million nodes. Each must be refused with a ModelFileError or load as a
 // working model; none may throw anything else, hang, or leave core memory allocated.
 import { readdirSync, readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Core } from "../src/runtime/core.js";
 import { dense, getCore, init, maxout, ModelFileError, Sequential } from "../src/index.js";
 import { decodeAnyModel, sideFileReader } from "../src/io/load.js";
 import { rng } from "./helpers.js";
-
-// ---- a protobuf tree of the test's own: fields with raw values, re-encoded after an edit ----
-
-interface Field {
-  field: number;
-  wire: number;
-  /** A varint's value, or the bytes of a fixed-width or length-delimited value. */
-  value: bigint | Uint8Array;
-  /** Bytes written instead of the value's own encoding (after the key), to write malformed varints and lengths. */
-  encoded?: number[];
-}
-
-function varint(value: bigint): number[] {
-  let v = BigInt.asUintN(64, value);
-  const out: number[] = [];
-  do {
-    const low = Number(v & 0x7fn);
-    v >>= 7n;
-    out.push(v ? low | 0x80 : low);
-  } while (v);
-  return out;
-}
-
-/** The fields of a valid message (the bases are valid, so this reader need not be defensive). */
-function parse(bytes: Uint8Array): Field[] {
-  const fields: Field[] = [];
-  let i = 0;
-  const read = (): bigint => {
-    let v = 0n;
-    for (let shift = 0n; ; shift += 7n) {
-      const b = bytes[i++];
-      v |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return v;
-    }
-  };
-  while (i < bytes.length) {
-    const key = Number(read());
-    const wire = key & 7;
-    let value: bigint | Uint8Array;
-    if (wire === 0) value = read();
-    else {
-      const n = wire === 2 ? Number(read()) : wire === 1 ? 8 : 4;
-      value = bytes.subarray(i, i + n);
-      i += n;
-    }
-    fields.push({ field: key >> 3, wire, value });
-  }
-  return fields;
-}
-
-function encode(fields: Field[]): Uint8Array {
-  const parts: number[][] = [];
-  const bodies: Uint8Array[] = [];
-  for (const f of fields) {
-    const head = varint(BigInt(f.field * 8 + f.wire));
-    if (f.encoded) parts.push([...head, ...f.encoded]);
-    else if (f.wire === 0) parts.push([...head, ...varint(f.value as bigint)]);
-    else if (f.wire === 2) parts.push([...head, ...varint(BigInt((f.value as Uint8Array).length))]);
-    else parts.push(head);
-    bodies.push(f.encoded || f.wire === 0 ? new Uint8Array(0) : (f.value as Uint8Array));
-  }
-  const out = new Uint8Array(parts.reduce((n, p, k) => n + p.length + bodies[k].length, 0));
-  let at = 0;
-  parts.forEach((p, k) => {
-    out.set(p, at);
-    out.set(bodies[k], at + p.length);
-    at += p.length + bodies[k].length;
-  });
-  return out;
-}
+import { encode, parse, varint, type Field } from "./protobuf-bytes.js";
 
 const bytesField = (field: number, value: Uint8Array): Field => ({ field, wire: 2, value });
 const text = (s: string) => new TextEncoder().encode(s);
@@ -144,7 +75,7 @@ const MUTATIONS: Record<string, Mutation> = {
   "cut inside the graph at a field boundary": (b, r) => editGraph(b, (g) => { g.splice(int(r, g.length)); }),
   "cut inside a message, its length kept": (b, r) => editAnyField(b, r, (f, r) => {
     needs(f.wire === 2 && (f.value as Uint8Array).length > 0);
-    f.encoded = [...varint(BigInt((f.value as Uint8Array).length)), ...(f.value as Uint8Array).subarray(0, int(r, (f.value as Uint8Array).length))];
+    f.encoded = [...varint((f.value as Uint8Array).length), ...(f.value as Uint8Array).subarray(0, int(r, (f.value as Uint8Array).length))];
   }),
   "bits flipped": (b, r) => {
     const out = b.slice();
@@ -173,7 +104,7 @@ const MUTATIONS: Record<string, Mutation> = {
   }),
   "a length past the end of its message": (b, r) => editAnyField(b, r, (f, r) => {
     needs(f.wire === 2);
-    f.encoded = [...varint(BigInt((f.value as Uint8Array).length + 1 + int(r, 100))), ...(f.value as Uint8Array)];
+    f.encoded = [...varint((f.value as Uint8Array).length + 1 + int(r, 100)), ...(f.value as Uint8Array)];
   }),
   "trailing garbage": (b, r) => {
     const out = new Uint8Array(b.length + 1 + int(r, 16));
@@ -285,11 +216,22 @@ const MUTATIONS: Record<string, Mutation> = {
 // ---- the bases and the contract ----
 
 let core: Core;
+/** Most core bytes in use since the last reset: a load that fails late (in building the model) has allocated too. */
+let peak = 0;
+let restoreAlloc: () => void;
 const bases: { name: string; bytes: Uint8Array; side: Record<string, Uint8Array> }[] = [];
 
 beforeAll(async () => {
   await init();
   core = getCore();
+  const allocator = core.allocator;
+  const alloc = allocator.alloc;
+  allocator.alloc = function (bytes: number) {
+    const p = alloc.call(this, bytes);
+    peak = Math.max(peak, allocator.bytesInUse);
+    return p;
+  };
+  restoreAlloc = () => { allocator.alloc = alloc; };
   const models = [
     new Sequential({ inputs: 3, layers: [dense(4, "relu"), dense(2, "softmax")], seed: 1 }),
     new Sequential({ inputs: 2, layers: [maxout(3, 2), dense(2, { activation: "leakyRelu", alpha: 0.2 }), dense(1, "sigmoid")], seed: 2 }),
@@ -306,11 +248,20 @@ beforeAll(async () => {
   }
 });
 
-interface Outcome { loaded: boolean; ms: number }
+afterAll(() => restoreAlloc());
+
+interface Outcome {
+  loaded: boolean;
+  ms: number;
+  /** Most core bytes allocated while loading, over the file's size. */
+  ratio: number;
+}
 
 /** Loads one variant as an ONNX file: a ModelFileError, or a model that predicts; core memory in use is unchanged after either. */
 async function attempt(bytes: Uint8Array, side: Record<string, Uint8Array>, what: string): Promise<Outcome> {
   const before = core.allocator.bytesInUse;
+  peak = before;
+  const size = bytes.length + Object.values(side).reduce((n, b) => n + b.length, 0);
   const sideFiles = sideFileReader((name) => (Object.hasOwn(side, name) ? side[name] : undefined), "test");
   const t0 = performance.now();
   let model: Sequential;
@@ -321,22 +272,24 @@ async function attempt(bytes: Uint8Array, side: Record<string, Uint8Array>, what
     if (!(e instanceof ModelFileError)) throw new Error(`${what}: threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
     expect(e.message.length, what).toBeGreaterThan(10);
     expect(core.allocator.bytesInUse, `${what}: leaked core memory`).toBe(before);
-    return { loaded: false, ms };
+    return { loaded: false, ms, ratio: (peak - before) / size };
   }
   const ms = performance.now() - t0;
+  const ratio = (peak - before) / size;
   const out = model.predict(new Float32Array(model.inputs * 2).fill(0.5));
   expect(out.length, what).toBeGreaterThan(0);
   model.dispose();
   expect(core.allocator.bytesInUse, `${what}: leaked core memory`).toBe(before);
-  return { loaded: true, ms };
+  return { loaded: true, ms, ratio };
 }
 
 describe("hostile ONNX files", () => {
-  it("10,000+ mutations of valid models: each refused with a ModelFileError or loaded as a working model, none leaking core memory", async () => {
+  it("10,000+ mutations of valid models: each refused with a ModelFileError or loaded as a working model, none leaking core memory or allocating 4× its size", async () => {
     const r = rng(20261201);
     const names = Object.keys(MUTATIONS);
     const perKind = new Map<string, { rejected: number; loaded: number; slowest: number }>();
     let total = 0;
+    let worstRatio = 0;
     const times: number[] = [];
     const started = performance.now();
     for (let i = 0; total < 10_200; i++) {
@@ -357,15 +310,18 @@ describe("hostile ONNX files", () => {
       k.slowest = Math.max(k.slowest, o.ms);
       perKind.set(kind, k);
       times.push(o.ms);
+      worstRatio = Math.max(worstRatio, o.ratio);
       total++;
     }
     times.sort((a, b) => a - b);
     const rejected = [...perKind.values()].reduce((a, k) => a + k.rejected, 0);
     console.log(`hostile ONNX files: ${total} variants of ${bases.length} models, ${rejected} refused, ${total - rejected} loaded; ` +
       `median ${times[times.length >> 1].toFixed(2)} ms, 99th percentile ${times[Math.floor(times.length * 0.99)].toFixed(1)} ms, slowest ${times[times.length - 1].toFixed(1)} ms; ` +
+      `peak core allocation while loading at most ${worstRatio.toFixed(2)}× the file's size (side files included); ` +
       `total ${((performance.now() - started) / 1000).toFixed(1)} s`);
     console.log([...perKind].map(([k, v]) => `  ${k}: ${v.rejected} refused, ${v.loaded} loaded, slowest ${v.slowest.toFixed(1)} ms`).join("\n"));
     expect(total).toBeGreaterThanOrEqual(10_000);
+    expect(worstRatio).toBeLessThan(4);
     // A hang guard, not a speed target (that is the benchmark's): a shared machine can stall any one variant.
     expect(times[times.length - 1]).toBeLessThan(1000);
     // Mutations that can never leave a loadable model are always refused.

@@ -10,7 +10,7 @@ import { ProtoReader, Wire } from "./protobuf.js";
 import { decodeTensor, MAX_RANK, readExternal, type ExternalRef } from "./tensor-data.js";
 
 /** Most nodes, initializers, graph inputs or graph outputs a graph may have; a multilayer perceptron needs a few per layer. */
-export const MAX_GRAPH_ITEMS = 100_000;
+const MAX_GRAPH_ITEMS = 100_000;
 /** Most node inputs, outputs and attributes (and strings in attributes) in one graph together. */
 const MAX_NODE_PARTS = 1_000_000;
 /** Most operator sets a model may import. */
