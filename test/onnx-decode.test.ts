@@ -290,9 +290,13 @@ describe("decodeOnnx: refusals", () => {
       /^graph\.node\[0\] "n" attribute\[0\] "alpha": refers to the attribute "a" of an enclosing function/],
     ["an attribute ints element beyond 2^53", model(len(1, len(5, str(1, "perm"), int(8, 2n ** 62n)))), /attribute\[0\] "perm": int64 value 4611686018427387904 is beyond/],
     ["a value of rank 9", model(len(11, str(1, "x"), len(2, len(1, len(2, ...Array.from({ length: 9 }, () => len(1, int(1, 1)))))))), /^graph\.input\[0\] "x" type shape: has more than 8 dims/],
+    ["a float cut short", model(len(1, len(5, str(1, "alpha"), key(2, 5), [0, 0]))), /^graph\.node\[0\] attribute\[0\] "alpha": field 2 needs 4 bytes; the message has 2 left/],
+    ["a double cut short", withTensor(tensor("w", [1], DOUBLE, key(10, 1), [0, 0, 0])), /^graph\.initializer\[0\] "w": field 10 needs 8 bytes; the message has 3 left/],
     ["1,001 operator sets", cat(len(7), ...Array.from({ length: 1001 }, () => len(8, int(2, 1)))), /^not an ONNX model: imports more than 1000 operator sets/],
   ];
   for (const [what, bytes, message] of cases) it(what, () => refuse(bytes, message));
+
+  it("bytes that are not a Uint8Array", () => refuse("model.onnx" as unknown as Uint8Array, "expected the model as a Uint8Array"));
 
   it("100,001 nodes or initializers are refused before any is decoded", async () => {
     const node = len(1, str(4, "Relu"));
