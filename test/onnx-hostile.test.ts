@@ -2,11 +2,14 @@
 // and the exporters' fixtures, one with a side file), from cut bytes to graphs with a
 // cycle or a million nodes. Each must be refused with a ModelFileError or load as a
 // working model; none may throw anything else, hang, or leave core memory allocated.
+// fast-check properties then feed the decoder arbitrary bytes and edited valid files.
+import * as fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Core } from "../src/runtime/core.js";
 import { dense, getCore, init, maxout, ModelFileError, Sequential } from "../src/index.js";
 import { decodeAnyModel, sideFileReader } from "../src/io/load.js";
+import { decodeOnnx } from "../src/io/onnx/decode.js";
 import { rng } from "./helpers.js";
 import { encode, parse, varint, type Field } from "./protobuf-bytes.js";
 
@@ -334,4 +337,29 @@ describe("hostile ONNX files", () => {
     expect(perKind.get("bits flipped")!.loaded).toBeGreaterThan(0);
     expect(perKind.get("an attribute holding a subgraph or a tensor")!.loaded).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe("hostile ONNX files (properties of the decoder)", () => {
+  /** Decodes, and fails unless the outcome is a model or a ModelFileError. */
+  const decodes = async (bytes: Uint8Array, side: Record<string, Uint8Array> = {}) => {
+    try {
+      await decodeOnnx(bytes, { external: (location) => side[location] ?? new Uint8Array(0) });
+    } catch (e) {
+      if (!(e instanceof ModelFileError)) throw new Error(`threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    }
+  };
+
+  it("arbitrary bytes", async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), (bytes) => decodes(bytes)), { numRuns: 2000, seed: 1 });
+  });
+
+  it("a valid file with arbitrary byte edits and a cut", async () => {
+    const edits = fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 4 });
+    await fc.assert(fc.asyncProperty(fc.nat(), edits, fc.option(fc.nat()), (which, changes, cut) => {
+      const base = bases[which % bases.length];
+      const bytes = base.bytes.slice(0, cut === null ? base.bytes.length : cut % (base.bytes.length + 1));
+      for (const { at, value } of changes) if (bytes.length) bytes[at % bytes.length] = value;
+      return decodes(bytes, base.side);
+    }), { numRuns: 2000, seed: 2 });
+  });
 });
