@@ -200,14 +200,18 @@ describe("decodeOnnx: tensor values", () => {
     }
   });
 
-  it("FLOAT16: all 65,536 bit patterns from raw_data match a float64 reference (subnormals, infinities, NaN)", async () => {
-    const bits = Uint16Array.from({ length: 65536 }, (_, i) => i);
-    const t = await decodeTensor(tensor("w", [256, 256], FLOAT16, len(9, new Uint8Array(bits.buffer))));
-    expect(t.floats).toHaveLength(65536);
-    for (let i = 0; i < 65536; i++) {
-      const want = halfReference(i);
-      if (Number.isNaN(want)) expect(t.floats![i], `bits ${i}`).toBeNaN();
-      else if (!Object.is(t.floats![i], want)) expect(t.floats![i], `bits ${i}`).toBe(want);
+  it("FLOAT16: every bit pattern from raw_data matches a float64 reference (subnormals, infinities, NaN), in small and large tensors", async () => {
+    // 65,536 values convert one by one; more go through a table of all halves.
+    for (const n of [65536, 65536 * 2 + 3]) {
+      const bits = Uint16Array.from({ length: n }, (_, i) => (i * 40503) & 0xffff);
+      const t = await decodeTensor(tensor("w", [n], FLOAT16, len(9, new Uint8Array(bits.buffer))));
+      expect(t.floats).toHaveLength(n);
+      expect(new Set(bits).size).toBe(65536);
+      for (let i = 0; i < n; i++) {
+        const want = halfReference(bits[i]);
+        if (Number.isNaN(want)) expect(t.floats![i], `bits ${bits[i]}`).toBeNaN();
+        else if (!Object.is(t.floats![i], want)) expect(t.floats![i], `bits ${bits[i]}`).toBe(want);
+      }
     }
   });
 
