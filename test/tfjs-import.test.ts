@@ -174,6 +174,19 @@ describe("TensorFlow.js topology forms", () => {
     model.dispose();
   });
 
+  it("uint8-quantized weights: v·scale + min, rounded for an int32 weight", async () => {
+    const json = {
+      modelTopology: { class_name: "Sequential", config: { layers: [{ class_name: "Dense", config: { name: "d", units: 1, batch_input_shape: [null, 1] } }] } },
+      weightsManifest: [{ paths: ["w.bin"], weights: [
+        { name: "d/kernel", shape: [1, 1], dtype: "int32", quantization: { dtype: "uint8", scale: 0.3, min: -1.2 } },
+        { name: "d/bias", shape: [1], dtype: "float32", quantization: { dtype: "uint8", scale: 0.25, min: 0.5 } },
+      ] }],
+    };
+    const imported = await importTfjsLayers(json, async () => Uint8Array.from([10, 4]));
+    // round(10·0.3 − 1.2) = round(1.8) = 2; 4·0.25 + 0.5 = 1.5.
+    expect(imported.weights.map((w) => Array.from(w.data))).toEqual([[2], [1.5]]);
+  });
+
   it("a BatchNormalization before a Flatten normalises each channel of the last axis across the other axes", async () => {
     const f = fixture("flatten-dropout");
     const json = copy(f.modelJson);

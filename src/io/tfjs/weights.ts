@@ -176,6 +176,10 @@ function decode(e: Entry, bytes: Uint8Array): Float32Array {
     case "float16": return float16ToFloat32(new Uint16Array(buffer));
   }
   const q = e.stored === "uint8" ? bytes : new Uint16Array(buffer);
+  const out = new Float32Array(q.length);
   // As TensorFlow.js dequantizes: v·scale + min in double precision, rounded for int32 weights.
-  return e.dtype === "int32" ? Float32Array.from(q, (v) => Math.round(v * e.scale + e.min)) : Float32Array.from(q, (v) => v * e.scale + e.min);
+  const { scale, min } = e;
+  if (e.dtype === "int32") for (let i = 0; i < q.length; i++) out[i] = Math.round(q[i] * scale + min);
+  else for (let i = 0; i < q.length; i++) out[i] = q[i] * scale + min;
+  return out;
 }
