@@ -11,7 +11,9 @@ export type { ModelState, StateOptions, LoadStateOptions, OptimizerProgress, Tra
 export type { LayerInfo } from "./model/layers-info.js";
 export type { SummaryOptions } from "./model/summary.js";
 export type { WeightOptions } from "./train/sample-weights.js";
-export { load, decodeModel, FORMAT_VERSION, type LoadOptions, type SaveOptions, type ModelSource } from "./io/model-file.js";
+export { decodeModel, FORMAT_VERSION, type DecodeOptions, type SaveOptions } from "./io/model-file.js";
+export { load, type LoadOptions, type ModelSource, type TfjsModelFiles } from "./io/load.js";
+export type { ModelOrigin } from "./model/origin.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
 export { ONNX_OPSET } from "./io/onnx/export.js";
 export { mlp, sequential, dense, maxout, dropout, type MlpOptions } from "./model/builders.js";

@@ -57,13 +57,18 @@ describe("a file that is not a model", () => {
     await expect(load(new File([CSV], "penguins.csv"))).rejects.toThrow(/^penguins\.csv is not a wasmlp model file/);
   });
 
-  it("an ONNX export is called ONNX", async () => {
+  it("an ONNX file is read as ONNX; a damaged one gets ONNX's errors, not a safetensors header's", async () => {
     const m = new Sequential({ inputs: 2, layers: [dense(3, "relu"), dense(2, "softmax")] });
     const onnx = m.toONNX();
-    m.dispose();
     const path = join(dir, "m.onnx");
     await writeFile(path, onnx);
-    await expect(loadModel(path)).rejects.toThrow(/m\.onnx is not a wasmlp model file: it looks like ONNX/);
+    const back = await loadModel(path);
+    expect(back.predict([[1, 2]])).toEqual(m.predict([[1, 2]]));
+    back.dispose();
+    m.dispose();
+    await writeFile(join(dir, "cut.onnx"), onnx.subarray(0, onnx.length - 7));
+    await expect(loadModel(join(dir, "cut.onnx"))).rejects.toThrow(ModelFileError);
+    await expect(loadModel(join(dir, "cut.onnx"))).rejects.not.toThrow(/header length|safetensors/);
   });
 
   it("random bytes are still reported as a bad header, and a truncated model as truncated", async () => {

@@ -1,5 +1,10 @@
 // Shared test utilities: load the core, move arrays in and out of linear memory,
-// seeded data, and float64 comparisons.
+// seeded data, float64 comparisons, running the CLI and temporary folders.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll } from "vitest";
 import { init, type Core } from "../src/runtime/core.js";
 import { mulberry32 } from "../src/data/toy.js";
@@ -61,4 +66,27 @@ export function kernelArena(onCore: (core: Core) => void): { f32(data: ArrayLike
   afterEach(() => { for (const p of ptrs) core.free(p); ptrs = []; });
   const keep = (p: number) => { ptrs.push(p); return p; };
   return { f32: (data) => keep(putF32(core, data)), i32: (data) => keep(putI32(core, data)) };
+}
+
+/** What a CLI run gives back. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (dist/cli/main.js) in `cwd` with `args`; resolves with its exit code and output (never rejects on a non-zero exit). */
+export function runCli(cwd: string, ...args: string[]): Promise<CliRun> {
+  const bin = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A fresh temporary folder named after `prefix`, and a function removing it (for afterAll). */
+export async function scratchDir(prefix: string): Promise<{ dir: string; at: (name: string) => string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `wasmlp-${prefix}-`));
+  return { dir, at: (name) => join(dir, name), remove: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -197,3 +197,14 @@ describe("IDX image sets", () => {
     await expect(loadIdxFolder(dir, "train")).rejects.toThrow(/IDX file missing in .*: neither train-images-idx3-ubyte.gz nor train-images-idx3-ubyte exists/);
   });
 });
+
+describe("parseCsv without a target column", () => {
+  it("label: null makes every column an input, and no labels or targets", () => {
+    const d = parseCsv("a,b,c\n1,2,3\n4,5,6\n", { label: null });
+    expect([d.rows, d.cols]).toEqual([2, 3]);
+    expect(Array.from(d.x)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(d.labels).toBeUndefined();
+    expect(d.targets).toBeUndefined();
+    expect(() => parseCsv("a,b\n1,2\n", { label: null, ignore: ["a", "b"], source: "d.csv" })).toThrow(/d\.csv: no input columns are left$/);
+  });
+});

@@ -40,4 +40,18 @@ describe("worker host", () => {
     await expect(send({ op: "predictLabels", x, options: { threshold: 2 } })).rejects.toThrow(/threshold must be a probability in \(0, 1\), got 2/);
     direct.dispose();
   });
+
+  it("loads an ONNX file with its side file, and a TensorFlow.js model's files, as load() does", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const onnx = new URL("./fixtures/onnx/torch-dynamo-flatten-softmax-external.onnx", import.meta.url);
+    const side = await readFile(new URL("./fixtures/onnx/torch-dynamo-flatten-softmax-external.onnx.data", import.meta.url));
+    await send({ op: "init", options: {} });
+    const summary = await send({ op: "load", source: await readFile(onnx), options: { externalData: { "torch-dynamo-flatten-softmax-external.onnx.data": side } } });
+    expect(summary).toMatchObject({ inputs: 36, outputs: 3, compiled: null });
+    await expect(send({ op: "load", source: await readFile(onnx) })).rejects.toThrow(/side file/);
+    const dir = new URL("./fixtures/tfjs/dense-activations/", import.meta.url);
+    const modelJson = JSON.parse(await readFile(new URL("model.json", dir), "utf8"));
+    const weights = { "weights.bin": await readFile(new URL("weights.bin", dir)) };
+    expect(await send({ op: "load", source: { modelJson, weights } })).toMatchObject({ inputs: 6, outputs: 3 });
+  });
 });

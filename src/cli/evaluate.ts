@@ -87,6 +87,8 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
   if (picture) await checkWritable(picture);
   const { model, data, names } = await openModelAndData(args, true);
   try {
+    // An imported model was never compiled: its loss is the default for its output, as a Keras user's evaluate would use.
+    if (model.learningRate === undefined) model.compile();
     if (data.task === "regression" || !data.labels) {
       const r = regressionReport(model, data);
       if (io.json) io.result({ command: "evaluate", model: modelPath, data: data.description, rows: data.x.rows, ...r });

@@ -1,10 +1,11 @@
 // `wasmlp info` and `wasmlp export`: what a model file holds, and the model as ONNX.
 import { init } from "../runtime/core.js";
-import { decodeModel } from "../io/model-file.js";
+import { decodeAnyModel, modelFormat, type ModelFileFormat } from "../io/load.js";
 import "../io/onnx/export.js"; // registers the encoder model.toONNX() uses
 import { parseSafetensors } from "../io/safetensors.js";
 import type { Sequential } from "../model/model.js";
-import { checkWritable, readFileBytes, saveFile } from "../node/files.js";
+import type { ModelOrigin } from "../model/origin.js";
+import { checkWritable, filesBeside, readFileBytes, saveFile } from "../node/files.js";
 import { formatCount, formatLoss, formatPercent } from "../util/format.js";
 import { Options, parse, UsageError } from "./args.js";
 import { type Io, sibling } from "./io.js";
@@ -13,7 +14,9 @@ import { type Io, sibling } from "./io.js";
 export const INFO_USAGE = `Usage: wasmlp info <model> [--json]
 
 The model's layers and parameter counts, its input preprocessing, format version,
-compile settings and training record (epochs, last epoch's metrics, date saved).`;
+compile settings and training record (epochs, last epoch's metrics, date saved).
+An ONNX file or a TensorFlow.js model.json is read as wasmlp imports it; a model
+converted from one says where it came from and which source nodes became which layers.`;
 
 /** Usage of `wasmlp export`. */
 export const EXPORT_USAGE = `Usage: wasmlp export <model> [--out <file.onnx>] [--json]
@@ -26,9 +29,9 @@ export async function infoCommand(argv: string[], io: Io): Promise<number> {
   const { positionals } = parse("info", argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } });
   const path = positionals[0];
   if (!path || positionals.length > 1) throw new UsageError("expected one model file", "info");
-  const { bytes, model } = await openModelFile(path);
+  const { bytes, model, format } = await openModelFile(path);
   try {
-    const meta = parseSafetensors(bytes).metadata;
+    const meta = format === "wasmlp" ? parseSafetensors(bytes).metadata : {};
     const parse = (key: string) => (meta[key] === undefined ? undefined : JSON.parse(meta[key]));
     const config = model.toConfig();
     const weights = model.getWeights();
@@ -41,13 +44,14 @@ export async function infoCommand(argv: string[], io: Io): Promise<number> {
       command: "info", file: path, bytes: bytes.length, format: meta.format, formatVersion: meta.format_version,
       inputs: model.inputs, outputs: model.outputs, parameters: model.parameterCount, seed: config.seed, layers,
       preprocessing: p && { method: p.method, columns: p.columns?.map((c) => c.name), target: p.target },
-      compile: parse("compile"), training: parse("training"), optimizerState: meta.optimizer !== undefined,
+      compile: parse("compile"), training: parse("training"), optimizerState: meta.optimizer !== undefined, origin: model.origin,
     };
     if (io.json) {
       io.result(info);
       return 0;
     }
-    const lines = [`${path}: wasmlp model, format version ${info.formatVersion}, ${formatCount(bytes.length)} bytes`, "", layerTable(info.inputs, layers), ""];
+    const what = format === "wasmlp" ? `wasmlp model, format version ${info.formatVersion}` : `${FORMAT_NAMES[format]}, read as wasmlp imports it`;
+    const lines = [`${path}: ${what}, ${formatCount(bytes.length)} bytes`, "", layerTable(info.inputs, layers), ""];
     if (p) {
       lines.push(`preprocessing: ${p.method}${typeof p.scale === "number" ? ` (×${p.scale.toPrecision(4)} ${p.offset === 0 ? "" : `+ ${Number(p.offset).toPrecision(4)}`})`.trimEnd() : " per input"}`);
       if (p.columns) lines.push(`input columns: ${p.columns.map((c) => (c.categories ? `${c.name} (one-hot: ${c.categories.join(", ")})` : c.name)).join(", ")}`);
@@ -62,11 +66,23 @@ export async function infoCommand(argv: string[], io: Io): Promise<number> {
       const last = t.last ? Object.entries(t.last).map(([k, v]) => `${k} ${k.toLowerCase().includes("accuracy") ? formatPercent(v as number) : formatLoss(v as number)}`).join(", ") : "";
       lines.push(`trained: ${t.epochs} epoch${t.epochs === 1 ? "" : "s"}${last ? `; last epoch ${last}` : ""}${t.saved ? `; saved ${t.saved}` : ""}`);
     }
+    if (info.origin) lines.push("", ...originLines(info.origin));
     io.log(lines.join("\n"));
     return 0;
   } finally {
     model.dispose();
   }
+}
+
+const FORMAT_NAMES: Record<ModelFileFormat, string> = { wasmlp: "wasmlp model", onnx: "ONNX model", "tfjs-layers": "TensorFlow.js Layers model" };
+
+/** Where an imported model came from, and a table of what each source node became. */
+export function originLines(origin: ModelOrigin): string[] {
+  const source = [origin.format === "onnx" ? "ONNX" : origin.format === "tfjs-layers" ? "TensorFlow.js Layers" : origin.format,
+    origin.producer ? `from ${origin.producer}` : "", origin.opset ? `opset ${origin.opset}` : ""].filter(Boolean).join(", ");
+  const width = Math.max(4, ...origin.nodes.map((n) => n.name.length));
+  const opWidth = Math.max(2, ...origin.nodes.map((n) => n.op.length));
+  return [`imported: ${source}`, ...origin.nodes.map((n) => `  ${n.name.padEnd(width)}  ${n.op.padEnd(opWidth)}  → ${n.became}`)];
 }
 
 /** Runs `wasmlp export`. */
@@ -92,11 +108,11 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   }
 }
 
-/** The model file at `path` (named in any error) and its bytes; one thread is enough to read a model. */
-async function openModelFile(path: string): Promise<{ bytes: Uint8Array; model: Sequential }> {
+/** The model file at `path` (named in any error; a wasmlp, ONNX or TensorFlow.js model), its bytes and format; one thread is enough to read a model. */
+export async function openModelFile(path: string): Promise<{ bytes: Uint8Array; model: Sequential; format: ModelFileFormat }> {
   const bytes = await readFileBytes(path);
   await init({ threads: 1 });
-  return { bytes, model: decodeModel(bytes, {}, path) };
+  return { bytes, model: await decodeAnyModel(bytes, {}, { name: path, sideFiles: filesBeside(path, undefined) }), format: modelFormat(bytes, path) };
 }
 
 /** What the layer table shows of a layer. */

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The `wasmlp` command: train, evaluate, predict, info, export. Exit codes:
+// The `wasmlp` command: train, evaluate, predict, info, export, convert. Exit codes:
 // 0 done, 1 an error in the data, a file or the model, 2 a mistake in the
 // command line, 130 training interrupted by Ctrl-C (the model was still saved).
 import { shutdown } from "../runtime/core.js";
 import { WasmlpError } from "../errors.js";
 import { nearest } from "../util/options.js";
 import { UsageError } from "./args.js";
+import { CONVERT_USAGE, convertCommand } from "./convert.js";
 import { evaluateCommand, EVALUATE_USAGE } from "./evaluate.js";
 import { EXPORT_USAGE, exportCommand, INFO_USAGE, infoCommand } from "./info.js";
 import { type Io, processIo } from "./io.js";
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   predict: { run: predictCommand, usage: PREDICT_USAGE, summary: "write predictions (class and probabilities, or values) as CSV" },
   info: { run: infoCommand, usage: INFO_USAGE, summary: "layers, parameter counts, format version and training record of a model" },
   export: { run: exportCommand, usage: EXPORT_USAGE, summary: "write a model as ONNX" },
+  convert: { run: convertCommand, usage: CONVERT_USAGE, summary: "read an ONNX or TensorFlow.js model and write it as a wasmlp model" },
 };
 
 const USAGE = `Usage: wasmlp <command> [options]

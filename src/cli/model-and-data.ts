@@ -43,13 +43,19 @@ export function parseModelAndData(command: ModelAndDataArgs["command"], argv: st
 export async function openModelAndData({ command, o, modelPath, dataPaths }: ModelAndDataArgs, scoring: boolean): Promise<ModelAndData> {
   const model = await loadModel(modelPath).catch((e) => {
     // `wasmlp predict data.csv model.safetensors`: the error says what data.csv is; add that the order is swapped.
-    if (e instanceof ModelFileError && dataPaths.some((p) => /\.safetensors$/i.test(p))) {
+    if (e instanceof ModelFileError && dataPaths.some((p) => /\.(safetensors|onnx)$|(^|[/\\])model\.json$/i.test(p))) {
       throw new UsageError(`${e.message}\nThe model comes first: wasmlp ${command} <model> <data...>`, command);
     }
     throw e;
   });
   try {
-    const data = await loadData(dataPaths, o.choice("split", ["train", "test"] as const, "test"), csvOptions(o, model.preprocessing, scoring), command);
+    const split = o.choice("split", ["train", "test"] as const, "test");
+    const options = csvOptions(o, model.preprocessing, scoring);
+    // A model without a column schema (imported, or trained on arrays) takes rows of exactly its inputs:
+    // to predict, a file of that many columns is all inputs; otherwise its last column (or --label) is the target.
+    const allInputs = !scoring && !model.preprocessing?.columns && options.label === undefined;
+    let data = await loadData(dataPaths, split, allInputs ? { ...options, label: null } : options, command);
+    if (allInputs && data.csv && data.x.cols !== model.inputs) data = await loadData(dataPaths, split, options, command);
     if (data.x.cols !== model.inputs) {
       throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, command);
     }

@@ -8,8 +8,8 @@ import { fitPreprocessing, type InputColumn, type Preprocessing, type TargetColu
 
 /** Options of parseCsv(). */
 export interface CsvOptions {
-  /** The target column, by header name or 0-based index; default the last column. */
-  label?: string | number;
+  /** The target column, by header name or 0-based index; default the last column; null: none, every column is an input (rows to predict). */
+  label?: string | number | null;
   /** Default: 'classification', unless every label is a number and some are not integers or there are many (see fewValues). */
   task?: "classification" | "regression";
   /** Columns left out of the inputs, by name or index. */
@@ -112,15 +112,17 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
     if (labelCol === undefined && requireTarget) throw new InputError(`${source}: the model has no target column to score against`);
     task = schema.target?.classes ? "classification" : "regression";
   } else {
-    labelCol = find(options.label ?? header.length - 1, "label");
+    labelCol = options.label === null ? undefined : find(options.label ?? header.length - 1, "label");
     const ignored = new Set((options.ignore ?? []).map((c) => find(c, "ignored")));
     inputCols = header.map((_, i) => i).filter((i) => i !== labelCol && !ignored.has(i));
-    if (inputCols.length === 0) throw new InputError(`${source}: no input columns are left besides the label ${JSON.stringify(header[labelCol])}`);
+    if (inputCols.length === 0) {
+      throw new InputError(`${source}: no input columns are left${labelCol === undefined ? "" : ` besides the label ${JSON.stringify(header[labelCol])}`}`);
+    }
     categorical = new Set((options.categorical ?? []).map((c) => find(c, "categorical")));
     if (options.categorical === undefined) {
       for (const c of inputCols) if (data.every((r) => isMissing(r.fields[c]) || !NUMBER.test(r.fields[c].trim()))) categorical.add(c);
     }
-    const labels = data.map((r) => r.fields[labelCol!].trim()).filter((v) => !isMissing(v));
+    const labels = labelCol === undefined ? [] : data.map((r) => r.fields[labelCol!].trim()).filter((v) => !isMissing(v));
     const numeric = labels.length > 0 && labels.every((v) => NUMBER.test(v));
     task = options.task !== undefined
       ? choiceOption(options.task, "parseCsv: task", ["classification", "regression"] as const)

@@ -4,7 +4,7 @@
 // training settings and RNG state as JSON strings in `__metadata__`.
 // Loading checks the whole file against its own architecture before the
 // model is allocated, so a corrupt or hostile file never reaches the core.
-import { getCore, init, type InitOptions } from "../runtime/core.js";
+import { getCore } from "../runtime/core.js";
 import { ModelFileError, StateError } from "../errors.js";
 import type { LayerConfig } from "../nn/layers/layer.js";
 import { createLayer } from "../nn/layers/registry.js";
@@ -14,7 +14,6 @@ import type { ModelState, TrainingRecord } from "../model/state.js";
 import { checkOrigin, type ModelOrigin } from "../model/origin.js";
 import type { OptimizerConfig } from "../nn/optimizers.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
-import { readBytes, sourceName, type ByteSource } from "../runtime/read-bytes.js";
 import { guessFileKind, looksLikeSafetensors } from "../util/file-kind.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import type { EpochLogs } from "../train/training.js";
@@ -36,16 +35,13 @@ export interface SaveOptions {
   optimizer?: boolean;
 }
 
-/** Options of load(). */
-export interface LoadOptions {
+/** Options of decodeModel() (and of load(), which adds its own). */
+export interface DecodeOptions {
   /** Refuse weights (and optimizer state) that are NaN or infinite; default true. */
   checkFinite?: boolean;
   /** Largest JSON header accepted, in bytes; default 100 MB, as in the reference safetensors reader. */
   maxHeaderBytes?: number;
 }
-
-/** Where load() reads a model from: bytes, a Blob or File, a fetch Response, or a URL to fetch. */
-export type ModelSource = ByteSource;
 
 /** The model as wasmlp file bytes (safetensors); model.save() calls this. */
 export function encodeModel(model: Stateful, options: SaveOptions = {}): Uint8Array {
@@ -78,18 +74,9 @@ export function encodeModel(model: Stateful, options: SaveOptions = {}): Uint8Ar
 }
 registerEncoder("wasmlp", encodeModel);
 
-/** Reads a model from bytes, a Blob, a Response or a URL; loads the core first if needed. */
-export async function load(source: ModelSource, options: LoadOptions = {}, initOptions?: InitOptions): Promise<Sequential> {
-  const bytes = await readBytes(source, {
-    where: "load", what: "a model", paths: "in Node, read a model file with loadModel(path) from 'wasmlp/node'",
-  });
-  await init(initOptions);
-  return decodeModel(bytes, options, sourceName(source));
-}
-
 /** Builds a model from wasmlp file bytes, validating everything first; the core must be loaded. `name` names the file in errors. */
-export function decodeModel(bytes: Uint8Array, options: LoadOptions = {}, name?: string): Sequential {
-  checkKeys(options, ["checkFinite", "maxHeaderBytes"], "load");
+export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}, name?: string): Sequential {
+  checkKeys(options, ["checkFinite", "maxHeaderBytes"], "decodeModel");
   const checkFinite = booleanOption(options.checkFinite ?? true, "load: checkFinite");
   if (options.maxHeaderBytes !== undefined) integerOption(options.maxHeaderBytes, "load: maxHeaderBytes");
   refuseForeign(bytes, name);

@@ -1,7 +1,7 @@
 // Node-only file helpers. Nothing outside src/node/ may import this folder, so the rest of
 // the library stays loadable in browsers.
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { init, type InitOptions } from "../runtime/core.js";
 import { InputError } from "../errors.js";
 import { fileErrorReason, isFileSystemError } from "../util/file-errors.js";
@@ -9,7 +9,8 @@ import { guessBinaryKind } from "../util/file-kind.js";
 import { parseCsv, type CsvDataset, type CsvOptions } from "../data/csv.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
-import { decodeModel, type LoadOptions, type SaveOptions } from "../io/model-file.js";
+import type { SaveOptions } from "../io/model-file.js";
+import { checkLoadOptions, decodeAnyModel, sideFileReader, type LoadOptions, type SideFiles } from "../io/load.js";
 import type { Sequential } from "../model/model.js";
 import { checkWritable, saveFile, writeFileAtomic } from "../runtime/write-file.js";
 
@@ -31,11 +32,17 @@ export async function saveModel(model: Sequential, path: string, options?: SaveO
   await saveFile(path, model.save(options));
 }
 
-/** Loads a wasmlp model file from `path`; loads the core first if needed. */
-export async function loadModel(path: string, options?: LoadOptions, initOptions?: InitOptions): Promise<Sequential> {
+/** Loads a model file from `path`: a wasmlp file, an ONNX file (its side files read from beside it) or a TensorFlow.js model.json (with its weight files); loads the core first if needed. */
+export async function loadModel(path: string, options: LoadOptions = {}, initOptions?: InitOptions): Promise<Sequential> {
+  checkLoadOptions(options, "loadModel");
   const bytes = await readFileBytes(path);
   await init(initOptions);
-  return decodeModel(bytes, options, path);
+  return decodeAnyModel(bytes, options, { name: path, sideFiles: filesBeside(path, options.externalData) });
+}
+
+/** Side files (ONNX external data, TensorFlow.js weight files) by their names relative to the model file at `path`, unless given. */
+export function filesBeside(path: string, given: LoadOptions["externalData"]): SideFiles {
+  return sideFileReader((name) => (given && Object.hasOwn(given, name) ? given[name] : join(dirname(path), name)), "loadModel");
 }
 
 /** Loads Fashion-MNIST's four IDX files (each `.gz` or uncompressed) from a folder. */

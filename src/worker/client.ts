@@ -4,8 +4,9 @@
 import * as baseErrors from "../errors.js";
 import * as trainErrors from "../train/errors.js";
 import type { CompileOptions, Evaluation, ModelConfig, NamedTensor } from "../model/model.js";
-import type { LoadOptions, ModelSource, SaveOptions } from "../io/model-file.js";
-import { readBytes } from "../runtime/read-bytes.js";
+import type { SaveOptions } from "../io/model-file.js";
+import { checkLoadOptions, type LoadOptions, type ModelSource, type TfjsModelFiles } from "../io/load.js";
+import { readBytes, type ByteSource } from "../runtime/read-bytes.js";
 import type { ByteMatrix, InputBatch, Matrix, TargetBatch } from "../nn/input.js";
 import type { LabelOptions } from "../model/predict.js";
 import type { EpochLogs, History } from "../train/training.js";
@@ -87,12 +88,15 @@ export class WorkerModel {
     this.model = await this.request<ModelSummary>({ op: "build", config });
   }
 
-  /** Replaces the model in the worker by one read from model file bytes (as load()). */
-  async load(source: ModelSource, options?: LoadOptions): Promise<void> {
-    const bytes = await readBytes(source, {
-      where: "load", what: "a model", paths: "in Node, read the file first (readFileBytes from 'wasmlp/node') and pass its bytes",
-    });
-    this.model = await this.request<ModelSummary>({ op: "load", bytes, ...(options ? { options } : {}) });
+  /** Replaces the model in the worker by one read from a model file, an ONNX file or a TensorFlow.js model (as load()). */
+  async load(source: ModelSource, options: LoadOptions = {}): Promise<void> {
+    checkLoadOptions(options, "load");
+    const { externalData, ...rest } = options;
+    const sent: LoadOptions = externalData === undefined ? rest : { ...rest, externalData: await cloneableFiles(externalData) };
+    const model = isTfjsFiles(source)
+      ? { modelJson: source.modelJson, weights: await cloneableFiles(weightFiles(source.weights)) }
+      : await cloneable(source);
+    this.model = await this.request<ModelSummary>({ op: "load", source: model, options: sent });
   }
 
   /** Chooses the loss, optimizer, metrics and L2 penalty (as Sequential.compile). */
@@ -228,11 +232,40 @@ export async function createWorkerModel(source: WorkerModelSource, options: Work
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A config is a plain object (as written or from JSON); bytes, Blobs, Responses and URLs are class instances. */
+/** A config is a plain object (as written or from JSON) other than a TensorFlow.js model's files; bytes, Blobs, Responses and URLs are class instances. */
 function isModelConfig(source: WorkerModelSource): source is ModelConfig {
-  if (typeof source !== "object" || source === null) return false;
+  if (typeof source !== "object" || source === null || isTfjsFiles(source)) return false;
   const proto = Object.getPrototypeOf(source);
   return proto === Object.prototype || proto === null;
+}
+
+function isTfjsFiles(source: unknown): source is TfjsModelFiles {
+  return typeof source === "object" && source !== null && "modelJson" in source;
+}
+
+/** A source the worker can be sent: a URL as its absolute href (so that side files resolve beside it), a Response read here, bytes as they are. */
+async function cloneable(source: ByteSource): Promise<ByteSource> {
+  if (typeof source === "string" || source instanceof URL) {
+    const href = absolute(source);
+    if (!/^[a-z][a-z0-9+.-]+:/i.test(href)) {
+      throw new baseErrors.InputError(`load: ${JSON.stringify(href)} is a file path, which a worker model does not read; read the file first (readFileBytes from 'wasmlp/node') and pass its bytes`);
+    }
+    return href;
+  }
+  if (typeof Response !== "undefined" && source instanceof Response) return readBytes(source, { where: "load", what: "a model", paths: "" });
+  return source;
+}
+
+async function cloneableFiles(files: Record<string, ByteSource>): Promise<Record<string, ByteSource>> {
+  const out: Record<string, ByteSource> = {};
+  for (const [name, file] of Object.entries(files)) out[name] = await cloneable(file);
+  return out;
+}
+
+/** Weight files as a map: a function cannot cross to the worker. */
+function weightFiles(weights: TfjsModelFiles["weights"]): Record<string, ByteSource> {
+  if (typeof weights === "function") throw new baseErrors.ConfigError("load: a worker model takes a TensorFlow.js model's weights as a map of bytes or URLs by path, not a function");
+  return weights;
 }
 
 /** A relative .wasm URL means relative to the page, not to the worker's script. */

@@ -3,7 +3,7 @@
 // the page; fit() yields between batches, so predict and cancel get through.
 import { getCore, init } from "../runtime/core.js";
 import * as errors from "../errors.js";
-import { decodeModel } from "../io/model-file.js";
+import { load } from "../io/load.js";
 import { Sequential } from "../model/model.js";
 import type { InputBatch, TargetBatch } from "../nn/input.js";
 import type { CoreSummary, ModelSummary, Reply, Request, SerializedError } from "./protocol.js";
@@ -42,7 +42,7 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
       replace(new Sequential(request.config));
       return summary();
     case "load": {
-      replace(decodeModel(request.bytes, request.options));
+      replace(await load(request.source, request.options));
       return summary();
     }
     case "compile":

@@ -2,7 +2,8 @@
 // request carries an id; the worker answers it once, and a fit also sends
 // progress events with the same id until it answers.
 import type { CompileOptions, CompileSettings, Evaluation, ModelConfig } from "../model/model.js";
-import type { LoadOptions, SaveOptions } from "../io/model-file.js";
+import type { SaveOptions } from "../io/model-file.js";
+import type { LoadOptions, ModelSource } from "../io/load.js";
 import type { LabelOptions } from "../model/predict.js";
 import type { EpochLogs, FitOptions, History } from "../train/training.js";
 
@@ -20,7 +21,7 @@ export type PlainFitOptions = Omit<FitOptions, "callbacks" | "checkpoint" | "sig
 export type Request =
   | { id: number; op: "init"; options: WorkerInitOptions }
   | { id: number; op: "build"; config: ModelConfig }
-  | { id: number; op: "load"; bytes: Uint8Array; options?: LoadOptions }
+  | { id: number; op: "load"; source: ModelSource; options?: LoadOptions }
   | { id: number; op: "compile"; options: CompileOptions }
   | { id: number; op: "fit"; x: unknown; y: unknown; options: PlainFitOptions; epochEvents: boolean; batchEvents: boolean }
   | { id: number; op: "predict"; x: unknown }
