@@ -31,7 +31,7 @@ describe("ChainBuilder", () => {
     c.affine(op("div", "Div"), [0.5, 0.25], 0);
     c.linear(op("fc"), new Float32Array([1, 0, 0, 1]), 2);
     const m = c.finish(origin);
-    expect(m.preprocessing).toEqual({ method: "scale", scale: [0.5, 0.25], offset: [-0.5, -0.5] });
+    expect(m.preprocessing).toEqual({ method: "scale", scale: [0.5, 0.25], offset: -0.5 });
     expect(m.config).toEqual({ inputs: 2, layers: [{ type: "dense", units: 2, activation: "linear", useBias: false }], seed: 0 });
     expect(m.origin.nodes.map((n) => n.became)).toEqual(["preprocessing", "preprocessing", "layers.0"]);
   });

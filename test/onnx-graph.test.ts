@@ -235,7 +235,7 @@ describe("importOnnxGraph: per-column affine maps", () => {
       node("Mul", ["two", "x"], "a"), node("Add", ["row", "a"], "b"), node("Sub", ["two", "b"], "c"), node("Gemm", ["c", "W"], "y"),
     ], [two, row, W]));
     // ((x·2) + r)·(−1) + 2 = −2x + (2 − r)
-    expect(m.preprocessing).toEqual({ method: "scale", scale: [-2, -2, -2, -2], offset: [1, 0, -1, -2] });
+    expect(m.preprocessing).toEqual({ method: "scale", scale: -2, offset: [1, 0, -1, -2] });
   });
 
   it("folds an affine map right after a layer into it, and one after an activation into the next layer", () => {
@@ -334,7 +334,7 @@ describe("importOnnxGraph: Constant nodes", () => {
       node("Mul", ["x", "half"], "a"), node("Reshape", ["a", "shape"], "r"), node("MatMul", ["r", "w"], "z"), node("Add", ["z", "shift"], "s"),
       node("Softmax", ["s"], "y", [int("axis", 1)]),
     ], []));
-    expect(m.preprocessing).toEqual({ method: "scale", scale: [0.5, 0.5, 0.5, 0.5], offset: [0, 0, 0, 0] });
+    expect(m.preprocessing).toEqual({ method: "scale", scale: 0.5, offset: 0 });
     expect(weight(m, "layers.0.weight")).toEqual(f32(ramp(12)));
     expect(weight(m, "layers.0.bias")).toEqual([1, 2, 3]);
     expect(m.origin.nodes.map((n) => n.op)).toEqual(["Mul", "Reshape", "MatMul", "Add", "Softmax"]);
@@ -494,8 +494,10 @@ describe("importOnnxGraph: a model's own toONNX()", () => {
       });
       const columns = (v: number | number[]) => Array.from(Float32Array.from(typeof v === "number" ? new Array<number>(inputs).fill(v) : v));
       if (preprocessing) {
-        expect(imported.preprocessing!.scale).toEqual(columns(preprocessing.scale));
-        expect(imported.preprocessing!.offset).toEqual(columns(preprocessing.offset));
+        // Values as float32, the form the export writes; one value for all columns comes back as one number.
+        expect(columns(imported.preprocessing!.scale)).toEqual(columns(preprocessing.scale));
+        expect(columns(imported.preprocessing!.offset)).toEqual(columns(preprocessing.offset));
+        expect(typeof imported.preprocessing!.scale).toBe(typeof preprocessing.scale);
       } else expect(imported.preprocessing).toBeNull();
       const copy = buildImported(imported);
       const x = randomF32(23 * inputs, 5, -4, 4);

@@ -119,7 +119,7 @@ describe("a model with preprocessing", () => {
     back.dispose();
   });
 
-  it("exports the preprocessing to ONNX folded into the first layer, past a dropout", async () => {
+  it("exports the preprocessing to ONNX (Mul and Add on the input, before a dropout) computing predict()", async () => {
     const m = new Sequential({ inputs: 4, layers: [dropout(0.3), dense(6, "relu"), dense(3, "softmax")], seed: 5 });
     m.setPreprocessing({ method: "standardize", scale: [0.5, 2, 0.1, 1], offset: [1, -2, 0.3, 0] });
     const x = randomF32(9 * 4, 8, -5, 5);

@@ -153,7 +153,7 @@ export class ChainBuilder {
     return {
       config: { inputs: this.inputs, layers, seed: 0 },
       weights,
-      preprocessing: this.pre && !isIdentity(this.pre) ? { method: "scale", scale: Array.from(this.pre.scale), offset: Array.from(this.pre.offset) } : null,
+      preprocessing: this.pre && !isIdentity(this.pre) ? { method: "scale", scale: oneOrAll(this.pre.scale), offset: oneOrAll(this.pre.offset) } : null,
       origin: { ...origin, nodes: this.nodes },
     };
   }
@@ -193,6 +193,11 @@ function layerName(i: number): string {
 function compose(a: Affine | undefined, b: Affine): Affine {
   if (!a) return b;
   return { scale: a.scale.map((s, i) => s * b.scale[i]), offset: a.offset.map((o, i) => o * b.scale[i] + b.offset[i]) };
+}
+
+/** One number when every column has the same value (a uniform scaling stays one), else one per column. */
+function oneOrAll(values: Float64Array): number | number[] {
+  return values.every((v) => v === values[0]) ? values[0] : Array.from(values);
 }
 
 function isIdentity(m: Affine): boolean {
