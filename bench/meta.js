@@ -31,7 +31,7 @@ export async function runMetadata({ quick, sections }) {
     mode: quick ? "quick" : "full",
     sections,
     data: dataSource({ quick }).description,
-    peers: Object.fromEntries(["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm", "brain.js"].map((name) => [name, packageVersion(name)])),
+    peers: Object.fromEntries(["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm", "brain.js", "onnxruntime-web"].map((name) => [name, packageVersion(name)])),
     wasm: {
       // The build init() picks here (the one training and inference rows ran on), and every build's file.
       used: getCore().build,

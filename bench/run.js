@@ -14,6 +14,7 @@ const SECTIONS = [
   { name: "training", load: async () => (await import("./train.js")).trainSection },
   { name: "threads", load: async () => (await import("./threads.js")).threadsSection },
   { name: "memory", load: async () => (await import("./memory.js")).memorySection },
+  { name: "onnx", load: async () => (await import("./onnx.js")).onnxSection },
 ];
 
 const args = process.argv.slice(2);
@@ -69,5 +70,6 @@ function printTable(rows) {
 function format(x) {
   if (x === undefined || x === null) return "";
   if (typeof x !== "number") return String(x);
+  if (x !== 0 && Math.abs(x) < 0.01) return x.toExponential(2);
   return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2);
 }

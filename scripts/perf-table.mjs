@@ -95,6 +95,30 @@ export function renderSummary({ meta, rows }) {
     `${figure(v("train_samples_per_s_2t"))} samples/s.`;
 }
 
+/** The imported-ONNX comparison with onnxruntime-web (Markdown) of a parsed run. */
+export function renderOnnx({ meta, rows }) {
+  const ort = "onnxruntime-web";
+  const row = (name) => rows.get(name);
+  const cells = (label, name, lowerIsBetter) => {
+    const r = row(name);
+    const q = r?.peers[ort];
+    const times = q && (q.ratio >= 1 ? `${figure(q.ratio)}× ${lowerIsBetter ? "less" : "more"}` : `${figure(1 / q.ratio)}× ${lowerIsBetter ? "more" : "less"}`);
+    return `| ${label} | ${figure(r?.value)} | ${figure(q?.value)} | ${times ?? "—"} |`;
+  };
+  const diff = row("onnx_max_abs_diff")?.value;
+  return [
+    `Run of ${meta.date.slice(0, 10)}: ${meta.cpu}, Node ${meta.node.replace(/^v/, "")}, one thread each, the benchmark network ` +
+      `(784-256-128-10) as an ONNX file, the same Fashion-MNIST inputs; largest difference between the two runtimes' outputs ` +
+      `${Number.isFinite(diff) ? diff.toExponential(1) : "—"}.`,
+    "",
+    `| metric | wasmlp | onnxruntime-web ${meta.peers?.["onnxruntime-web"] ?? ""} | wasmlp |`.replace("  ", " "),
+    "| --- | --- | --- | --- |",
+    cells("batch of 10,000 (samples/s)", "onnx_infer_samples_per_s_1t", false),
+    cells("one sample (µs)", "onnx_predict_one_us", true),
+    cells("`.wasm` loaded (bytes)", "onnx_wasm_bytes", true),
+  ].join("\n");
+}
+
 /** `text` with the part between the NAME markers replaced by `body`. */
 export function replaceBetween(text, name, body) {
   const start = `<!-- perf:${name}:start -->`;
@@ -109,6 +133,7 @@ export function replaceBetween(text, name, body) {
 export const TARGETS = [
   { file: "docs/performance.md", name: "table", render: renderTable },
   { file: "README.md", name: "summary", render: renderSummary },
+  { file: "docs/import.md", name: "onnx", render: renderOnnx },
 ];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

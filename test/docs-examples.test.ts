@@ -104,10 +104,11 @@ function run(file: string, args: string[], cwd: string, timeout = 120_000): Prom
   });
 }
 
-/** A fresh folder for one block, inside the scratch folder so that bare imports resolve. */
+/** A fresh folder for one block, inside the scratch folder so that bare imports resolve, where test/fixtures/ can be read. */
 async function blockDir(b: Block): Promise<string> {
   const dir = join(scratch, `${b.file.replace(/\W/g, "_")}_${b.line}`);
   await mkdir(dir, { recursive: true });
+  if (!existsSync(join(dir, "test"))) await symlink(join(ROOT, "test"), join(dir, "test"));
   return dir;
 }
 
@@ -200,7 +201,6 @@ describe("documented command lines", () => {
     if (!b.directives.shellRun) continue;
     it(`${label(b)} runs and writes its --out files`, async () => {
       const dir = await blockDir(b);
-      await symlink(join(ROOT, "test"), join(dir, "test"));
       if (b.directives.before) expect(spawnSync("sh", ["-c", b.directives.before], { cwd: dir }).status).toBe(0);
       for (const line of wasmlpCommands(b.code)) {
         const command = applyQuick(line, b.directives).replace(/^npx wasmlp /, `"${process.execPath}" "${BIN}" `);
