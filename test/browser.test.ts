@@ -186,6 +186,26 @@ describe.skipIf(!present)("in Chromium", () => {
     model.dispose();
   }, 30_000);
 
+  it("an ONNX file with its side file and a sharded TensorFlow.js model load by URL, on the page and in a worker, predicting as in Node", async () => {
+    const page = await open("/plain/");
+    const { loadModel } = await import("wasmlp/node");
+    const { hex } = await import("./browser/page/run.js");
+    const cases = [
+      { path: "test/fixtures/onnx/torch-dynamo-flatten-softmax-external.onnx", rows: "test/fixtures/onnx/torch-dynamo-flatten-softmax-external.json" },
+      { path: "test/fixtures/tfjs/sharded/model.json", rows: "test/fixtures/tfjs/sharded/expected.json" },
+    ];
+    for (const c of cases) {
+      const rows = (JSON.parse(await readFile(join(root, c.rows), "utf8")).inputs as unknown[]).flat(4) as number[];
+      const model = await loadModel(join(root, c.path));
+      const inNode = hex(model.predict(Float32Array.from(rows)) as Float32Array);
+      model.dispose();
+      const url = server.url(`/repo/${c.path}`);
+      expect(await call(page, "loadUrlAndPredict", url, rows, PLAIN.init), c.path).toBe(inNode);
+      expect(await call(page, "workerLoadUrlAndPredict", url, rows, PLAIN.init), c.path).toBe(inNode);
+    }
+    await page.close();
+  }, 60_000);
+
   it("a browser without WebAssembly SIMD gets a CoreError naming the requirement", async () => {
     const page = await browser.newPage();
     // Chromium cannot switch SIMD off, so the page's validate refuses every module with a v128.const, as such a browser would.

@@ -94,6 +94,23 @@ const api = {
     return result;
   },
 
+  /** Loads a model by URL (an ONNX file finds its side file beside it, a model.json its weight files) and predicts flat rows, as hex. */
+  async loadUrlAndPredict(url: string, rows: number[], initOptions?: InitOptions) {
+    await init(initOptions);
+    const model = await load(url);
+    const result = hex(model.predict(Float32Array.from(rows)) as Float32Array);
+    model.dispose();
+    return result;
+  },
+
+  /** The same, in a worker model. */
+  async workerLoadUrlAndPredict(url: string, rows: number[], initOptions?: InitOptions) {
+    const model = await createWorkerModel(url, initOptions);
+    const result = hex(await model.predict(Float32Array.from(rows)));
+    await model.dispose();
+    return result;
+  },
+
   /** init(): "loaded", or the error's class and message. */
   async initOutcome(initOptions?: InitOptions) {
     return init(initOptions).then(() => "loaded", (e) => `${e instanceof CoreError ? "CoreError" : e.name}: ${e.message}`);
