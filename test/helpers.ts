@@ -90,3 +90,16 @@ export async function scratchDir(prefix: string): Promise<{ dir: string; at: (na
   const dir = await mkdtemp(join(tmpdir(), `wasmlp-${prefix}-`));
   return { dir, at: (name) => join(dir, name), remove: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** Watches the core's allocator: `peak()` is the most bytes in use since `reset()` (a load that fails late has allocated too); `restore()` puts the allocator back. */
+export function watchPeakAllocation(core: Core): { reset(): void; peak(): number; restore(): void } {
+  const allocator = core.allocator;
+  const alloc = allocator.alloc;
+  let peak = allocator.bytesInUse;
+  allocator.alloc = function (bytes: number) {
+    const p = alloc.call(this, bytes);
+    peak = Math.max(peak, allocator.bytesInUse);
+    return p;
+  };
+  return { reset: () => { peak = allocator.bytesInUse; }, peak: () => peak, restore: () => { allocator.alloc = alloc; } };
+}

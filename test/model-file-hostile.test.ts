@@ -8,25 +8,16 @@ import type { Core } from "../src/runtime/core.js";
 import { getCore, init, ModelFileError, parseSafetensors, Sequential, dense, dropout, maxout, spiral } from "../src/index.js";
 import { decodeModel } from "../src/io/model-file.js";
 import { readF32 } from "../src/io/safetensors.js";
-import { rng } from "./helpers.js";
+import { rng, watchPeakAllocation } from "./helpers.js";
 
 let core: Core;
 const bases: { name: string; bytes: Uint8Array }[] = [];
-/** Highest core bytes in use since the last reset: a load that fails late (say in compile) has allocated too. */
-let peak = 0;
-let restoreAlloc: () => void;
+let allocation: ReturnType<typeof watchPeakAllocation>;
 
 beforeAll(async () => {
   await init();
   core = getCore();
-  const allocator = core.allocator;
-  const alloc = allocator.alloc;
-  allocator.alloc = function (bytes: number) {
-    const p = alloc.call(this, bytes);
-    peak = Math.max(peak, allocator.bytesInUse);
-    return p;
-  };
-  restoreAlloc = () => { allocator.alloc = alloc; };
+  allocation = watchPeakAllocation(core);
   const data = spiral({ pointsPerClass: 10, classes: 2, seed: 1 });
   const a = new Sequential({ inputs: 2, layers: [dense(4, "relu"), dense(2, "softmax")], seed: 1 }).compile({ optimizer: "adam" });
   await a.fit(data.x, data.labels!, { epochs: 1 });
@@ -37,7 +28,7 @@ beforeAll(async () => {
   for (const m of [a, b, c]) m.dispose();
 });
 
-afterAll(() => restoreAlloc());
+afterAll(() => allocation.restore());
 
 interface Outcome {
   loaded: boolean;
@@ -50,7 +41,7 @@ interface Outcome {
 /** Loads one variant and checks the contract: a ModelFileError, or a model holding exactly the file's tensors; no leak. */
 function attempt(bytes: Uint8Array, what: string): Outcome {
   const before = core.allocator.bytesInUse;
-  peak = before;
+  allocation.reset();
   const t0 = performance.now();
   let model: Sequential | undefined;
   try {
@@ -60,13 +51,13 @@ function attempt(bytes: Uint8Array, what: string): Outcome {
     if (!(e instanceof ModelFileError)) throw new Error(`${what}: threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
     expect(e.message.length, what).toBeGreaterThan(10);
     expect(core.allocator.bytesInUse, `${what}: leaked core memory`).toBe(before);
-    expect(peak - before, `${what}: allocated while failing`).toBeLessThan(4 * bytes.length + 1);
+    expect(allocation.peak() - before, `${what}: allocated while failing`).toBeLessThan(4 * bytes.length + 1);
     // An empty variant allocates nothing; its ratio is 0, not 0/0.
-    return { loaded: false, message: e.message, ratio: (peak - before) / Math.max(bytes.length, 1), ms };
+    return { loaded: false, message: e.message, ratio: (allocation.peak() - before) / Math.max(bytes.length, 1), ms };
   }
   const ms = performance.now() - t0;
-  const ratio = (peak - before) / Math.max(bytes.length, 1);
-  expect(ratio, `${what}: allocated ${peak - before} bytes`).toBeLessThan(4);
+  const ratio = (allocation.peak() - before) / Math.max(bytes.length, 1);
+  expect(ratio, `${what}: allocated ${allocation.peak() - before} bytes`).toBeLessThan(4);
   const file = parseSafetensors(bytes);
   for (const w of model.getWeights()) {
     const t = file.tensors.find((x) => x.name === w.name)!;

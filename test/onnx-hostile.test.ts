@@ -10,7 +10,7 @@ import type { Core } from "../src/runtime/core.js";
 import { dense, getCore, init, maxout, ModelFileError, Sequential } from "../src/index.js";
 import { decodeAnyModel, sideFileReader } from "../src/io/load.js";
 import { decodeOnnx } from "../src/io/onnx/decode.js";
-import { rng } from "./helpers.js";
+import { rng, watchPeakAllocation } from "./helpers.js";
 import { encode, parse, varint, type Field } from "./protobuf-bytes.js";
 
 const bytesField = (field: number, value: Uint8Array): Field => ({ field, wire: 2, value });
@@ -219,22 +219,13 @@ const MUTATIONS: Record<string, Mutation> = {
 // ---- the bases and the contract ----
 
 let core: Core;
-/** Most core bytes in use since the last reset: a load that fails late (in building the model) has allocated too. */
-let peak = 0;
-let restoreAlloc: () => void;
+let allocation: ReturnType<typeof watchPeakAllocation>;
 const bases: { name: string; bytes: Uint8Array; side: Record<string, Uint8Array> }[] = [];
 
 beforeAll(async () => {
   await init();
   core = getCore();
-  const allocator = core.allocator;
-  const alloc = allocator.alloc;
-  allocator.alloc = function (bytes: number) {
-    const p = alloc.call(this, bytes);
-    peak = Math.max(peak, allocator.bytesInUse);
-    return p;
-  };
-  restoreAlloc = () => { allocator.alloc = alloc; };
+  allocation = watchPeakAllocation(core);
   const models = [
     new Sequential({ inputs: 3, layers: [dense(4, "relu"), dense(2, "softmax")], seed: 1 }),
     new Sequential({ inputs: 2, layers: [maxout(3, 2), dense(2, { activation: "leakyRelu", alpha: 0.2 }), dense(1, "sigmoid")], seed: 2 }),
@@ -251,7 +242,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => restoreAlloc());
+afterAll(() => allocation.restore());
 
 interface Outcome {
   loaded: boolean;
@@ -263,7 +254,7 @@ interface Outcome {
 /** Loads one variant as an ONNX file: a ModelFileError, or a model that predicts; core memory in use is unchanged after either. */
 async function attempt(bytes: Uint8Array, side: Record<string, Uint8Array>, what: string): Promise<Outcome> {
   const before = core.allocator.bytesInUse;
-  peak = before;
+  allocation.reset();
   const size = bytes.length + Object.values(side).reduce((n, b) => n + b.length, 0);
   const sideFiles = sideFileReader((name) => (Object.hasOwn(side, name) ? side[name] : undefined), "test");
   const t0 = performance.now();
@@ -275,10 +266,10 @@ async function attempt(bytes: Uint8Array, side: Record<string, Uint8Array>, what
     if (!(e instanceof ModelFileError)) throw new Error(`${what}: threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
     expect(e.message.length, what).toBeGreaterThan(10);
     expect(core.allocator.bytesInUse, `${what}: leaked core memory`).toBe(before);
-    return { loaded: false, ms, ratio: (peak - before) / size };
+    return { loaded: false, ms, ratio: (allocation.peak() - before) / size };
   }
   const ms = performance.now() - t0;
-  const ratio = (peak - before) / size;
+  const ratio = (allocation.peak() - before) / size;
   const out = model.predict(new Float32Array(model.inputs * 2).fill(0.5));
   expect(out.length, what).toBeGreaterThan(0);
   model.dispose();

@@ -6,6 +6,7 @@ import * as ort from "onnxruntime-web";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dense, dropout, init, maxout, ONNX_OPSET, scaling, Sequential, spiral, type LayerConfig, type Preprocessing } from "../src/index.js";
 import { maxRelError, randomF32 } from "./helpers.js";
+import { parse } from "./protobuf-bytes.js";
 
 beforeAll(async () => {
   await init();
@@ -115,36 +116,10 @@ describe("toONNX", () => {
   });
 });
 
-/**
- * A minimal protobuf reader, independent of the encoder: field number → values
- * (varints as bigint, length-delimited fields as bytes, fixed32 as bytes).
- */
+/** A message's fields by number (varints as bigint, other values as bytes), from the test's own protobuf reader. */
 function decode(bytes: Uint8Array): Map<number, (bigint | Uint8Array)[]> {
   const fields = new Map<number, (bigint | Uint8Array)[]>();
-  let i = 0;
-  const varint = () => {
-    let v = 0n;
-    for (let shift = 0n; ; shift += 7n) {
-      const b = bytes[i++];
-      v |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return v;
-    }
-  };
-  while (i < bytes.length) {
-    const key = Number(varint());
-    const [field, wire] = [key >> 3, key & 7];
-    let value: bigint | Uint8Array;
-    if (wire === 0) value = varint();
-    else if (wire === 2) {
-      const n = Number(varint());
-      value = bytes.subarray(i, i + n);
-      i += n;
-    } else if (wire === 5) {
-      value = bytes.subarray(i, i + 4);
-      i += 4;
-    } else throw new Error(`unexpected wire type ${wire}`);
-    fields.set(field, [...(fields.get(field) ?? []), value]);
-  }
+  for (const { field, value } of parse(bytes)) fields.set(field, [...(fields.get(field) ?? []), value]);
   return fields;
 }
 
