@@ -154,3 +154,30 @@ describe("wasmlp convert, info and predict on imported models", () => {
     back.dispose();
   });
 });
+
+describe("an imported model fine-tunes like any other", () => {
+  it("a PyTorch ONNX model compiles, fits relabelled rows, and saves and exports to the same predictions", async () => {
+    const name = "torch-script-relu-tanh-softmax";
+    const recorded = JSON.parse(await readFile(join(ONNX, `${name}.json`), "utf8")) as { inputShape: number[]; inputs: number[][]; outputs: number[][] };
+    expect(recorded.inputShape).toEqual([recorded.inputs.length, recorded.inputs[0].length]);
+    const { inputs, outputs } = recorded;
+    const model = await loadModel(join(ONNX, `${name}.onnx`));
+    const before = model.predict(inputs);
+    expect(maxRelError(before.flat(), outputs.flat())).toBeLessThan(1e-5);
+    // Its own classes, with every third row moved to the next class: targets the model does not already fit.
+    const labels = model.predictClasses(inputs).map((c, r) => (r % 3 === 0 ? (c + 1) % model.outputs : c));
+    model.compile({ optimizer: "adam" });
+    const history = await model.fit(inputs, labels, { epochs: 8, batchSize: 4 });
+    expect(history.loss.at(-1)).toBeLessThan(history.loss[0]);
+    const after = model.predict(inputs);
+    expect(maxRelError(after.flat(), before.flat())).toBeGreaterThan(1e-3);
+    // The moved rows' new class became more likely: it learned the labels, not just drifted.
+    const moved = (p: number[][]) => labels.reduce((sum, l, r) => (r % 3 === 0 ? sum + p[r][l] : sum), 0);
+    expect(moved(after)).toBeGreaterThan(moved(before));
+    const saved = await load(model.save());
+    const exported = await load(model.toONNX());
+    expect(saved.predict(inputs)).toEqual(after);
+    expect(exported.predict(inputs)).toEqual(after);
+    for (const m of [model, saved, exported]) m.dispose();
+  });
+});
