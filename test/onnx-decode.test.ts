@@ -239,6 +239,13 @@ describe("decodeOnnx: tensor values", () => {
     }
   });
 
+  it("BOOL (Dropout's training_mode) as 0 and 1, from raw_data bytes and from int32_data", async () => {
+    expect((await decodeTensor(tensor("mode", [3], 9, len(9, Uint8Array.of(0, 1, 7))))).ints).toEqual([0, 1, 1]);
+    expect((await decodeTensor(tensor("mode", [2], 9, int(5, 0), int(5, 1)))).ints).toEqual([0, 1]);
+    expect((await decodeTensor(tensor("mode", [], 9, len(9, Uint8Array.of(0))))).ints).toEqual([0]);
+    await expect(decodeTensor(tensor("mode", [2], 9, len(9, Uint8Array.of(0))))).rejects.toThrow(/raw_data holds 1 bytes; dims \[2\] of BOOL need 2/);
+  });
+
   it("dims packed or not; a scalar (no dims) holds one value, a zero dim none", async () => {
     expect((await decodeTensor(cat(len(1, varint(2), varint(3)), int(2, FLOAT), str(8, "w"), len(9, f32le([1, 2, 3, 4, 5, 6]))))).dims).toEqual([2, 3]);
     expect(await decodeTensor(tensor("w", [], FLOAT, len(9, f32le([7]))))).toEqual({ name: "w", dims: [], dataType: FLOAT, floats: Float32Array.of(7) });
@@ -246,7 +253,7 @@ describe("decodeOnnx: tensor values", () => {
   });
 
   it("other data types keep their dims and type but no values", async () => {
-    for (const type of [2, 3, 8, 9, 16, 0, 99]) {
+    for (const type of [2, 3, 8, 16, 0, 99]) {
       expect(await decodeTensor(tensor("w", [2, 2], type, len(9, [1, 2, 3])))).toEqual({ name: "w", dims: [2, 2], dataType: type });
     }
   });

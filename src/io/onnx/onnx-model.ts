@@ -1,10 +1,10 @@
 // The part of an ONNX model wasmlp reads, as plain data: what decode.ts makes of
 // a ModelProto's bytes and what graph.ts turns into layers. Tensors are already
-// converted (FLOAT, DOUBLE, FLOAT16 to float32; INT64 and INT32 to numbers) and
+// converted (FLOAT, DOUBLE, FLOAT16 to float32; INT64, INT32 and BOOL to numbers) and
 // external data already read, so the graph import never touches bytes.
 
 /** ONNX TensorProto.DataType codes wasmlp reads. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
 
 /** A tensor (initializer, Constant value or tensor attribute) with its values decoded. */
 export interface OnnxTensor {
@@ -14,7 +14,7 @@ export interface OnnxTensor {
   dataType: number;
   /** Values of a FLOAT, DOUBLE or FLOAT16 tensor, in row-major order. */
   floats?: Float32Array;
-  /** Values of an INT64 or INT32 tensor (shapes, axes), each a safe integer. */
+  /** Values of an INT64, INT32 or BOOL (0 or 1) tensor (shapes, axes, flags), each a safe integer. */
   ints?: number[];
 }
 

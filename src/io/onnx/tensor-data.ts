@@ -23,6 +23,8 @@ const DECODED: Record<number, { type: string; size: number; field: number; field
   [DataType.FLOAT]: { type: "FLOAT", size: 4, field: 4, fieldName: "float_data", width: 4 },
   [DataType.INT32]: { type: "INT32", size: 4, field: 5, fieldName: "int32_data", width: 0 },
   [DataType.INT64]: { type: "INT64", size: 8, field: 7, fieldName: "int64_data", width: 0 },
+  // Dropout's training_mode flag: one byte each in raw_data, int32_data otherwise.
+  [DataType.BOOL]: { type: "BOOL", size: 1, field: 5, fieldName: "int32_data", width: 0 },
   [DataType.FLOAT16]: { type: "FLOAT16", size: 2, field: 5, fieldName: "int32_data", width: 0 },
   [DataType.DOUBLE]: { type: "DOUBLE", size: 8, field: 10, fieldName: "double_data", width: 8 },
 };
@@ -151,6 +153,7 @@ function fromRaw(raw: Uint8Array, dataType: number, where: string): Pick<OnnxTen
     case DataType.DOUBLE: return { floats: new Float32Array(view(Float64Array)) };
     case DataType.FLOAT16: return { floats: halvesToFloats(view(Uint16Array)) };
     case DataType.INT32: return { ints: Array.from(view(Int32Array)) };
+    case DataType.BOOL: return { ints: Array.from(raw, (b) => (b === 0 ? 0 : 1)) };
     default: return { ints: int64s(view(Uint32Array), where) };
   }
 }
@@ -201,6 +204,7 @@ function fromField(r: ProtoReader, dataType: number, count: number, dims: number
       case DataType.DOUBLE: while (run.pos < run.end) floats![k++] = run.double(); break;
       case DataType.FLOAT16: while (run.pos < run.end) halves![k++] = run.uint32(); break;
       case DataType.INT32: while (run.pos < run.end) ints.push(run.int32()); break;
+      case DataType.BOOL: while (run.pos < run.end) ints.push(run.int32() === 0 ? 0 : 1); break;
       default: while (run.pos < run.end) ints.push(run.int64());
     }
   }
