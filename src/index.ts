@@ -7,6 +7,7 @@ export {
   Sequential, type ModelConfig, type CompileOptions, type CompileSettings, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
 } from "./model/model.js";
 export type { LabelOptions } from "./model/predict.js";
+export type { PredictSource, PredictStreamOptions, StreamBatch } from "./model/predict-stream.js";
 export type { ModelState, StateOptions, LoadStateOptions, OptimizerProgress, TrainingRecord } from "./model/state.js";
 export type { LayerInfo } from "./model/layers-info.js";
 export type { SummaryOptions } from "./model/summary.js";

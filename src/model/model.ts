@@ -18,6 +18,7 @@ import { fitData, fitSource, freeing, hostPair, upload } from "./data.js";
 import { encoderFor } from "./encoders.js";
 import { outputReading } from "../nn/output-kind.js";
 import { classesOf, labelsOf, predictRows, type LabelOptions } from "./predict.js";
+import { predictStream, predictTransform, type PredictSource, type PredictStreamOptions, type StreamBatch, type StreamModel } from "./predict-stream.js";
 import { reclaimer, release, type Owned } from "./reclaim.js";
 import { checkState, readState, writeState, type LoadStateOptions, type ModelState, type StateOptions, type StateParts, type TrainingRecord } from "./state.js";
 import { layersInfo, type LayerInfo } from "./layers-info.js";
@@ -154,6 +155,20 @@ export class Sequential {
     return classesOf(this.network, toRows(x, this.inputs, "x"), this.owned.prep?.transform, outputReading(this.network, this.compiled?.loss.name));
   }
 
+  /** Outputs of a stream of input batches, one output batch per input batch in order, pulled one at a time (see PredictStreamOptions). */
+  predictStream(batches: PredictSource, options: PredictStreamOptions & { output: "classes" }): AsyncIterableIterator<Int32Array>;
+  predictStream(batches: PredictSource, options?: PredictStreamOptions & { output?: "values" }): AsyncIterableIterator<Float32Array>;
+  predictStream(batches: PredictSource, options?: PredictStreamOptions): AsyncIterableIterator<Float32Array | Int32Array> {
+    return predictStream(this.streamModel(), batches, options);
+  }
+
+  /** predictStream() as a web TransformStream: input batches written in, output batches read out. */
+  predictTransform(options: PredictStreamOptions & { output: "classes" }): TransformStream<StreamBatch, Int32Array>;
+  predictTransform(options?: PredictStreamOptions & { output?: "values" }): TransformStream<StreamBatch, Float32Array>;
+  predictTransform(options?: PredictStreamOptions): TransformStream<StreamBatch, Float32Array | Int32Array> {
+    return predictTransform(this.streamModel(), options);
+  }
+
   /** Multi-label predictions: rows × outputs bytes, 1 where a sigmoid output's probability is ≥ `threshold` (default 0.5), else 0. */
   predictLabels(x: InputBatch, options?: LabelOptions): ByteMatrix {
     this.ensureIdle("predictLabels", true);
@@ -264,6 +279,14 @@ export class Sequential {
 
   private parts(): StateParts {
     return { net: this.network, config: this.toConfig(), compiled: this.compiled, preprocessing: this.owned.prep?.spec ?? null, training: this.training, origin: this.importedFrom };
+  }
+
+  /** The model as a prediction stream sees it at each batch: disposed, training or not, and its current preprocessing. */
+  private streamModel(): StreamModel {
+    return {
+      network: () => this.network, training: () => this.busy, transform: () => this.owned.prep?.transform,
+      reading: () => outputReading(this.network, this.compiled?.loss.name),
+    };
   }
 
   private trainer(c: Compiled) {

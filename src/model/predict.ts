@@ -12,17 +12,24 @@ export function predictRows(net: Network, x: InputBatch | number[], transform: R
   const single = Array.isArray(x) && x.length > 0 && !Array.isArray(x[0]) && !ArrayBuffer.isView(x[0]);
   const m = toRows(single ? [x] : x, net.inputs, "x");
   const n = net.outputs;
-  const out = new Float32Array(m.rows * n);
-  runChunks(net, m, transform, (y, rows, first) => {
-    if (transform?.outputs) net.core.kernels.scale_shift_columns(y, rows, n, transform.outputs.scale, transform.outputs.offset);
-    out.set(net.core.f32(y, rows * n), first * n);
-  });
+  const out = outputsOf(net, m, transform);
   // One value of the overloads' union; predict()'s signatures say which.
   const as = (v: unknown) => v as Float32Array & Matrix & number[][] & number[];
   if (x instanceof Float32Array) return as(out);
   if (!Array.isArray(x)) return as({ data: out, rows: m.rows, cols: n });
   const rows = Array.from({ length: m.rows }, (_, r) => Array.from(out.subarray(r * n, (r + 1) * n)));
   return as(single ? rows[0] : rows);
+}
+
+/** The outputs (rows × outputs, row-major) of `net` for a validated matrix, computed in core-sized chunks. */
+export function outputsOf(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined): Float32Array {
+  const n = net.outputs;
+  const out = new Float32Array(m.rows * n);
+  runChunks(net, m, transform, (y, rows, first) => {
+    if (transform?.outputs) net.core.kernels.scale_shift_columns(y, rows, n, transform.outputs.scale, transform.outputs.offset);
+    out.set(net.core.f32(y, rows * n), first * n);
+  });
+  return out;
 }
 
 /** Runs `net` on a validated matrix in chunks, handing each chunk's output address to `onChunk`. */
@@ -69,6 +76,15 @@ export function classesOf(net: Network, m: Matrix | ByteMatrix, transform: RowTr
     return readOutputs(net, m, transform, new Int32Array(m.rows), 1, (y, q, rows) => net.core.kernels.argmax_rows(y, q, rows, net.outputs));
   }
   if (reading.kind === "binary") return Int32Array.from(labelsOf(net, m, transform, reading, {}).data);
+  return noClasses(net, reading);
+}
+
+/** Throws the ConfigError of predictClasses() unless `reading` has one class per row (categorical or binary outputs). */
+export function checkHasClasses(net: Network, reading: OutputReading): void {
+  if (reading.kind !== "categorical" && reading.kind !== "binary") noClasses(net, reading);
+}
+
+function noClasses(net: Network, reading: OutputReading): never {
   if (reading.kind === "multilabel") {
     throw new ConfigError(`predictClasses: the model's ${net.outputs} '${reading.activation}' outputs are independent yes/no labels (multi-label), ` +
       "not one class per row; use predictLabels(x, { threshold }) for a 0/1 matrix with one column per output");
