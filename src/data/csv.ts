@@ -3,35 +3,23 @@
 // (one-hot encoded). Every problem is reported with the source, line and column.
 // Platform-neutral: it parses text; src/node/ reads the file.
 import { ConfigError, InputError } from "../errors.js";
-import { booleanOption, checkKeys, choiceOption, describe } from "../util/options.js";
+import { checkKeys, choiceOption, describe } from "../util/options.js";
 import { fitPreprocessing, type InputColumn, type Preprocessing, type TargetColumn } from "../nn/preprocessing.js";
+import {
+  cellProblem, decideColumns, inputColumn, isMissing, labelReader, listNames, rowWriter, type ColumnPlan, type CsvColumnOptions,
+} from "./csv-columns.js";
+import { detectDelimiter } from "./csv-format.js";
 
-/** Options of parseCsv(). */
-export interface CsvOptions {
-  /** The target column, by header name or 0-based index; default the last column; null: none, every column is an input (rows to predict). */
-  label?: string | number | null;
-  /** Default: 'classification', unless every label is a number and some are not integers or there are many (see fewValues). */
-  task?: "classification" | "regression";
-  /** Columns left out of the inputs, by name or index. */
-  ignore?: (string | number)[];
-  /** Input columns read as categories and one-hot encoded; default: the columns with no numeric cell. */
-  categorical?: (string | number)[];
+export { fewValues } from "./csv-columns.js";
+
+/** Options of parseCsv(): how columns are read (see CsvColumnOptions) and how the file is written. */
+export interface CsvOptions extends CsvColumnOptions {
   /** A row with a missing cell ('', NA, N/A, NaN, null, ?) is an error (default) or is dropped. */
   missing?: "error" | "drop";
-  /** Field separator, one character; default ','. */
+  /** Field separator, one character; default: detected from the first lines (`,` `;` tab or `|`, else `,`). */
   delimiter?: string;
   /** Names the input in error messages (e.g. its path); default 'CSV'. */
   source?: string;
-  /**
-   * A trained model's preprocessing (with `columns`): the columns are found by name and read the
-   * same way, so categories and class labels get the indices they had in training; unknown ones
-   * are errors. The target column is optional then (absent for predictions).
-   */
-  schema?: Preprocessing;
-  /** With a schema: the target column must be present, as it must to score the model; default false (predictions need none). */
-  requireTarget?: boolean;
-  /** How messages tell the reader to set an option; default `missing: 'drop'` (the CLI spells its flags: `--missing drop`). */
-  spellOption?: (name: string, value: string) => string;
 }
 
 /** A parsed CSV data set: float inputs (one-hot columns expanded), and labels or targets. */
@@ -54,24 +42,32 @@ export interface CsvDataset {
   lines: Int32Array;
   /** Rows dropped for missing cells (with missing: 'drop'). */
   dropped: number;
+  /** The field separator read (given or detected). */
+  delimiter: string;
+  /** How every column of the file was read, in file order: number, category, date, identifier (left out), ignored or label. */
+  plan: ColumnPlan[];
+  /** What was decided that the reader should know, one sentence each: a detected delimiter or decimal comma, identifiers left out, dates. */
+  notices: string[];
 }
 
-const MISSING = new Set(["", "na", "n/a", "nan", "null", "?"]);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const OPTIONS = [
+  "label", "task", "ignore", "categorical", "missing", "delimiter", "decimal", "thousands", "dayFirst", "source", "schema", "requireTarget", "spellOption",
+];
 
 /** Parses CSV text into inputs and labels or targets; see CsvOptions. */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
-  checkKeys(options, ["label", "task", "ignore", "categorical", "missing", "delimiter", "source", "schema", "requireTarget", "spellOption"], "parseCsv");
+  checkKeys(options, OPTIONS, "parseCsv");
   if (typeof text !== "string") throw new InputError(`parseCsv: expected the file's text as a string, got ${describe(text)}`);
   const source = options.source ?? "CSV";
-  const delimiter = options.delimiter ?? ",";
-  if (typeof delimiter !== "string" || delimiter.length !== 1 || delimiter === '"' || delimiter === "\n") {
-    throw new ConfigError(`parseCsv: delimiter must be one character other than a quote or newline, got ${describe(delimiter)}`);
+  const given = options.delimiter;
+  if (given !== undefined && (typeof given !== "string" || given.length !== 1 || given === '"' || given === "\n")) {
+    throw new ConfigError(`parseCsv: delimiter must be one character other than a quote or newline, got ${describe(given)}`);
   }
   const missingPolicy = choiceOption(options.missing ?? "error", "parseCsv: missing", ["error", "drop"] as const);
-  const requireTarget = booleanOption(options.requireTarget ?? false, "parseCsv: requireTarget");
   const spell = options.spellOption ?? ((name: string, value: string) => `${name}: '${value}'`);
   if (typeof spell !== "function") throw new ConfigError(`parseCsv: spellOption must be a function, got ${describe(spell)}`);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not part of the first name
+  const delimiter = given ?? detectDelimiter(text);
   const records = readRecords(text, delimiter, source);
   if (records.length === 0) throw new InputError(`${source}: empty file; expected a header row and data rows`);
   const header = records[0].fields.map((h) => h.trim());
@@ -88,107 +84,55 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
     }
   }
   const where = (r: Rec, c: number) => `${source}:${r.line}: column ${c + 1} (${JSON.stringify(header[c])})`;
-  const find = (ref: string | number, what: string): number => {
-    if (typeof ref === "number") {
-      if (!Number.isInteger(ref) || ref < 0 || ref >= header.length) throw new InputError(`${source}: ${what} column index ${ref} is outside 0..${header.length - 1}`);
-      return ref;
-    }
-    const i = header.indexOf(ref);
-    if (i < 0) throw new InputError(`${source}: no ${what} column named ${JSON.stringify(ref)}; the header has ${header.join(", ")}`);
-    return i;
-  };
 
-  // Which column is what: from the model's schema, or from the options and the data.
-  const schema = options.schema;
-  let inputCols: number[];
-  let categorical: Set<number>;
-  let labelCol: number | undefined;
-  let task: "classification" | "regression";
-  if (schema) {
-    if (!schema.columns) throw new ConfigError(`parseCsv: the schema has no columns (the model was not trained on a CSV file)`);
-    inputCols = schema.columns.map((c) => find(c.name, "input"));
-    categorical = new Set(schema.columns.flatMap((c, i) => (c.categories ? [inputCols[i]] : [])));
-    labelCol = schema.target && (requireTarget || header.includes(schema.target.name)) ? find(schema.target.name, "target") : undefined;
-    if (labelCol === undefined && requireTarget) throw new InputError(`${source}: the model has no target column to score against`);
-    task = schema.target?.classes ? "classification" : "regression";
-  } else {
-    labelCol = options.label === null ? undefined : find(options.label ?? header.length - 1, "label");
-    const ignored = new Set((options.ignore ?? []).map((c) => find(c, "ignored")));
-    inputCols = header.map((_, i) => i).filter((i) => i !== labelCol && !ignored.has(i));
-    if (inputCols.length === 0) {
-      throw new InputError(`${source}: no input columns are left${labelCol === undefined ? "" : ` besides the label ${JSON.stringify(header[labelCol])}`}`);
-    }
-    categorical = new Set((options.categorical ?? []).map((c) => find(c, "categorical")));
-    if (options.categorical === undefined) {
-      for (const c of inputCols) if (data.every((r) => isMissing(r.fields[c]) || !NUMBER.test(r.fields[c].trim()))) categorical.add(c);
-    }
-    const labels = labelCol === undefined ? [] : data.map((r) => r.fields[labelCol!].trim()).filter((v) => !isMissing(v));
-    const numeric = labels.length > 0 && labels.every((v) => NUMBER.test(v));
-    task = options.task !== undefined
-      ? choiceOption(options.task, "parseCsv: task", ["classification", "regression"] as const)
-      : numeric && (labels.some((v) => !Number.isInteger(Number(v))) || !fewValues(labels)) ? "regression" : "classification";
-  }
+  // Which column is what: from the model's schema, or from the options and every row.
+  const d = decideColumns(header, data.map((r) => r.fields), { ...options, spellOption: spell }, { source, delimiter });
+  const notices = given === undefined && delimiter !== "," ? [`fields are separated by ${delimiterName(delimiter)} (detected)`, ...d.notices] : d.notices;
 
   // Rows with a missing cell in a used column are refused or dropped.
-  const used = labelCol === undefined ? inputCols : [...inputCols, labelCol];
+  const used = d.label ? [...d.inputs, d.label] : d.inputs;
   const kept: Rec[] = [];
   for (const r of data) {
-    const c = used.find((i) => isMissing(r.fields[i]));
+    const c = used.find((p) => isMissing(r.fields[p.index]));
     if (c === undefined) kept.push(r);
     else if (missingPolicy === "error") {
-      throw new InputError(`${where(r, c)}: missing value ${JSON.stringify(r.fields[c])} (pass ${spell("missing", "drop")} to skip such rows)`);
+      throw new InputError(`${where(r, c.index)}: missing value ${JSON.stringify(r.fields[c.index])} (pass ${spell("missing", "drop")} to skip such rows)`);
     }
   }
   if (kept.length === 0) throw new InputError(`${source}: every row has a missing value; nothing is left to read`);
 
-  const columns: InputColumn[] = inputCols.map((c, i) => {
-    if (!categorical.has(c)) return { name: header[c] };
-    const known = schema?.columns?.[i].categories;
-    return { name: header[c], categories: known ?? [...new Set(kept.map((r) => r.fields[c].trim()))].sort() };
-  });
-  const cols = columns.reduce((w, c) => w + (c.categories?.length ?? 1), 0);
+  const cols = d.width;
   const x = new Float32Array(kept.length * cols);
-  const lookups = columns.map((c) => (c.categories ? new Map(c.categories.map((k, j) => [k, j])) : undefined));
+  const write = rowWriter(d.inputs);
   kept.forEach((r, row) => {
-    let o = row * cols;
-    inputCols.forEach((c, i) => {
-      const cell = r.fields[c].trim();
-      const lookup = lookups[i];
-      if (lookup) {
-        const j = lookup.get(cell);
-        if (j === undefined) throw new InputError(`${where(r, c)}: category ${JSON.stringify(cell)} is not one of ${list(columns[i].categories!)}`);
-        x[o + j] = 1;
-        o += lookup.size;
-      } else {
-        if (!NUMBER.test(cell)) throw new InputError(`${where(r, c)}: ${JSON.stringify(cell)} is not a number`);
-        x[o++] = Number(cell);
-      }
-    });
+    const bad = write(r.fields, x, row * cols);
+    if (bad >= 0) {
+      const c = d.inputs[bad];
+      throw new InputError(`${where(r, c.index)}: ${cellProblem(c, r.fields[c.index])}`);
+    }
   });
 
   const out: CsvDataset = {
-    x, rows: kept.length, cols, columns, task, dropped: data.length - kept.length, lines: Int32Array.from(kept, (r) => r.line),
+    x, rows: kept.length, cols, columns: d.inputs.map(inputColumn), task: d.task, dropped: data.length - kept.length,
+    lines: Int32Array.from(kept, (r) => r.line), delimiter, plan: d.columns, notices,
   };
-  if (labelCol === undefined) return out;
-  const name = header[labelCol];
-  if (task === "regression") {
+  if (!d.label) return out;
+  const name = d.label.name;
+  const at = d.label.index;
+  const read = labelReader(d);
+  if (d.task === "regression") {
     out.targets = Float32Array.from(kept, (r) => {
-      const cell = r.fields[labelCol!].trim();
-      if (!NUMBER.test(cell)) throw new InputError(`${where(r, labelCol!)}: target ${JSON.stringify(cell)} is not a number`);
-      return Number(cell);
+      const v = read(r.fields[at]);
+      if (Number.isNaN(v)) throw new InputError(`${where(r, at)}: target ${JSON.stringify(r.fields[at].trim())} is not a number`);
+      return v;
     });
     out.target = { name };
     return out;
   }
-  const raw = kept.map((r) => r.fields[labelCol!].trim());
-  const numeric = raw.every((v) => NUMBER.test(v));
-  // Numeric labels are compared as numbers ("1" and "1.0" are one class) and sorted numerically.
-  const key = (v: string) => (numeric ? String(Number(v)) : v);
-  const classes = schema?.target?.classes ?? [...new Set(raw.map(key))].sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
-  const index = new Map(classes.map((k, i) => [k, i]));
-  out.labels = Int32Array.from(kept, (r, i) => {
-    const k = index.get(key(raw[i])) ?? index.get(raw[i]);
-    if (k === undefined) throw new InputError(`${where(r, labelCol!)}: label ${JSON.stringify(raw[i])} is not one of the model's classes ${list(classes)}`);
+  const classes = d.classes!;
+  out.labels = Int32Array.from(kept, (r) => {
+    const k = read(r.fields[at]);
+    if (Number.isNaN(k)) throw new InputError(`${where(r, at)}: label ${JSON.stringify(r.fields[at].trim())} is not one of the model's classes ${listNames(classes)}`);
     return k;
   });
   if (classes.length < 2) throw new InputError(`${source}: the label column ${JSON.stringify(name)} has a single class ${JSON.stringify(classes[0])}; classification needs at least 2`);
@@ -219,7 +163,6 @@ interface Rec {
 /** Splits text into records of fields (RFC 4180 quoting; CRLF or LF), skipping blank lines; each record keeps its first line. */
 function readRecords(text: string, delimiter: string, source: string): Rec[] {
   const out: Rec[] = [];
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not part of the first name
   let line = 1;
   let i = 0;
   const n = text.length;
@@ -277,19 +220,7 @@ function readRecords(text: string, delimiter: string, source: string): Rec[] {
   return out;
 }
 
-/**
- * Whether whole-number targets are few enough to be class labels: at most 20 distinct values, or at most one
- * per 20 rows. More are a quantity (a count, a score, a measurement in whole units): a regression target.
- */
-export function fewValues(labels: string[]): boolean {
-  return new Set(labels.map(Number)).size <= Math.max(20, labels.length / 20);
-}
-
-function isMissing(cell: string): boolean {
-  return MISSING.has(cell.trim().toLowerCase());
-}
-
-function list(names: string[]): string {
-  const shown = names.slice(0, 12).map((s) => JSON.stringify(s)).join(", ");
-  return `[${shown}${names.length > 12 ? `, … ${names.length - 12} more` : ""}]`;
+/** A delimiter as messages name it: ";", tab. */
+function delimiterName(d: string): string {
+  return d === "\t" ? "tabs" : JSON.stringify(d);
 }

@@ -16,6 +16,14 @@ export interface InputColumn {
   name: string;
   /** Present for a categorical column: one model input per category, in this order. */
   categories?: string[];
+  /** 'date': the cells are dates, read as days since 1970-01-01 (UTC, fractional for a time of day); absent: a number or categories. */
+  kind?: "date";
+  /** A date column's order of fields: 'ymd' (ISO 8601), 'dmy' (31.12.2024) or 'mdy' (12/31/2024). */
+  dateOrder?: "ymd" | "dmy" | "mdy";
+  /** A number column written with a decimal comma ("3,14"). */
+  decimal?: ",";
+  /** A number column's thousands separator ("1,297"). */
+  thousands?: string;
 }
 
 /** The target column of a data set and, for classification, the class names by index. */
@@ -206,10 +214,24 @@ function vector(v: unknown, name: string, inputs: number | undefined, what = "in
 
 function column(c: unknown, name: string): InputColumn {
   if (typeof c !== "object" || c === null || Array.isArray(c)) throw new InputError(`${name} must be an object {name, categories?}`);
-  checkKeys(c, ["name", "categories"], name);
+  checkKeys(c, ["name", "categories", "kind", "dateOrder", "decimal", "thousands"], name);
   const o = c as Record<string, unknown>;
   const out: InputColumn = { name: text(o.name, `${name}.name`) };
   if (o.categories !== undefined) out.categories = names(o.categories, `${name}.categories`);
+  // A column is one of: categories, a date in an order, or a number (perhaps with its marks).
+  const numberMarks = o.decimal !== undefined || o.thousands !== undefined;
+  if (o.kind !== undefined || o.dateOrder !== undefined) {
+    if (o.kind !== "date") throw new InputError(`${name}.kind must be 'date' (with a dateOrder), got ${describe(o.kind)}`);
+    if (out.categories || numberMarks) throw new InputError(`${name} is a date column; it has no categories, decimal or thousands`);
+    out.kind = "date";
+    out.dateOrder = choiceOption(o.dateOrder, `${name}.dateOrder`, ["ymd", "dmy", "mdy"] as const);
+  }
+  if (numberMarks && out.categories) throw new InputError(`${name} has categories; decimal and thousands belong to number columns`);
+  if (o.decimal !== undefined) out.decimal = choiceOption(o.decimal, `${name}.decimal`, [","] as const);
+  if (o.thousands !== undefined) {
+    out.thousands = choiceOption(o.thousands, `${name}.thousands`, [",", ".", " ", "'", "_"] as const);
+    if (out.thousands === out.decimal) throw new InputError(`${name}: thousands and decimal are both ","`);
+  }
   return out;
 }
 
