@@ -20,6 +20,11 @@ and the confusion matrix, printed and drawn as an SVG picture.
                          images IDX file and a labels IDX file
   --split train|test     which files of a folder (default test)
   --missing error|drop   CSV rows with missing cells (default error)
+  --delimiter <char>|tab CSV field separator (default: detected from the first lines: , ; tab |)
+  --decimal .|,          CSV decimal mark (default: as the model was trained, else . ; a comma when
+                         ;-separated numbers look like 1,5)
+  --thousands <char>     CSV thousands separator, as in "1,297" (default: as the model was trained)
+  --day-first            CSV dates such as 01/02/2024 day first (a model reads dates as it was trained)
   --class-names a,b,...  class names for the report (default: the model's, or the indices)
   --plot <file.svg>      where to draw the confusion matrix (default: <model>.confusion.svg)
   --no-plot              draw nothing

@@ -10,6 +10,7 @@ import { csvOptions } from "./io.js";
 /** The options both commands take. */
 const SHARED = {
   split: { type: "string" }, missing: { type: "string" }, "class-names": { type: "string" },
+  delimiter: { type: "string" }, decimal: { type: "string" }, thousands: { type: "string" }, "day-first": { type: "boolean" },
   json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpec;
 
@@ -56,6 +57,8 @@ export async function openModelAndData({ command, o, modelPath, dataPaths }: Mod
     const allInputs = !scoring && !model.preprocessing?.columns && options.label === undefined;
     let data = await loadData(dataPaths, split, allInputs ? { ...options, label: null } : options, command);
     if (allInputs && data.csv && data.x.cols !== model.inputs) data = await loadData(dataPaths, split, options, command);
+    // Notices go to stderr: predict may be writing its rows to stdout.
+    for (const notice of data.csv?.notices ?? []) process.stderr.write(`note: ${notice}\n`);
     if (data.x.cols !== model.inputs) {
       throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, command);
     }

@@ -18,6 +18,11 @@ or the predicted values (regression).
                          IDX file and a labels IDX file
   --split train|test     which files of a folder (default test)
   --missing error|drop   CSV rows with missing cells (default error)
+  --delimiter <char>|tab CSV field separator (default: detected from the first lines: , ; tab |)
+  --decimal .|,          CSV decimal mark (default: as the model was trained, else . ; a comma when
+                         ;-separated numbers look like 1,5)
+  --thousands <char>     CSV thousands separator, as in "1,297" (default: as the model was trained)
+  --day-first            CSV dates such as 01/02/2024 day first (a model reads dates as it was trained)
   --out <file.csv>       where to write (default: standard output)
   --class-names a,b,...  class names (default: the model's, or the indices)
   --json                 print the predictions as JSON instead of CSV (or, with --out, a summary)`;

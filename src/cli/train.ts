@@ -22,6 +22,7 @@ import { classNames, hasTestSplit, loadData, taskDecision, type Loaded } from ".
 import { classificationReport, formatReport, regressionReport, type ClassificationReport, type RegressionReport } from "./evaluate.js";
 import { csvOptions, type Io, sibling } from "./io.js";
 import { EpochProgress } from "./progress.js";
+import { formatSchemaReport, schemaReport } from "./schema-report.js";
 
 /** Hidden layers take any activation but the output ones (softmax, logSoftmax), or are maxout layers; the default, relu, first. */
 const HIDDEN_ACTIVATIONS = ["relu", ...ACTIVATIONS.filter((a) => !isCategorical(a) && a !== "relu"), "maxout"] as const;
@@ -44,6 +45,10 @@ Data
   --ignore a,b             CSV: columns to leave out
   --categorical a,b        CSV: columns to one-hot encode (default: those without numbers)
   --missing error|drop     CSV: rows with missing cells (default error)
+  --delimiter <char>|tab   CSV: the field separator (default: detected from the first lines: , ; tab |)
+  --decimal .|,            CSV: the decimal mark (default . ; a comma when ;-separated numbers look like 1,5)
+  --thousands <char>       CSV: the thousands separator in numbers such as "1,297" (default none)
+  --day-first              CSV: read dates such as 01/02/2024 day first (default: the file decides, else month first)
   --scale minmax|standardize|none
                            input preprocessing, saved with the model (default: minmax for images,
                            one factor for all pixels; standardize for CSV, per column)
@@ -92,7 +97,8 @@ the current batch and saves the best model so far; exit code 130 then.`;
 
 const OPTIONS = {
   test: { type: "string" }, label: { type: "string" }, task: { type: "string" }, ignore: { type: "string" }, categorical: { type: "string" },
-  missing: { type: "string" }, scale: { type: "string" }, "class-names": { type: "string" },
+  missing: { type: "string" }, delimiter: { type: "string" }, decimal: { type: "string" }, thousands: { type: "string" }, "day-first": { type: "boolean" },
+  scale: { type: "string" }, "class-names": { type: "string" },
   layers: { type: "string" }, activation: { type: "string" }, pieces: { type: "string" }, dropout: { type: "string" },
   output: { type: "string" }, loss: { type: "string" },
   optimizer: { type: "string" }, lr: { type: "string" }, "learning-rate": { type: "string" }, momentum: { type: "string" },
@@ -149,6 +155,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       { validation: "add --validation-split", metric: (m) => `it needs a ${m === "accuracy" ? "classification" : "regression"} task`, error: (m) => new UsageError(m, "train") });
 
     io.log(`${data.description}${test ? `\ntest: ${test.description}` : ""}`);
+    const schema = data.csv && schemaReport(data.csv);
+    if (schema) io.log(formatSchemaReport(schema));
     if (data.csv) io.log(taskDecision(data, o.string("task") !== undefined));
     if (auto) io.log(autoLine(auto, data.x.rows, monitor));
     io.log(`network ${sizes.join("-")} (${settings.activation}${settings.dropout ? `, dropout ${settings.dropout}` : ""}), ` +
@@ -186,7 +194,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     }
 
     const summary = {
-      command: "train", model: out, pictures, data: data.description, test: test?.description,
+      command: "train", model: out, pictures, data: data.description, schema, test: test?.description,
       network: { sizes, activation: settings.activation, dropout: settings.dropout, parameters: model.parameterCount, seed: model.seed },
       task: data.task, threads: core.threads, epochs: run.history.epochs, bestEpoch: run.bestEpoch === undefined ? undefined : run.bestEpoch + 1, monitor,
       autoEpochs: auto && { maxEpochs: auto.epochs, patience: auto.earlyStopping.patience, minDelta: auto.earlyStopping.minDelta, validationSplit: split, seconds: auto.seconds, refit },
