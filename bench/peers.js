@@ -3,6 +3,8 @@
 // node_modules by path) and brain.js. Each returns figures keyed by our row names.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { sklearnFigures } from "./sklearn.js";
+import { brainTinyUsPerEpoch } from "./small.js";
 import { benchData, median } from "./train.js";
 import { measure } from "./timing.js";
 
@@ -109,7 +111,14 @@ export async function peerRows(rows, { quick, log }) {
     .map((s) => s.split("x").map(Number));
   const peers = [];
   try { peers.push(["tfjs-wasm", await tfjsFigures({ quick, log, shapes })]); } catch (e) { log(`TensorFlow.js failed: ${e?.message ?? e}`); }
-  try { peers.push(["brain.js", await brainFigures({ quick, log })]); } catch (e) { log(`brain.js failed: ${e?.message ?? e}`); }
+  try {
+    const figures = await brainFigures({ quick, log });
+    if (rows.some((r) => r.name === "train_tiny_us_per_epoch")) figures.train_tiny_us_per_epoch = await brainTinyUsPerEpoch({ quick });
+    peers.push(["brain.js", figures]);
+  } catch (e) { log(`brain.js failed: ${e?.message ?? e}`); }
+  // scikit-learn ran as a section of its own (a child process per thread count): its rows become a peer's figures.
+  const sklearn = sklearnFigures(rows);
+  if (Object.keys(sklearn).length > 0) peers.push(["scikit-learn", sklearn]);
   const out = [];
   for (const r of rows) {
     const matches = peers.filter(([, figures]) => figures[r.name] !== undefined);

@@ -13,6 +13,8 @@ const SECTIONS = [
   { name: "peak", load: async () => (await import("./peak.js")).peakSection },
   { name: "training", load: async () => (await import("./train.js")).trainSection },
   { name: "threads", load: async () => (await import("./threads.js")).threadsSection },
+  { name: "sklearn", load: async () => (await import("./sklearn.js")).sklearnSection },
+  { name: "small", load: async () => (await import("./small.js")).smallSection },
   { name: "memory", load: async () => (await import("./memory.js")).memorySection },
   { name: "onnx", load: async () => (await import("./onnx.js")).onnxSection },
 ];
@@ -38,6 +40,7 @@ for (const section of SECTIONS) {
     process.exitCode = 1;
   }
 }
+rows.push(...(await import("./speedups.js")).speedupRows(rows));
 // Peers run after wasmlp, in the same process and run, on the same shapes and data.
 if (!args.includes("--no-peers")) rows = await (await import("./peers.js")).peerRows(rows, { quick, log });
 const lines = [{ meta: await runMetadata({ quick, sections: SECTIONS.map((s) => s.name).filter((n) => !only || only.includes(n)) }) }, ...rows]
