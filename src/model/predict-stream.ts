@@ -8,6 +8,7 @@ import type { OutputReading } from "../nn/output-kind.js";
 import type { RowTransform } from "../train/device-data.js";
 import { AbortError } from "../train/errors.js";
 import { checkKeys, describe } from "../util/options.js";
+import { abortable, pullFrom, type Pull } from "../util/pull.js";
 import { checkHasClasses, classesOf, outputsOf } from "./predict.js";
 
 /** One item of a prediction stream: an input batch, or an object holding it as `x` (such as a CSV stream's row batch, with its `rows` and `cols`). */
@@ -87,12 +88,12 @@ function prepare(model: StreamModel, options: PredictStreamOptions | undefined, 
   return { signal, step };
 }
 
-/** Pulls a batch only when the consumer asks for an output: nothing is read ahead, and the source is closed however the stream ends. */
-async function* run(source: AsyncIterator<unknown>, step: Step, signal: AbortSignal | undefined): AsyncGenerator<Float32Array | Int32Array> {
+/** Pulls a batch only when the consumer asks for an output: nothing is read ahead, and the source is released however the stream ends. */
+async function* run(source: Pull, step: Step, signal: AbortSignal | undefined): AsyncGenerator<Float32Array | Int32Array> {
   let done = false;
   try {
     for (let index = 0; ; index++) {
-      const next = await abortable(source.next(), signal, index);
+      const next = await abortable(source.next(), signal, () => aborted("predictStream", signal!, index));
       if (next.done) {
         done = true;
         return;
@@ -100,28 +101,8 @@ async function* run(source: AsyncIterator<unknown>, step: Step, signal: AbortSig
       yield step(next.value, index);
     }
   } finally {
-    // Not awaited: a source stuck in next() must not hold up the error an abort rejects with.
-    if (!done) close(source);
+    if (!done) source.release();
   }
-}
-
-function close(source: AsyncIterator<unknown>): void {
-  try {
-    source.return?.()?.catch(() => {});
-  } catch {
-    // A source that fails to close has nothing more to give.
-  }
-}
-
-/** `pending`, or an AbortError as soon as `signal` aborts, whichever comes first. */
-function abortable<T>(pending: Promise<T>, signal: AbortSignal | undefined, index: number): Promise<T> {
-  if (!signal) return pending;
-  if (signal.aborted) return Promise.reject(aborted("predictStream", signal, index));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted("predictStream", signal, index));
-    signal.addEventListener("abort", onAbort, { once: true });
-    pending.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 function aborted(what: string, signal: AbortSignal, batches: number): AbortError {
@@ -135,31 +116,14 @@ function checkIdle(model: StreamModel, what: string): void {
   }
 }
 
-/** An iterator over `source`: a web ReadableStream through its reader (cancelled when the stream ends early), or any iterable. */
-function open(source: PredictSource): AsyncIterator<unknown> {
-  if (typeof source !== "object" || source === null) throw notSource(source);
-  if (typeof (source as ReadableStream).getReader === "function") {
-    const reader = (source as ReadableStream<unknown>).getReader();
-    return {
-      next: () => reader.read() as Promise<IteratorResult<unknown>>,
-      return: async () => {
-        await reader.cancel();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-  if (ArrayBuffer.isView(source) || isRowArray(source)) {
+/** A Pull over `source`, refusing a single batch given where a stream of batches belongs. */
+function open(source: PredictSource): Pull {
+  if (typeof source === "object" && source !== null && (ArrayBuffer.isView(source) || isRowArray(source))) {
     throw new InputError(`predictStream: batches is one batch of rows (${describe(source)}); a stream is an iterable of batches: pass [x], or use predict(x)`);
   }
-  if (Symbol.asyncIterator in source) return (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-  if (Symbol.iterator in source) {
-    const it = (source as Iterable<unknown>)[Symbol.iterator]();
-    return {
-      next: async () => it.next(),
-      return: async () => it.return?.() ?? { done: true, value: undefined },
-    };
-  }
-  throw notSource(source);
+  const pull = pullFrom(source);
+  if (!pull) throw notSource(source);
+  return pull;
 }
 
 function notSource(source: unknown): InputError {
