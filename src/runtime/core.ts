@@ -3,7 +3,7 @@
 import { Allocator, PAGE } from "./allocator.js";
 import { ConfigError, CoreError, StateError } from "../errors.js";
 import { booleanOption, choiceOption, integerOption } from "../util/options.js";
-import { KernelCounters, type CoreStats, type Kernels } from "./kernels.js";
+import { KernelCounters, type CoreStats, type KernelProfile, type Kernels } from "./kernels.js";
 import { embeddedWasm, wasmEmbedded } from "./embedded.js";
 import { isNode, nodeImport } from "./platform.js";
 import { readBytes, type ByteSource } from "./read-bytes.js";
@@ -56,6 +56,8 @@ export class Core {
   private readonly counters: KernelCounters;
   /** `raw` with its calls counted; each call looks its function up in `raw`, so a swapped `raw` is counted too. */
   private readonly counted: Kernels;
+  /** While profiling: the kernels in use, each call timed. */
+  private timed: Kernels | undefined;
   /** Which build runs, as the module itself reports it. */
   readonly build: SimdBuild;
 
@@ -69,7 +71,34 @@ export class Core {
 
   /** The kernels, each call counted (see stats()); with more than one thread the heavy ones are split across the pool. */
   get kernels(): Kernels {
+    return this.timed ?? this.untimed();
+  }
+
+  private untimed(): Kernels {
     return this.threadCount > 1 && this.parallel ? this.parallel : this.counted;
+  }
+
+  /**
+   * Times every kernel call from now on (see profile()), or stops. Off by default; while off, no timing
+   * wrapper is installed, so it costs nothing. The timing itself costs well under a microsecond a call.
+   */
+  setProfiling(on: boolean): void {
+    booleanOption(on, "setProfiling: on");
+    this.counters.profiling = on;
+    this.timed = on ? this.counters.time(() => this.untimed()) : undefined;
+  }
+
+  /** Whether kernel calls are being timed (setProfiling). */
+  get profiling(): boolean {
+    return this.timed !== undefined;
+  }
+
+  /**
+   * Time spent in kernel calls while profiling was on, since the core loaded or since resetStats(): by kernel,
+   * and the GEMMs by shape; a split call's time includes its wait on the pool, also given apart.
+   */
+  profile(): KernelProfile {
+    return this.counters.profile();
   }
 
   /**
@@ -80,7 +109,7 @@ export class Core {
     return this.counters.snapshot();
   }
 
-  /** Sets the counts of stats() back to zero. */
+  /** Sets the counts of stats() and the times of profile() back to zero. */
   resetStats(): void {
     this.counters.reset();
   }

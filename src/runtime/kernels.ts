@@ -112,16 +112,40 @@ export interface CoreStats {
   poolTasks: number;
 }
 
-/** Call counts kept by a core: plain increments at dispatch, nothing per element. */
+/** Time in one kernel's calls while profiling was on; wall-clock milliseconds on the calling thread. */
+export interface KernelTime {
+  calls: number;
+  /** The whole calls, waits on the pool included. */
+  ms: number;
+  /** Of `ms`, what split calls spent beyond the calling thread's own share: handing out shares, waking workers, joining them. */
+  poolWaitMs: number;
+}
+
+/** Where kernel time went while profiling was on (Core.setProfiling), since the core loaded or its last resetStats(). */
+export interface KernelProfile {
+  /** By kernel name (only those called). */
+  byKernel: Record<string, KernelTime>;
+  /** The GEMMs by name and shape as called, "gemm_tn 784x256x128" (M×N×K), so that each layer's product stands apart. */
+  byGemm: Record<string, KernelTime>;
+}
+
+/** Call counts kept by a core: plain increments at dispatch, nothing per element; and, while profiling, call times. */
 export class KernelCounters {
   /** Shares each pool worker ran; the calling thread's count is the sum of byKernel, where every call counts once. */
   private byWorker: number[] = [];
   private byKernel: number[];
   private splitCalls = 0;
   private poolTasks = 0;
+  /** Whether calls are being timed; the pool's split calls then time their waits. */
+  profiling = false;
+  private timeByKernel: KernelTime[];
+  private timeByGemm = new Map<string, KernelTime>();
+  /** The entries the timed call now running adds its pool waits to. */
+  private running: KernelTime[] = [];
 
   constructor(private readonly names: readonly string[]) {
     this.byKernel = names.map(() => 0);
+    this.timeByKernel = names.map(noTime);
   }
 
   /** Kernels that count each call on the calling thread and run the function `raw()` holds under that name at the time of the call. */
@@ -130,6 +154,51 @@ export class KernelCounters {
       this.byKernel[i]++;
       return (raw() as unknown as Record<string, (...a: number[]) => number>)[name](...a);
     }])) as unknown as Kernels;
+  }
+
+  /**
+   * Kernels that time each call with performance.now() and run the function `inner()` holds under that name at
+   * the time of the call; they count nothing (the kernels under them do). Installed only while profiling, so
+   * that timing costs nothing otherwise.
+   */
+  time(inner: () => Kernels): Kernels {
+    return Object.fromEntries(this.names.map((name, i) => {
+      // Every GEMM takes M, N, K first; gemm_work_bytes computes a size and is timed by name only.
+      const gemm = name.startsWith("gemm_") && name !== "gemm_work_bytes";
+      return [name, (...a: number[]) => {
+        const entries = gemm ? [this.timeByKernel[i], this.gemmEntry(`${name} ${a[0]}x${a[1]}x${a[2]}`)] : [this.timeByKernel[i]];
+        this.running = entries;
+        const t0 = performance.now();
+        try {
+          return (inner() as unknown as Record<string, (...a: number[]) => number>)[name](...a);
+        } finally {
+          const ms = performance.now() - t0;
+          for (const e of entries) {
+            e.calls++;
+            e.ms += ms;
+          }
+          this.running = [];
+        }
+      }];
+    })) as unknown as Kernels;
+  }
+
+  private gemmEntry(key: string): KernelTime {
+    let e = this.timeByGemm.get(key);
+    if (!e) this.timeByGemm.set(key, (e = noTime()));
+    return e;
+  }
+
+  /** Milliseconds the running timed call spent on the pool beyond the calling thread's share. */
+  addPoolWait(ms: number): void {
+    for (const e of this.running) e.poolWaitMs += ms;
+  }
+
+  /** A copy of the times. */
+  profile(): KernelProfile {
+    const byKernel: Record<string, KernelTime> = {};
+    this.names.forEach((name, i) => { if (this.timeByKernel[i].calls) byKernel[name] = { ...this.timeByKernel[i] }; });
+    return { byKernel, byGemm: Object.fromEntries([...this.timeByGemm].map(([key, e]) => [key, { ...e }])) };
   }
 
   /** One call split across the pool, `tasks` of its shares handed to workers 0 … tasks − 1. */
@@ -153,5 +222,11 @@ export class KernelCounters {
     this.byKernel.fill(0);
     this.splitCalls = 0;
     this.poolTasks = 0;
+    this.timeByKernel = this.names.map(noTime);
+    this.timeByGemm.clear();
   }
+}
+
+function noTime(): KernelTime {
+  return { calls: 0, ms: 0, poolWaitMs: 0 };
 }

@@ -52,7 +52,15 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
     const tasks: Task[] = ranges.slice(1).map((r, t) => ({ kernel: index(name), args: args(r, t + 1) }));
     const first = args(ranges[0], 0);
     counters.countSplit(tasks.length);
-    pool.run(tasks, () => fn(...first));
+    if (!counters.profiling) return pool.run(tasks, () => fn(...first));
+    const t0 = performance.now();
+    let own = 0;
+    pool.run(tasks, () => {
+      const s = performance.now();
+      fn(...first);
+      own = performance.now() - s;
+    });
+    counters.addPoolWait(performance.now() - t0 - own);
   };
 
   /** Columns of C for each thread, or null when the product is too small to share. */
