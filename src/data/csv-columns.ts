@@ -97,6 +97,11 @@ const MAX_VALUE_SHARE = 0.2;
 /** A text column with different values in at least this share of its rows is an identifier. */
 const IDENTIFIER_SHARE = 0.9;
 
+/** How messages spell an option of the library by default: `missing: 'drop'`, `dayFirst: true`. */
+export function spellOption(name: string, value: string): string {
+  return value === "true" ? `${name}: true` : `${name}: '${value}'`;
+}
+
 /** Whether a cell is missing: empty, NA, N/A, NaN, null or ? (any case, spaces around). */
 export function isMissing(cell: string): boolean {
   return MISSING.has(cell.trim().toLowerCase());
@@ -109,7 +114,7 @@ export function isMissing(cell: string): boolean {
  */
 export function decideColumns(header: string[], sample: string[][], options: CsvColumnOptions, context: DecideContext): ColumnDecision {
   const { source } = context;
-  const spell = options.spellOption ?? ((name: string, value: string) => `${name}: '${value}'`);
+  const spell = options.spellOption ?? spellOption;
   const find = (ref: string | number, what: string): number => {
     if (typeof ref === "number") {
       if (!Number.isInteger(ref) || ref < 0 || ref >= header.length) throw new InputError(`${source}: ${what} column index ${ref} is outside 0..${header.length - 1}`);

@@ -143,9 +143,9 @@ export function dayMonthFields(cell: string): { first: number; second: number; s
   return g ? { first: Number(g[1]), second: Number(g[3]), separator: g[2] } : undefined;
 }
 
-/** How a date order is written, for messages: 'day.month.year'. */
+/** How a date order is written, for messages: 'day/month/year'. */
 export function describeDateOrder(order: DateOrder): string {
-  return order === "ymd" ? "year-month-day (ISO 8601)" : order === "dmy" ? "day/month/year" : "month/day/year";
+  return order === "ymd" ? "ISO 8601 year-month-day" : order === "dmy" ? "day/month/year" : "month/day/year";
 }
 
 function daysInMonth(y: number, m: number): number {

@@ -6,7 +6,7 @@ import { ConfigError, InputError } from "../errors.js";
 import { checkKeys, choiceOption, describe } from "../util/options.js";
 import { fitPreprocessing, type InputColumn, type Preprocessing, type TargetColumn } from "../nn/preprocessing.js";
 import {
-  cellProblem, decideColumns, inputColumn, isMissing, labelReader, listNames, rowWriter, type ColumnPlan, type CsvColumnOptions,
+  cellProblem, decideColumns, inputColumn, isMissing, labelReader, listNames, rowWriter, spellOption, type ColumnPlan, type CsvColumnOptions,
 } from "./csv-columns.js";
 import { detectDelimiter } from "./csv-format.js";
 
@@ -64,7 +64,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
     throw new ConfigError(`parseCsv: delimiter must be one character other than a quote or newline, got ${describe(given)}`);
   }
   const missingPolicy = choiceOption(options.missing ?? "error", "parseCsv: missing", ["error", "drop"] as const);
-  const spell = options.spellOption ?? ((name: string, value: string) => `${name}: '${value}'`);
+  const spell = options.spellOption ?? spellOption;
   if (typeof spell !== "function") throw new ConfigError(`parseCsv: spellOption must be a function, got ${describe(spell)}`);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not part of the first name
   const delimiter = given ?? detectDelimiter(text);
