@@ -269,20 +269,18 @@ describe("MemorySource", () => {
     const targets = core.allocF32(2);
     try {
       expect([source.rows, source.validationRows, source.targetKind]).toEqual([3, 2, "dense"]);
-      source.beginEpoch(false);
-      source.gather(1, 2, dst, targets);
+      source.beginEpoch(false, 0);
+      expect(source.next(1, dst, targets)?.rows).toBe(1);
+      expect(source.next(2, dst, targets)?.rows).toBe(2);
       expect(Array.from(core.f32(dst, 4))).toEqual([2, 3, 4, 5]);
       expect(Array.from(core.f32(targets, 2))).toEqual([1, 2]);
       const held = source.rowsOf("validation", 0, 2, dst);
       expect(Array.from(core.f32(held.x, 4))).toEqual([6, 7, 8, 9]);
       expect(Array.from(core.f32(held.targets.ptr, 2))).toEqual([3, 4]);
       // A shuffled epoch is a permutation of the training rows only.
-      source.beginEpoch(true);
+      source.beginEpoch(true, 1);
       const seen: number[] = [];
-      for (let r = 0; r < 3; r++) {
-        source.gather(r, 1, dst, targets);
-        seen.push(core.f32(targets, 1)[0]);
-      }
+      for (let b = source.next(1, dst, targets); b; b = source.next(1, dst, targets)) seen.push(core.f32(targets, 1)[0]);
       expect(seen.sort()).toEqual([0, 1, 2]);
     } finally {
       source.free();
@@ -301,15 +299,16 @@ describe("MemorySource", () => {
     const targets = core.allocator.alloc(3 * 4);
     try {
       expect([source.rows, source.validationRows]).toEqual([3, 2]);
-      source.beginEpoch(false);
-      source.gather(0, 3, dst, targets);
+      source.beginEpoch(false, 0);
+      source.next(3, dst, targets);
+      expect(source.next(3, dst, targets)).toBeUndefined();
       expect(Array.from(core.i32(targets, 3))).toEqual([0, 2, 4]);
       const held = source.rowsOf("validation", 0, 2, dst);
       expect([Array.from(core.f32(held.x, 4)), Array.from(core.i32(held.targets.ptr, 2))]).toEqual([[2, 3, 6, 7], [1, 3]]);
       const trained = source.rowsOf("train", 1, 2, dst);
       expect([Array.from(core.f32(trained.x, 4)), Array.from(core.i32(trained.targets.ptr, 2))]).toEqual([[4, 5, 8, 9], [2, 4]]);
-      source.beginEpoch(true);
-      source.gather(0, 3, dst, targets);
+      source.beginEpoch(true, 1);
+      source.next(3, dst, targets);
       expect(Array.from(core.i32(targets, 3)).sort()).toEqual([0, 2, 4]);
     } finally {
       source.free();

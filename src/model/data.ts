@@ -4,10 +4,12 @@ import { toRows, toTargets, type ByteMatrix, type InputBatch, type Matrix, type 
 import type { Network } from "../nn/network.js";
 import { DeviceData, type RowTransform } from "../train/device-data.js";
 import { MemorySource } from "../train/memory-source.js";
-import { fitPlan, type FitPlan } from "../train/plan.js";
+import { fitPlan, streamPlan, type FitPlan, type StreamPlan } from "../train/plan.js";
+import { StreamSource } from "../train/stream-source.js";
+import type { Dataset } from "../train/dataset.js";
 import { DeviceWeights, rowWeights, type HostWeights } from "../train/sample-weights.js";
 import { rowClasses, splitRows, type RowSplit } from "../train/split.js";
-import type { FitOptions } from "../train/training.js";
+import type { FitOptions, StreamFitOptions } from "../train/training.js";
 import type { Compiled } from "./compile.js";
 
 /** Rows and their targets, checked but still on the host. */
@@ -56,6 +58,25 @@ export function fitData(net: Network, c: Compiled, transform: RowTransform | und
     : undefined;
   const weights = rowWeights(options, pair.y, c.loss, net.outputs);
   return { plan, source: fitSource(net, c, transform, pair, v, split, weights) };
+}
+
+/** fit(dataset)'s plan, with every option checked, and the dataset as a batch source that reads it anew each epoch. */
+export function fitStream(net: Network, c: Compiled, transform: RowTransform | undefined, seed: number, dataset: Dataset,
+  options: StreamFitOptions): { plan: StreamPlan; source: StreamSource } {
+  const classes = c.loss.classification ? net.outputs : 0;
+  // Validation arrays are checked now, and then read as a dataset of one batch.
+  const arrays = (v: [unknown, unknown]): Dataset => {
+    const p = hostPair(net, c, v[0] as InputBatch, v[1] as TargetBatch, ["validationData[0]", "validationData[1]"]);
+    const item = p.y.kind === "index" ? { x: p.x, y: p.y.labels } : { x: p.x, y: { data: p.y.data, rows: p.y.rows, cols: p.y.cols } };
+    return () => [item];
+  };
+  const plan = streamPlan(options, { metrics: c.metrics.map((m) => m.name), learningRate: c.optimizer.learningRate }, arrays);
+  const settings = {
+    shuffleBuffer: plan.shuffleBuffer, seed, split: plan.split, validation: plan.validation, where: "fit: dataset",
+    shape: { inputs: net.inputs, outputs: net.outputs, classes },
+    rule: { classes, range: c.loss.targetRange, loss: c.loss.name }, transform,
+  };
+  return { plan, source: new StreamSource(net.core, dataset, settings, plan.batchSize) };
 }
 
 /** `f(data)`, freeing the data in the core afterwards whatever happens. */

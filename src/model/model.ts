@@ -11,10 +11,14 @@ import { train } from "../train/loop.js";
 import { rowWeights, type WeightOptions } from "../train/sample-weights.js";
 import { checkKeys } from "../util/options.js";
 import type { Evaluation } from "../train/trainer.js";
-import type { FitOptions, History } from "../train/training.js";
+import type { BatchLogs, FitOptions, History, StreamFitOptions } from "../train/training.js";
+import { checkDataset, type Dataset } from "../train/dataset.js";
+import type { FitPlan } from "../train/plan.js";
+import type { BatchSource } from "../train/batch-source.js";
+import type { PartialFitOptions, PartialFitResult } from "../train/training.js";
 import { resolveCompile, type Compiled, type CompileOptions } from "./compile.js";
 import { checkModelConfig, type ModelConfig } from "./config.js";
-import { fitData, fitSource, freeing, hostPair, upload } from "./data.js";
+import { fitData, fitSource, fitStream, freeing, hostPair, upload } from "./data.js";
 import { encoderFor } from "./encoders.js";
 import { outputReading } from "../nn/output-kind.js";
 import { classesOf, labelsOf, predictRows, type LabelOptions } from "./predict.js";
@@ -99,14 +103,47 @@ export class Sequential {
   }
 
   /** Trains on (x, y) and resolves to the per-epoch history; every option is checked before training starts. */
-  async fit(x: InputBatch, y: TargetBatch, options: FitOptions = {}): Promise<History> {
+  fit(x: InputBatch, y: TargetBatch, options?: FitOptions): Promise<History>;
+  /**
+   * Trains on a dataset: a function returning each epoch's batches or rows (an iterable, async iterable or ReadableStream),
+   * read in constant memory through a seeded shuffle buffer and cut into batches of exactly batchSize.
+   */
+  fit(dataset: Dataset, options?: StreamFitOptions): Promise<History>;
+  async fit(x: InputBatch | Dataset, y?: TargetBatch | StreamFitOptions, options: FitOptions = {}): Promise<History> {
     this.ensureIdle("fit");
     const c = this.requireCompiled("fit");
-    const { plan, source } = fitData(this.network, c, this.owned.prep?.transform, this.seed, x, y, options);
+    const transform = this.owned.prep?.transform;
+    const { plan, source } = typeof x === "function"
+      ? fitStream(this.network, c, transform, this.seed, checkDataset(x, "fit: dataset"), (y ?? {}) as StreamFitOptions)
+      : fitData(this.network, c, transform, this.seed, x, y as TargetBatch, options);
+    return this.run(c, plan, source, true);
+  }
+
+  /**
+   * One pass over (x, y) in batches of batchSize (default 32), in the order given unless shuffle is true, for learning
+   * as data arrives (scikit-learn's partial_fit): the optimizer's state and step count go on from call to call and are
+   * saved with save({ optimizer: true }). Resolves to the pass's mean loss and metrics and each batch's logs.
+   */
+  async partialFit(x: InputBatch, y: TargetBatch, options: PartialFitOptions = {}): Promise<PartialFitResult> {
+    this.ensureIdle("partialFit");
+    const c = this.requireCompiled("partialFit");
+    checkKeys(options, ["batchSize", "shuffle", "sampleWeight", "classWeight", "signal"], "partialFit");
+    const batches: BatchLogs[] = [];
+    const collect = { onBatchEnd: (_: number, logs: BatchLogs) => { batches.push(logs); } };
+    const { plan, source } = fitData(this.network, c, this.owned.prep?.transform, this.seed, x, y,
+      { ...options, shuffle: options.shuffle ?? false, epochs: 1, callbacks: collect });
+    const history = await this.run(c, plan, source, false);
+    const pass: Record<string, number> = {};
+    for (const key of ["loss", ...c.metrics.map((m) => m.name)] as const) pass[key] = (history[key as keyof History] as number[])[0];
+    return { ...(pass as unknown as Evaluation), batches };
+  }
+
+  /** Runs the training `plan` on `source` (freed afterwards); `record`: count its epochs in the model's training record. */
+  private async run(c: Compiled, plan: FitPlan, source: BatchSource, record: boolean): Promise<History> {
     this.busy = true;
     try {
       this.stopTraining = false;
-      return await train(this.trainer(c), source, plan);
+      return await train(this.trainer(c, record), source, plan);
     } finally {
       this.busy = false;
       source.free();
@@ -289,11 +326,11 @@ export class Sequential {
     };
   }
 
-  private trainer(c: Compiled) {
+  private trainer(c: Compiled, record = true) {
     const model = this;
     return bindTrainer(this.owned, c, {
       get stop() { return model.stopTraining; },
-      recordEpoch: (logs) => { this.training = { epochs: this.training.epochs + 1, last: { ...logs } }; },
+      recordEpoch: (logs) => { if (record) this.training = { epochs: this.training.epochs + 1, last: { ...logs } }; },
       save: (withOptimizer) => this.save({ optimizer: withOptimizer }),
     });
   }

@@ -4,7 +4,7 @@
 import type { DeviceTargets } from "../nn/losses.js";
 import type { MetricValues } from "../nn/metrics.js";
 import { MetricSums } from "../train/metric-logs.js";
-import type { BatchSource } from "../train/batch-source.js";
+import type { Batch, BatchSource } from "../train/batch-source.js";
 import type { Evaluation, Score, Trainer } from "../train/trainer.js";
 import type { EpochLogs } from "../train/training.js";
 import type { DeviceData } from "../train/device-data.js";
@@ -65,6 +65,21 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     if (c.l2) core.kernels.axpy(c.l2, net.params, net.grads, net.decaySize);
     return { loss: value + penalty(), ...values };
   };
+  /** Sums of the loss and metrics over scored chunks (dropout off), and their means. */
+  const scoring = () => {
+    let sum = 0;
+    let count = 0;
+    const sums = new MetricSums(c.metrics.map((m) => m.name));
+    return {
+      add(x: number, targets: DeviceTargets, rows: number): void {
+        const out = net.forward(rows, false, loss.fused, x);
+        sum += loss.compute(core, out, targets, 0, rows, outputs) * rows;
+        sums.add(measure(out, targets, rows), rows);
+        count += rows;
+      },
+      result: (): Evaluation => ({ loss: sum / count + penalty(), ...sums.means(count) }),
+    };
+  };
   return {
     core, net, optimizer, reserve,
     gradients(data) {
@@ -76,16 +91,16 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     get stop() { return hooks.stop; },
     get learningRate() { return optimizer.learningRate; },
     set learningRate(value: number) { optimizer.learningRate = value; },
+    get batchBuffers() { return { x: net.inputBuffer, targets: owned.lossBuffers.targets }; },
     trainBatch(source) {
       reserve(source.rows);
-      source.beginEpoch(false);
-      return this.step(source, 0, source.rows, () => {});
+      source.beginEpoch(false, 0);
+      return this.step(source.next(source.rows, net.inputBuffer, owned.lossBuffers.targets) as Batch, () => {});
     },
     recordEpoch: (logs) => hooks.recordEpoch(logs),
     save: (withOptimizer) => hooks.save(withOptimizer),
-    step(source, start, rows, beforeUpdate) {
-      const targets = source.gather(start, rows, net.inputBuffer, owned.lossBuffers.targets);
-      const r = lossAndGradient(net.inputBuffer, targets, rows, true);
+    step(batch, beforeUpdate) {
+      const r = lossAndGradient(net.inputBuffer, batch.targets, batch.rows, true);
       beforeUpdate(r.loss);
       optimizer.step(net.params, net.grads, net.size);
       net.weightsChanged();
@@ -93,16 +108,19 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     },
     evaluate(source, part, start, count): Evaluation {
       reserve(Math.min(count, CHUNK));
-      let sum = 0;
-      const sums = new MetricSums(this.metrics);
+      const tally = scoring();
       for (let r = start; r < start + count; r += CHUNK) {
         const rows = Math.min(CHUNK, start + count - r);
         const { x, targets } = source.rowsOf(part, r, rows, net.inputBuffer);
-        const out = net.forward(rows, false, loss.fused, x);
-        sum += loss.compute(core, out, targets, 0, rows, outputs) * rows;
-        sums.add(measure(out, targets, rows), rows);
+        tally.add(x, targets, rows);
       }
-      return { loss: sum / count + penalty(), ...sums.means(count) };
+      return tally.result();
+    },
+    async evaluateStream(source): Promise<Evaluation> {
+      reserve(CHUNK);
+      const tally = scoring();
+      for await (const b of source.validationBatches!(CHUNK, net.inputBuffer, owned.lossBuffers.targets)) tally.add(net.inputBuffer, b.targets, b.rows);
+      return tally.result();
     },
   };
 }

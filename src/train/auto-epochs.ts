@@ -65,14 +65,19 @@ export function autoEpochs(spec: unknown, inputs: AutoInputs): AutoDecision | un
   };
 }
 
-/** Ends training after the first epoch that finishes past a time budget. */
+/** Ends training after the first epoch (or, mid-epoch, batch) that finishes past a time budget. */
 export class TimeLimit implements Callback {
   private started = 0;
 
-  constructor(private readonly seconds: number, private readonly stop: () => void) {}
+  /** With `midEpoch`, the limit is also checked after every batch (a stream's one epoch may be long). */
+  constructor(private readonly seconds: number, private readonly midEpoch: boolean, private readonly stop: () => void) {}
 
   onTrainBegin(): void {
     this.started = performance.now();
+  }
+
+  onBatchEnd(): void {
+    if (this.midEpoch) this.onEpochEnd();
   }
 
   onEpochEnd(): void {

@@ -139,7 +139,7 @@ export function checkFinite(core: Core, ptr: number, n: number, cols: number, na
 }
 
 /** Throws an InputError naming the first value outside `range` (finite values only: checkFinite runs first), found by the core. */
-function checkRange(core: Core, ptr: number, n: number, cols: number, name: string, range: TargetRange, loss = "this loss"): void {
+export function checkRange(core: Core, ptr: number, n: number, cols: number, name: string, range: TargetRange, loss = "this loss"): void {
   const i = core.kernels.first_outside_range(ptr, n, range.min, range.max);
   if (i < 0) return;
   const [r, c] = [Math.floor(i / cols), i % cols];

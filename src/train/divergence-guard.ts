@@ -138,7 +138,7 @@ export class DivergenceGuard implements Callback {
 
   private finalLoss(): number {
     const { t, source } = this.ctx;
-    const total = Math.min(source.rows, CHECK_ROWS);
+    const total = Math.min(source.checkRows, CHECK_ROWS);
     let sum = 0;
     for (let s = 0; s < total; s += this.chunk) sum += t.evaluate(source, "train", s, Math.min(this.chunk, total - s)).loss;
     return sum;

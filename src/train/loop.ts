@@ -4,7 +4,7 @@
 // learning rate, clipping, the divergence guard, the user's callbacks) is a
 // component the loop calls through a CallbackList.
 import { TimeLimit } from "./auto-epochs.js";
-import type { BatchSource } from "./batch-source.js";
+import { isPending, type BatchSource } from "./batch-source.js";
 import { CallbackList, type Callback } from "./callback.js";
 import { GradientClipping } from "./clipping.js";
 import type { FitContext } from "./context.js";
@@ -38,6 +38,7 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
   await checkCheckpointPaths(plan.checkpoint);
   const rows = Math.min(plan.batchSize, source.rows);
   t.reserve(rows);
+  // A stream's rows per epoch are unknown when it starts, so a schedule then moves epoch by epoch.
   const ctx: FitContext = { t, source, plan, history, stop: false, verified: true };
   const rate = new LearningRate(t, plan.schedule, Math.ceil(source.rows / plan.batchSize));
   const guard = new DivergenceGuard(ctx, rate, rows);
@@ -49,7 +50,7 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
       if (plan.signal?.aborted) throw abortError(plan.signal, `before epoch ${epoch}`, history);
       callbacks.onEpochBegin(epoch);
       const run = await runEpoch(ctx, callbacks, guard, epoch, pace);
-      const diverged = run.diverged ?? guard.checkWeights(run.batch) ?? (run.interrupted ? undefined : score(ctx, guard, epoch, run));
+      const diverged = run.diverged ?? guard.checkWeights(run.batch) ?? (run.interrupted ? undefined : await score(ctx, guard, epoch, run));
       if (diverged) {
         guard.recover(epoch, diverged);
         epoch--;
@@ -57,7 +58,7 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
       }
       if (run.interrupted) {
         history.stoppedEarly = true;
-        history.stopReason = "stopTraining";
+        history.stopReason ??= "stopTraining";
         break;
       }
       await callbacks.onEpochEnd(epoch, run.logs);
@@ -108,7 +109,7 @@ function components(ctx: FitContext): Callback[] {
         ctx.verified = source.validationRows > 0;
       },
     }),
-    plan.seconds !== undefined ? new TimeLimit(plan.seconds, () => {
+    plan.seconds !== undefined ? new TimeLimit(plan.seconds, plan.midEpochLimit ?? false, () => {
       history.stoppedEarly = true;
       history.stopReason ??= "time";
       ctx.stop = true;
@@ -120,31 +121,36 @@ function components(ctx: FitContext): Callback[] {
 /** One pass over the training rows; ends early on a non-finite loss, an abort or a stop request. */
 async function runEpoch(ctx: FitContext, callbacks: CallbackList, guard: DivergenceGuard, epoch: number, pace: () => Promise<void>): Promise<EpochRun> {
   const { t, source, plan } = ctx;
-  source.beginEpoch(plan.shuffle);
+  source.beginEpoch(plan.shuffle, epoch);
   let loss = 0;
+  let rows = 0;
   const sums = new MetricSums(t.metrics);
-  let batch = 0;
-  for (let start = 0; start < source.rows; start += plan.batchSize, batch++) {
-    const n = Math.min(plan.batchSize, source.rows - start);
+  for (let batch = 0; ; batch++) {
     callbacks.onBatchBegin(epoch, batch);
-    const r = t.step(source, start, n, (batchLoss) => callbacks.beforeUpdate(epoch, batch, batchLoss));
+    const { x, targets } = t.batchBuffers;
+    const pulled = source.next(plan.batchSize, x, targets);
+    // Resident data answers at once: only a stream costs a promise per batch.
+    const b = isPending(pulled) ? await pulled : pulled;
+    if (plan.signal?.aborted) throw abortError(plan.signal, `before batch ${batch} of epoch ${epoch}`, ctx.history);
+    if (!b) return { batch: batch - 1, logs: { loss: loss / rows, ...sums.means(rows) } };
+    const r = t.step(b, (batchLoss) => callbacks.beforeUpdate(epoch, batch, batchLoss));
     const diverged = guard.checkBatch(batch, r.loss);
     if (diverged) return { batch, logs: { loss: NaN }, diverged };
-    loss += r.loss * n;
-    sums.add(r, n);
-    callbacks.onBatchEnd(batch, { loss: r.loss, ...metricValues(t.metrics, r), size: n });
+    loss += r.loss * b.rows;
+    rows += b.rows;
+    sums.add(r, b.rows);
+    callbacks.onBatchEnd(batch, { loss: r.loss, ...metricValues(t.metrics, r), size: b.rows, ...source.progress?.() });
     if (plan.signal?.aborted) throw abortError(plan.signal, `after batch ${batch} of epoch ${epoch}`, ctx.history);
-    if (t.stop) return { batch, logs: { loss: NaN }, interrupted: true };
+    if (t.stop || ctx.stop) return { batch, logs: { loss: NaN }, interrupted: true };
     await pace();
   }
-  return { batch: batch - 1, logs: { loss: loss / source.rows, ...sums.means(source.rows) } };
 }
 
 /** Adds the validation metrics to a completed epoch's logs; returns a divergence the last weights show. */
-function score(ctx: FitContext, guard: DivergenceGuard, epoch: number, run: EpochRun): Divergence | undefined {
+async function score(ctx: FitContext, guard: DivergenceGuard, epoch: number, run: EpochRun): Promise<Divergence | undefined> {
   const { t, source, plan } = ctx;
   if (source.validationRows > 0) {
-    const v = t.evaluate(source, "validation", 0, source.validationRows);
+    const v = source.validationBatches ? await t.evaluateStream(source) : t.evaluate(source, "validation", 0, source.validationRows);
     run.logs.valLoss = v.loss;
     for (const name of t.metrics) run.logs[validationKey(name)] = v[name];
     return guard.checkValidation(run.batch, v.loss);

@@ -5,8 +5,7 @@
 // and a resumed run repeats it. Held-out rows stay where they are; scoring
 // gathers them by number, a chunk at a time.
 import type { Core } from "../runtime/core.js";
-import type { DeviceTargets } from "../nn/losses.js";
-import type { BatchSource, Part } from "./batch-source.js";
+import type { Batch, BatchSource, Part } from "./batch-source.js";
 import type { DeviceData } from "./device-data.js";
 import type { DeviceWeights } from "./sample-weights.js";
 import type { RowSplit } from "./split.js";
@@ -17,6 +16,8 @@ export class MemorySource implements BatchSource {
   readonly rows: number;
   readonly validationRows: number;
   private index = 0;
+  /** The next row of this epoch's order to train on. */
+  private cursor = 0;
   private readonly order: Int32Array;
   /** Where each part's row numbers are in the core, when rows are held out of `data`. */
   private readonly lists: Record<Part, number> | undefined;
@@ -37,6 +38,10 @@ export class MemorySource implements BatchSource {
     }
   }
 
+  get checkRows(): number {
+    return this.rows;
+  }
+
   get targetKind(): DeviceData["targets"]["kind"] {
     return this.data.targets.kind;
   }
@@ -46,11 +51,16 @@ export class MemorySource implements BatchSource {
     if (!this.index) this.index = core.allocator.alloc(this.rows * 4);
     core.i32(this.index, this.rows).set(this.order);
     if (shuffle) core.kernels.rng_shuffle(this.rng, this.index, this.rows);
+    this.cursor = 0;
   }
 
-  gather(start: number, rows: number, x: number, targets: number): DeviceTargets {
-    this.data.gather(this.index + start * 4, rows, x, targets);
-    return { kind: this.targetKind, ptr: targets, weights: this.weightsOf("train", this.index + start * 4, rows) };
+  next(rows: number, x: number, targets: number): Batch | undefined {
+    const start = this.cursor;
+    const n = Math.min(rows, this.rows - start);
+    if (n <= 0) return undefined;
+    this.cursor += n;
+    this.data.gather(this.index + start * 4, n, x, targets);
+    return { rows: n, targets: { kind: this.targetKind, ptr: targets, weights: this.weightsOf("train", this.index + start * 4, n) } };
   }
 
   rowsOf(part: Part, row: number, rows: number, scratch: number): ReturnType<BatchSource["rowsOf"]> {

@@ -2,7 +2,7 @@
 // runs: a bad option is a ConfigError that leaves the model exactly as it was,
 // never a failure an epoch into training.
 import { ConfigError, InputError } from "../errors.js";
-import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
+import { booleanOption, checkKeys, describe, integerOption, numberOption, positiveOption } from "../util/options.js";
 import { checkpointSettings, type CheckpointSettings } from "./checkpoint.js";
 import { clippingOptions, type Clipping } from "./clipping.js";
 import { divergencePolicy, type DivergencePolicy } from "./divergence.js";
@@ -11,7 +11,8 @@ import { scheduleOption, type Schedule } from "./learning-rate.js";
 import { autoEpochs } from "./auto-epochs.js";
 import { validationSplitOption, type SplitFrom } from "./split.js";
 import { userCallbacks, type Callback } from "./callback.js";
-import type { FitOptions } from "./training.js";
+import type { FitOptions, StreamFitOptions } from "./training.js";
+import { checkDataset, type Dataset } from "./dataset.js";
 import type { MetricName } from "../nn/metrics.js";
 
 /** Everything one fit() will do, checked. */
@@ -23,8 +24,9 @@ export interface FitPlan {
   readonly splitRows: number;
   /** Where they come from: a seeded sample, stratified by class ('random'), or the last rows ('end'). */
   readonly splitFrom: SplitFrom;
-  /** With epochs: "auto", the time budget in seconds. */
+  /** With epochs: "auto", the time budget in seconds (checked after each epoch); with a dataset's timeLimit, checked after each batch too. */
   readonly seconds?: number;
+  readonly midEpochLimit?: boolean;
   /** The metrics computed beside the loss. */
   readonly metrics: readonly MetricName[];
   readonly earlyStopping?: EarlyStoppingSettings;
@@ -101,4 +103,49 @@ function abortSignal(signal: unknown): AbortSignal | undefined {
     throw new ConfigError(`fit: signal must be an AbortSignal (e.g. new AbortController().signal), got ${describe(signal)}`);
   }
   return signal as AbortSignal;
+}
+
+/** fit(dataset)'s plan: the stream's own settings beside those fit() plans for arrays. */
+export interface StreamPlan extends FitPlan {
+  /** Rows in the shuffle buffer (0 with shuffle: false). */
+  readonly shuffleBuffer: number;
+  /** Fraction of rows held out by their hashed index. */
+  readonly split: number;
+  /** Separate validation data, as a dataset. */
+  readonly validation?: Dataset;
+}
+
+/** Rows a dataset's shuffle buffer holds unless told. */
+export const SHUFFLE_BUFFER = 10_000;
+
+const STREAM_KEYS = ["epochs", "batchSize", "shuffle", "shuffleBuffer", "validationSplit", "validationData", "earlyStopping", "callbacks", "verbose",
+  "checkpoint", "learningRateSchedule", "signal", "clipNorm", "clipValue", "onDivergence", "initialEpoch", "timeLimit"];
+
+/** Checks every option of fit(dataset) (validation arrays are wrapped by the caller, `arrays`); throws the first problem. */
+export function streamPlan(options: StreamFitOptions | undefined, inputs: Omit<PlanInputs, "rows" | "validationData">,
+  arrays: (v: [unknown, unknown]) => Dataset): StreamPlan {
+  const o: StreamFitOptions = options ?? {};
+  checkKeys(o, STREAM_KEYS, "fit");
+  if (o.epochs !== undefined && typeof o.epochs !== "number") {
+    throw new ConfigError(`fit: epochs ${describe(o.epochs)} needs the number of rows ahead; with a dataset give a number of epochs (and earlyStopping or timeLimit to stop sooner)`);
+  }
+  const { shuffleBuffer, timeLimit, validationData, validationSplit, ...rest } = o;
+  if (typeof validationSplit === "object") throw new ConfigError("fit: with a dataset, validationSplit is a fraction: rows are held out by their index, hashed with the model's seed");
+  const split = numberOption(validationSplit ?? 0, "fit: validationSplit", 0, 1);
+  let validation: Dataset | undefined;
+  if (typeof validationData === "function") validation = checkDataset(validationData, "fit: validationData");
+  else if (validationData !== undefined) {
+    if (!Array.isArray(validationData) || validationData.length !== 2) throw new InputError(`fit: validationData must be a dataset function or [x, y], got ${describe(validationData)}`);
+    validation = arrays(validationData as [unknown, unknown]);
+  }
+  const plan = fitPlan(rest, { ...inputs, rows: 0, validationData: validation !== undefined || split > 0 });
+  const buffer = integerOption(shuffleBuffer ?? SHUFFLE_BUFFER, "fit: shuffleBuffer", 0, 1 << 24);
+  return Object.freeze({
+    ...plan,
+    shuffleBuffer: plan.shuffle ? buffer : 0,
+    split: validation ? 0 : split,
+    validation,
+    seconds: timeLimit === undefined ? undefined : positiveOption(timeLimit, "fit: timeLimit"),
+    midEpochLimit: true,
+  });
 }

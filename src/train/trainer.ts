@@ -5,7 +5,7 @@ import type { Core } from "../runtime/core.js";
 import type { Network } from "../nn/network.js";
 import type { MetricName } from "../nn/metrics.js";
 import type { Optimizer } from "../nn/optimizers.js";
-import type { BatchSource, Part } from "./batch-source.js";
+import type { Batch, BatchSource, Part } from "./batch-source.js";
 import type { EpochLogs } from "./training.js";
 
 /** Loss and the compiled metrics over a data set. */
@@ -34,10 +34,14 @@ export interface Trainer {
   learningRate: number;
   /** Makes every batch buffer hold at least `rows` rows. */
   reserve(rows: number): void;
-  /** One training batch: gather rows [start, start + rows) of the epoch's order, forward, backward, `beforeUpdate` (given the batch's loss), optimizer step. */
-  step(source: BatchSource, start: number, rows: number, beforeUpdate: (loss: number) => void): Score;
+  /** Where a source gathers the next batch: the network's input buffer and the loss's target buffer (both hold the reserved rows). */
+  readonly batchBuffers: { x: number; targets: number };
+  /** One training step on the batch in batchBuffers: forward, backward, `beforeUpdate` (given the batch's loss), optimizer step. */
+  step(batch: Batch, beforeUpdate: (loss: number) => void): Score;
   /** Mean loss (L2 penalty included) and metrics over rows [start, start + count) of `part`; dropout off, weights unchanged. */
   evaluate(source: BatchSource, part: Part, start: number, count: number): Evaluation;
+  /** The same over a stream's validation rows, read anew (see BatchSource.validationBatches). */
+  evaluateStream(source: BatchSource): Promise<Evaluation>;
   /** Counts a finished epoch in the model's training record (saved in model files). */
   recordEpoch(logs: EpochLogs): void;
   /** The model as file bytes, for checkpoints. */

@@ -2,6 +2,7 @@
 // history it resolves to. The training itself is planned in plan.ts and run
 // by loop.ts.
 import type { InputBatch, TargetBatch } from "../nn/input.js";
+import type { Dataset } from "./dataset.js";
 import type { EpochMetrics } from "../util/format.js";
 import type { DivergenceOptions, DivergenceRecord } from "./divergence.js";
 import type { Monitor } from "./monitor.js";
@@ -17,6 +18,10 @@ export interface BatchLogs {
   mae?: number;
   mse?: number;
   size: number;
+  /** With a dataset: rows trained on so far this epoch. */
+  rows?: number;
+  /** With a dataset whose batches say how far their reader is (bytesRead): bytes read so far this epoch. */
+  bytes?: number;
 }
 
 /** Hooks called during fit(); setting model.stopTraining = true (here or anywhere) ends fit() after the current batch. */
@@ -125,6 +130,45 @@ export interface FitOptions {
    * times) and runs the epoch again.
    */
   onDivergence?: "throw" | "recover" | DivergenceOptions;
+}
+
+/** Options of fit(dataset): fit()'s, where they make sense for rows that stream in, and the stream's own. */
+export interface StreamFitOptions extends Omit<FitOptions, "epochs" | "validationSplit" | "validationData" | "sampleWeight" | "classWeight"> {
+  /** Passes over the dataset; default 10. */
+  epochs?: number;
+  /** Rows per batch; incoming batches are cut and joined to exactly this many (the epoch's last batch may be short); default 32. */
+  batchSize?: number;
+  /** Rows in the seeded shuffle buffer (each row leaves at a random time while the next ones come in); default 10,000; 0 keeps the order. */
+  shuffleBuffer?: number;
+  /** Fraction of rows held out for validation, chosen by a hash of their index in the epoch and the model's seed: the same rows every epoch. */
+  validationSplit?: number;
+  /** Validation data: a dataset function (read again after each epoch) or [x, y]. */
+  validationData?: Dataset | [InputBatch, TargetBatch];
+  /** Seconds after which training stops, at the end of a batch. */
+  timeLimit?: number;
+}
+
+/** Options of partialFit(). */
+export interface PartialFitOptions {
+  /** Rows per batch; default 32. */
+  batchSize?: number;
+  /** Shuffle the rows (with the model's RNG) before the pass; default false: batches in the order given. */
+  shuffle?: boolean;
+  /** One weight ≥ 0 per row, as fit() takes it. */
+  sampleWeight?: Float32Array | number[];
+  /** Weight per class index, as fit() takes it. */
+  classWeight?: Record<number, number> | number[];
+  /** Stops the pass after the current batch: partialFit rejects with an AbortError and the model keeps that batch's weights. */
+  signal?: AbortSignal;
+}
+
+/** What partialFit() resolves to: the pass's mean loss and metrics (before each batch's update), and each batch's logs. */
+export interface PartialFitResult {
+  loss: number;
+  accuracy?: number;
+  mae?: number;
+  mse?: number;
+  batches: BatchLogs[];
 }
 
 /** Why fit() ended; see History.stopReason. */
