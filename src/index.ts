@@ -37,6 +37,7 @@ export { spiral, xor, circles, moons, sine, type ToyDataset, type ToyClassificat
 export { parseIdx, type IdxArray } from "./data/idx.js";
 export { imagesFromIdx, type ImageDataset } from "./data/images.js";
 export { parseCsv, csvPreprocessing, type CsvOptions, type CsvDataset } from "./data/csv.js";
+export type { ColumnKind, ColumnPlan, CsvColumnOptions } from "./data/csv-columns.js";
 export { confusionMatrix, classScores, type ClassScores } from "./model/confusion.js";
 export {
   lineChartSvg, trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg, PALETTE,
