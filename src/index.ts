@@ -38,6 +38,10 @@ export { parseIdx, type IdxArray } from "./data/idx.js";
 export { imagesFromIdx, type ImageDataset } from "./data/images.js";
 export { parseCsv, csvPreprocessing, type CsvOptions, type CsvDataset } from "./data/csv.js";
 export type { ColumnKind, ColumnPlan, CsvColumnOptions } from "./data/csv-columns.js";
+export { readCsvStream, type CsvStreamOptions } from "./data/stream/csv-stream.js";
+export type { CsvStream, StreamSchema } from "./data/stream/table-stream.js";
+export type { RowBatch } from "./data/stream/row-batch.js";
+export { byteChunks, type StreamSource } from "./data/stream/source.js";
 export { confusionMatrix, classScores, type ClassScores } from "./model/confusion.js";
 export {
   lineChartSvg, trainingCurvesSvg, confusionMatrixSvg, decisionRegionsSvg, PALETTE,
