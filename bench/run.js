@@ -1,4 +1,4 @@
-// Benchmark runner: `node bench/run.js [--quick] [--json] [--out file] [--only name,…] [--no-peers]`.
+// Benchmark runner: `node bench/run.js [--quick] [--json] [--out file] [--only name,…] [--no-peers] [--profile]`.
 // A section is an async function ({ quick, log }) returning rows
 // { name, value, unit, peer?, peerValue?, ratio? }. Add one by appending to
 // SECTIONS; each is imported only when it runs, so one broken section (say, a
@@ -17,12 +17,17 @@ const SECTIONS = [
   { name: "small", load: async () => (await import("./small.js")).smallSection },
   { name: "memory", load: async () => (await import("./memory.js")).memorySection },
   { name: "onnx", load: async () => (await import("./onnx.js")).onnxSection },
+  // Runs only when asked for: with --profile, or named in --only.
+  { name: "profile", load: async () => (await import("./profile.js")).profileSection, optIn: true },
 ];
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const json = args.includes("--json");
 const only = optionValue("--only")?.split(",") ?? null;
+const profile = args.includes("--profile");
+/** Whether a section runs: named in --only, or with no --only unless it is opt-in; --profile adds the profile section. */
+const runs = (section) => (only ? only.includes(section.name) : !section.optIn) || (section.name === "profile" && profile);
 const outFile = optionValue("--out");
 /** Progress notes go to stderr so `--json` output stays one object per line. */
 const log = (msg) => console.error(msg);
@@ -31,7 +36,7 @@ const log = (msg) => console.error(msg);
 await (await import("../dist/runtime/core.js")).setThreads(1);
 let rows = [];
 for (const section of SECTIONS) {
-  if (only && !only.includes(section.name)) continue;
+  if (!runs(section)) continue;
   try {
     const run = await section.load();
     rows.push(...await run({ quick, log }));
@@ -43,7 +48,7 @@ for (const section of SECTIONS) {
 rows.push(...(await import("./speedups.js")).speedupRows(rows));
 // Peers run after wasmlp, in the same process and run, on the same shapes and data.
 if (!args.includes("--no-peers")) rows = await (await import("./peers.js")).peerRows(rows, { quick, log });
-const lines = [{ meta: await runMetadata({ quick, sections: SECTIONS.map((s) => s.name).filter((n) => !only || only.includes(n)) }) }, ...rows]
+const lines = [{ meta: await runMetadata({ quick, sections: SECTIONS.filter(runs).map((s) => s.name) }) }, ...rows]
   .map((line) => JSON.stringify(line));
 if (outFile) writeFileSync(outFile, lines.join("\n") + "\n");
 if (json) for (const line of lines) console.log(line);
