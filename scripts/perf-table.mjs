@@ -46,16 +46,21 @@ export function renderTable({ meta, rows }) {
     return `${figure(q.value)} (${figure(times)}× ${slower ? (lowerIsBetter ? "longer" : "slower") : lowerIsBetter ? "shorter" : "faster"})`;
   };
   const tf = "tfjs-wasm";
+  const sk = "scikit-learn";
   const shape = "128x784x256";
+  /** " (1.90× one thread)" from a speedup row, or nothing when the run lacks it. */
+  const overOne = (...names) => (names.every((n) => rows.has(n)) ? ` (${names.map((n) => `${figure(v(n))}×`).join(" / ")} one thread)` : "");
   // The builds init() can pick; a debug build (names, assertions) is for development only.
   const sizes = meta.wasm.files.filter((f) => !f.file.includes("debug")).map((f) => f.bytes);
   const table = [
-    ["metric", "wasmlp", `TensorFlow.js ${meta.peers?.["@tensorflow/tfjs-backend-wasm"] ?? ""} (wasm backend)`.replace("  ", " "), `brain.js ${meta.peers?.["brain.js"] ?? ""}`.trim()],
+    ["metric", "wasmlp", `TensorFlow.js ${meta.peers?.["@tensorflow/tfjs-backend-wasm"] ?? ""} (wasm backend)`.replace("  ", " "), `brain.js ${meta.peers?.["brain.js"] ?? ""}`.trim(),
+      "scikit-learn `MLPClassifier` (native BLAS)"],
     [`GEMM \`A·B\` 128×784×256, 1 thread, plain SIMD (GFLOP/s)`, figure(v(`gemm_nn_${shape}`)), figure(peer(`gemm_nn_${shape}`, tf)?.value), "—"],
     ["GEMM `A·Bᵀ` / `Aᵀ·B`, same size", slash(v(`gemm_nt_${shape}`), v(`gemm_tn_${shape}`)), slash(peer(`gemm_nt_${shape}`, tf)?.value, peer(`gemm_tn_${shape}`, tf)?.value), "—"],
     ["GEMM relaxed SIMD (fused multiply-add) `A·B` / `A·Bᵀ` / `Aᵀ·B`", slash(v(`gemm_relaxed_nn_${shape}`), v(`gemm_relaxed_nt_${shape}`), v(`gemm_relaxed_tn_${shape}`)), "—", "—"],
     ["GEMM 2 threads, relaxed: `A·B` (weights packed ahead, as layers run it) / `A·Bᵀ` / `Aᵀ·B`",
-      [`gemm_relaxed_nn_packed_${shape}_2t`, `gemm_relaxed_nt_${shape}_2t`, `gemm_relaxed_tn_${shape}_2t`].map((n) => figure(v(n))).join(" / "),
+      [`gemm_relaxed_nn_packed_${shape}_2t`, `gemm_relaxed_nt_${shape}_2t`, `gemm_relaxed_tn_${shape}_2t`].map((n) => figure(v(n))).join(" / ") +
+        overOne("gemm_nn_2t_speedup", "gemm_nt_2t_speedup", "gemm_tn_2t_speedup"),
       "— (its pool does not run in Node)", "—"],
     // The peer multiplies plain, unpacked: beside it, the same form of ours; then the path predict() takes.
     ["GEMM 1×784×256 (one sample), plain `A·B` / weights packed ahead, relaxed (as predict runs it)",
@@ -63,10 +68,17 @@ export function renderTable({ meta, rows }) {
     ["peak multiply-add loop, 1 core: multiply then add / fused (GFLOP/s)", slash(v("peak_mul_add_1t"), v("peak_relaxed_madd_1t")), "—", "—"],
     ["first-layer GEMM as % of that peak, plain: `A·B` / `A·Bᵀ` / `Aᵀ·B`", percents(...["nn", "nt", "tn"].map((f) => v(`peak_fraction_gemm_${f}_${shape}`))), "—", "—"],
     ["the same, relaxed build against the fused loop", percents(...["nn", "nt", "tn"].map((f) => v(`peak_fraction_gemm_relaxed_${f}_${shape}`))), "—", "—"],
-    ["training, 1 thread (samples/s)", figure(v("train_samples_per_s_1t")), versus("train_samples_per_s_1t", tf), versus("train_samples_per_s_1t", "brain.js")],
-    ["training, 2 threads (samples/s)", figure(v("train_samples_per_s_2t")), "—", "—"],
-    ["inference, batch 10,000, 1 thread (samples/s)", figure(v("infer_samples_per_s_1t")), versus("infer_samples_per_s_1t", tf), versus("infer_samples_per_s_1t", "brain.js")],
-    ["inference, batch 10,000, 2 threads (samples/s)", figure(v("infer_samples_per_s_2t")), "—", "—"],
+    ["training, 1 thread (samples/s)", figure(v("train_samples_per_s_1t")), versus("train_samples_per_s_1t", tf), versus("train_samples_per_s_1t", "brain.js"),
+      versus("train_samples_per_s_1t", sk)],
+    ["training, 2 threads (samples/s)", figure(v("train_samples_per_s_2t")) + overOne("train_speedup_2t"), "—", "—", versus("train_samples_per_s_2t", sk)],
+    // Rows of sections a run may leave out (accuracy came with the scikit-learn peer, the small networks later) appear when it has them.
+    ...(rows.has("train_test_accuracy_1t") ? [["test accuracy after the training rows' epochs (%)", figure(v("train_test_accuracy_1t")), "—", "—",
+      figure(peer("train_test_accuracy_1t", sk)?.value)]] : []),
+    ["inference, batch 10,000, 1 thread (samples/s)", figure(v("infer_samples_per_s_1t")), versus("infer_samples_per_s_1t", tf), versus("infer_samples_per_s_1t", "brain.js"), "—"],
+    ["inference, batch 10,000, 2 threads (samples/s)", figure(v("infer_samples_per_s_2t")) + overOne("infer_speedup_2t"), "—", "—", "—"],
+    ...(rows.has("train_tiny_us_per_epoch") ? [["XOR on 2-8-1, one 4-row batch an epoch (µs per epoch)", figure(v("train_tiny_us_per_epoch")), "—",
+      versus("train_tiny_us_per_epoch", "brain.js", true), "—"]] : []),
+    ...(rows.has("train_small_us_per_step") ? [["13-64-3 on 142 rows, batch 32 (µs per step)", figure(v("train_small_us_per_step")), "—", "—", "—"]] : []),
     ["one sample through `predict` (µs)", figure(v("predict_one_us")), versus("predict_one_us", tf, true), versus("predict_one_us", "brain.js", true)],
     ["peak RSS, one training epoch (MiB)", figure(v("peak_rss_mib")), figure(peer("peak_rss_mib", tf)?.value), "—"],
     [`\`.wasm\` size, each of the ${sizes.length} builds (KB)`, `${figure(Math.min(...sizes) / 1000)}–${figure(Math.max(...sizes) / 1000)}`, "—", "—"],
@@ -79,7 +91,8 @@ export function renderTable({ meta, rows }) {
     "",
     line(table[0]),
     line(table[0].map(() => "---")),
-    ...table.slice(1).map(line),
+    // Rows without a figure for the last peers end in dashes.
+    ...table.slice(1).map((cells) => line([...cells, ...Array(table[0].length - cells.length).fill("—")])),
   ].join("\n");
 }
 
@@ -87,12 +100,14 @@ export function renderTable({ meta, rows }) {
 export function renderSummary({ meta, rows }) {
   const v = (name) => rows.get(name)?.value;
   const ratio = (name) => rows.get(name)?.peers["tfjs-wasm"]?.ratio;
+  const sk = [1, 2].map((t) => rows.get(`train_samples_per_s_${t}t`)?.peers["scikit-learn"]?.value);
+  const sklearn = sk.every(Number.isFinite) && `${figure(sk[0])} on one thread and ${figure(sk[1])} on two`;
   return `In one run on a ${meta.cores}-vCPU ${meta.cpu} with Node ${meta.node.replace(/^v/, "")} (load average ` +
     `${meta.loadAverage?.[0] ?? "unknown"} at its end), one thread trained the ` +
     `784-256-128-10 benchmark network at ${figure(v("train_samples_per_s_1t"))} samples/s ` +
     `(${figure(ratio("train_samples_per_s_1t"))}× TensorFlow.js's wasm backend in the same run) and inferred at ` +
     `${figure(v("infer_samples_per_s_1t"))} samples/s (${figure(ratio("infer_samples_per_s_1t"))}×); two threads trained at ` +
-    `${figure(v("train_samples_per_s_2t"))} samples/s.`;
+    `${figure(v("train_samples_per_s_2t"))} samples/s` + (sklearn ? `, scikit-learn's \`MLPClassifier\` on native BLAS at ${sklearn} in the same run.` : ".");
 }
 
 /** The imported-ONNX comparison with onnxruntime-web (Markdown) of a parsed run. */

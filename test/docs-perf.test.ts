@@ -41,6 +41,36 @@ describe("generated performance figures", () => {
     for (const row of rows) expect(row.split(" | ")[1], row).not.toMatch(/—/);
   });
 
+  it("a run with scikit-learn, two-thread speedups and small networks shows them; the committed run's table stands without them", () => {
+    const extra = [
+      { name: "train_samples_per_s_1t", value: 40000, unit: "samples/s", peer: "scikit-learn", peerValue: 80000, ratio: 0.5 },
+      { name: "train_samples_per_s_2t", value: 60000, unit: "samples/s", peer: "scikit-learn", peerValue: 50000, ratio: 1.2 },
+      { name: "train_test_accuracy_1t", value: 85.1, unit: "%", peer: "scikit-learn", peerValue: 84.2, ratio: 1.01 },
+      { name: "train_speedup_2t", value: 1.5, unit: "×" },
+      { name: "infer_speedup_2t", value: 1.9, unit: "×" },
+      { name: "gemm_nn_2t_speedup", value: 1.86, unit: "×" },
+      { name: "gemm_nt_2t_speedup", value: 1.85, unit: "×" },
+      { name: "gemm_tn_2t_speedup", value: 1.7, unit: "×" },
+      { name: "train_tiny_us_per_epoch", value: 20, unit: "µs", peer: "brain.js", peerValue: 8, ratio: 0.4 },
+      { name: "train_small_us_per_step", value: 19.8, unit: "µs" },
+    ];
+    const withExtra = parseRun(`${read("docs/bench/latest.jsonl")}\n${extra.map((r) => JSON.stringify(r)).join("\n")}`);
+    const render = (name: string, r: typeof run) => TARGETS.find((t) => t.name === name)!.render(r);
+    const table = render("table", withExtra).split("\n");
+    const row = (start: string) => table.find((l) => l.startsWith(`| ${start}`)) ?? "";
+    expect(row("training, 1 thread")).toMatch(/\| 80,000 \(2\.00× faster\) \|$/);
+    expect(row("training, 2 threads")).toMatch(/ \(1\.50× one thread\) \| — \| — \| 50,000 \(1\.20× slower\) \|$/);
+    expect(row("test accuracy")).toMatch(/\| 85\.1 \| — \| — \| 84\.2 \|$/);
+    expect(row("inference, batch 10,000, 2 threads")).toContain("(1.90× one thread)");
+    expect(row("GEMM 2 threads")).toContain("(1.86× / 1.85× / 1.70× one thread)");
+    expect(row("XOR on 2-8-1")).toMatch(/\| 20\.0 \| — \| 8\.00 \(2\.50× shorter\) \| — \|$/);
+    expect(row("13-64-3")).toMatch(/\| 19\.8 \| — \| — \| — \|$/);
+    expect(render("summary", withExtra)).toContain("scikit-learn's `MLPClassifier` on native BLAS at 80,000 on one thread and 50,000 on two");
+    const plain = render("table", run);
+    for (const absent of ["test accuracy", "XOR on 2-8-1", "13-64-3", "one thread)"]) expect(plain).not.toContain(absent);
+    expect(render("summary", run)).not.toContain("scikit-learn");
+  });
+
   it("replaceBetween refuses a document without the markers", () => {
     expect(() => replaceBetween("no markers here", "table", "x")).toThrow(/markers/);
   });
