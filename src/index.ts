@@ -18,12 +18,16 @@ export type { ModelOrigin } from "./model/origin.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
 export { ONNX_OPSET } from "./io/onnx/export.js";
 export { mlp, sequential, dense, maxout, dropout, type MlpOptions } from "./model/builders.js";
-export type { FitOptions, History, Callbacks, BatchLogs, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule } from "./train/training.js";
+export type {
+  FitOptions, StreamFitOptions, PartialFitOptions, PartialFitResult, History, Callbacks, BatchLogs, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule,
+} from "./train/training.js";
 export type { DivergenceOptions, DivergenceRecord } from "./train/divergence.js";
 export type { Matrix, ByteMatrix, InputBatch, TargetBatch } from "./nn/input.js";
 export {
   fitPreprocessing, fitTargetScaling, scaling, oneHot, type Preprocessing, type PreprocessingMethod, type FitPreprocessingOptions, type InputColumn, type TargetColumn,
 } from "./nn/preprocessing.js";
+export { fitPreprocessingStream, PreprocessingStats, type StatisticsBatch } from "./nn/preprocessing-stats.js";
+export type { Dataset, DatasetEpoch, DatasetItem } from "./train/dataset.js";
 export type { ActivationName } from "./nn/activations.js";
 export type { InitializerName } from "./nn/initializers.js";
 export type { LossName, LossAlias } from "./nn/losses.js";

@@ -74,15 +74,10 @@ export function scaling(scale: number, offset = 0): Preprocessing {
 
 /** Fits min-max scaling or standardisation on the rows of x (floats or bytes). */
 export function fitPreprocessing(x: Matrix | ByteMatrix | number[][], options: FitPreprocessingOptions): Preprocessing {
-  checkKeys(options, ["method", "perColumn", "exclude"], "fitPreprocessing");
-  const method = choiceOption(options?.method, "fitPreprocessing: method", ["none", "minmax", "standardize"] as const);
+  checkFitOptions(options, "fitPreprocessing");
   const { data, rows, cols } = statisticsInput(x);
+  const { method, perColumn, exclude } = fitSettings(options, cols, "fitPreprocessing");
   if (method === "none") return { method, scale: 1, offset: 0 };
-  const perColumn = options.perColumn ?? true;
-  const exclude = new Set(options.exclude ?? []);
-  for (const c of exclude) {
-    if (!Number.isInteger(c) || c < 0 || c >= cols) throw new ConfigError(`fitPreprocessing: exclude has column ${describe(c)}, outside 0..${cols - 1}`);
-  }
   // Statistics in float64, one pass: min/max or sum/sum of squares per column, pooled afterwards if asked.
   const minmax = method === "minmax";
   const skip = new Uint8Array(cols);
@@ -120,22 +115,52 @@ export function fitPreprocessing(x: Matrix | ByteMatrix | number[][], options: F
     }
   }
   const n = rows * (perColumn ? 1 : cols - exclude.size);
+  const lo = new Float64Array(groups);
+  const spread = new Float64Array(groups);
+  for (let g = 0; g < groups; g++) {
+    if (method === "minmax") {
+      lo[g] = a[g];
+      spread[g] = b[g] - a[g];
+    } else {
+      lo[g] = a[g] / n;
+      spread[g] = Math.sqrt(Math.max(0, b[g] / n - lo[g] * lo[g]));
+    }
+  }
+  return columnMaps(method, lo, spread, perColumn, exclude);
+}
+
+/** The checked settings of a fit of statistics over `cols` columns. */
+export interface FitSettings {
+  method: "none" | "minmax" | "standardize";
+  perColumn: boolean;
+  exclude: Set<number>;
+}
+
+/** Checks the keys of fitPreprocessing's options (named `where`). */
+export function checkFitOptions(options: FitPreprocessingOptions, where: string): void {
+  checkKeys(options, ["method", "perColumn", "exclude"], where);
+}
+
+/** fitPreprocessing's options checked against `cols` columns (named `where` in errors). */
+export function fitSettings(options: FitPreprocessingOptions, cols: number, where: string): FitSettings {
+  const method = choiceOption(options?.method, `${where}: method`, ["none", "minmax", "standardize"] as const);
+  const exclude = new Set(options.exclude ?? []);
+  for (const c of exclude) {
+    if (!Number.isInteger(c) || c < 0 || c >= cols) throw new ConfigError(`${where}: exclude has column ${describe(c)}, outside 0..${cols - 1}`);
+  }
+  return { method, perColumn: options.perColumn ?? true, exclude };
+}
+
+/** The preprocessing mapping each group's [lo, lo + spread] to [0, 1] (minmax) or its mean lo and std spread to 0 and 1; excluded columns stay as they are. */
+export function columnMaps(method: "minmax" | "standardize", lo: Float64Array, spread: Float64Array, perColumn: boolean, exclude: Set<number>): Preprocessing {
+  const groups = lo.length;
   const scale = new Array<number>(groups);
   const offset = new Array<number>(groups);
   for (let g = 0; g < groups; g++) {
-    let lo: number;
-    let spread: number;
-    if (method === "minmax") {
-      lo = a[g];
-      spread = b[g] - a[g];
-    } else {
-      lo = a[g] / n;
-      spread = Math.sqrt(Math.max(0, b[g] / n - lo * lo));
-    }
     // A constant column carries no information; it is shifted to 0 instead of divided by 0.
-    const s = spread > 1e-12 && Number.isFinite(spread) ? 1 / spread : 1;
+    const s = spread[g] > 1e-12 && Number.isFinite(spread[g]) ? 1 / spread[g] : 1;
     scale[g] = s;
-    offset[g] = Number.isFinite(lo) ? -lo * s : 0;
+    offset[g] = Number.isFinite(lo[g]) ? -lo[g] * s : 0;
   }
   if (!perColumn) return { method, scale: scale[0], offset: offset[0] };
   for (const c of exclude) {
@@ -265,8 +290,7 @@ function text(v: unknown, name: string): string {
 }
 
 /** fitPreprocessing's rows, checked by toRows: {data, rows, cols} at its own width, an array of rows at its first row's. */
-function statisticsInput(x: unknown): Matrix | ByteMatrix {
-  const name = "fitPreprocessing: x";
+export function statisticsInput(x: unknown, name = "fitPreprocessing: x"): Matrix | ByteMatrix {
   if (Array.isArray(x) && Array.isArray(x[0])) return toRows(x, (x[0] as unknown[]).length, name);
   if (typeof x === "object" && x !== null && !ArrayBuffer.isView(x) && !Array.isArray(x)) return toRows(x, (x as Matrix).cols, name);
   throw new InputError(`${name} must be {data, rows, cols} or an array of rows (a flat array does not say how many columns it has), got ${describe(x)}`);
