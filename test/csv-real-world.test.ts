@@ -7,7 +7,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, InputError } from "../src/errors.js";
 import { csvPreprocessing, parseCsv, type CsvOptions } from "../src/data/csv.js";
-import { detectDelimiter, readDate, readNumber } from "../src/data/csv-format.js";
+import { cellProblem, decideColumns, fewValues, inputColumn, isMissing, labelReader, listNames, rowWriter, spellOption } from "../src/data/csv-columns.js";
+import { dayMonthFields, describeDateOrder, detectDelimiter, looksLikeDecimalComma, looksLikeDecimalPoint, readDate, readNumber } from "../src/data/csv-format.js";
 import { checkPreprocessing } from "../src/nn/preprocessing.js";
 import { loadModel } from "../src/node/files.js";
 import { formatSchemaReport, schemaReport } from "../src/cli/schema-report.js";
@@ -212,6 +213,49 @@ describe("a 400-row export with a name per row, decimal commas and dates", () =>
   it("a file of nothing but an identifier and the label has no inputs left, and says why", () => {
     const text = `id,y\n${Array.from({ length: 30 }, (_, i) => `user-${i},${i % 2}`).join("\n")}\n`;
     expect(() => parseCsv(text, { source: "u.csv" })).toThrow(new InputError('u.csv: no input columns are left: "id" is an identifier'));
+  });
+});
+
+describe("decideColumns, as a streaming reader calls it", () => {
+  it("decides from a sample of rows what parseCsv decides from all of them, and its readers read rows the same way", () => {
+    const { text } = peopleCsv(5);
+    const whole = parseCsv(text);
+    const rows = text.trim().split("\n").map((l) => l.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((f) => f.replace(/^"|"$/g, "")));
+    const d = decideColumns(rows[0], rows.slice(1), {}, { source: "people.csv", delimiter: ";" });
+    expect(d.columns).toEqual(whole.plan);
+    expect(d.inputs.map(inputColumn)).toEqual(whole.columns);
+    expect(d.width).toBe(whole.cols);
+    expect(d.notices).toEqual(whole.notices.slice(1)); // all but the delimiter's, which parseCsv detects
+    const write = rowWriter(d.inputs);
+    const x = new Float32Array(d.width);
+    expect(write(rows[7], x, 0)).toBe(-1);
+    expect(Array.from(x)).toEqual(Array.from(whole.x.subarray(6 * d.width, 7 * d.width)));
+    const read = labelReader(d);
+    expect(read(rows[7][5])).toBe(whole.labels![6]);
+    expect(read("medium")).toBeNaN();
+    // A row with a cell its column cannot read: the writer names the input, cellProblem says why.
+    const bad = [...rows[7]];
+    bad[2] = "2024-02-30";
+    expect(write(bad, new Float32Array(d.width), 0)).toBe(1);
+    expect(cellProblem(d.inputs[1], bad[2])).toBe('"2024-02-30" is not a date written day/month/year');
+    expect(cellProblem(d.inputs[2], "Bonn")).toBe('category "Bonn" is not one of ["Berlin, Mitte", "Frankfurt am Main", "Hamburg", "Köln", "München"]');
+  });
+
+  it("options naming columns still leave the others to be decided: a categorical city beside a name that is an identifier", () => {
+    const d = parseCsv(peopleCsv(5).text, { categorical: ["city", "age"] });
+    expect(d.plan.map((c) => c.kind)).toEqual(["identifier", "number", "date", "category", "category", "label"]);
+  });
+
+  it("the cell helpers: missing cells, decimal marks, day-month fields, spelling an option", () => {
+    expect(["", " NA ", "n/a", "NaN", "null", "?"].every(isMissing)).toBe(true);
+    expect(isMissing("0")).toBe(false);
+    expect([looksLikeDecimalComma("-1,5"), looksLikeDecimalComma("1,297.5"), looksLikeDecimalPoint(".5"), looksLikeDecimalPoint("1.297,5")]).toEqual([true, false, true, false]);
+    expect(dayMonthFields(" 1/12/2024 ")).toEqual({ first: 1, second: 12, separator: "/" });
+    expect(dayMonthFields("2024-12-01")).toBeUndefined();
+    expect(describeDateOrder("mdy")).toBe("month/day/year");
+    expect([spellOption("missing", "drop"), spellOption("dayFirst", "true")]).toEqual(["missing: 'drop'", "dayFirst: true"]);
+    expect(listNames(Array.from({ length: 14 }, (_, i) => `c${i}`))).toMatch(/^\["c0", .*"c11", … 2 more\]$/);
+    expect(fewValues(["1", "2", "2.0"])).toBe(true);
   });
 });
 

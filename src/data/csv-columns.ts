@@ -276,8 +276,8 @@ function numberFormat(options: CsvColumnOptions, sample: string[][], { delimiter
   if (detected) {
     let comma = false;
     let point = false;
-    for (const r of sample) {
-      for (const cell of r) {
+    for (let i = 0; i < sample.length && !point; i++) {
+      for (const cell of sample[i]) {
         comma ||= looksLikeDecimalComma(cell);
         point ||= looksLikeDecimalPoint(cell);
       }
