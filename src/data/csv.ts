@@ -1,6 +1,8 @@
 // CSV data sets: a header row, one target column (class labels, as numbers or
-// strings, or regression values) and input columns, numeric or categorical
-// (one-hot encoded). Every problem is reported with the source, line and column.
+// strings, or regression values) and input columns, numeric, dates or categorical
+// (one-hot encoded), as csv-columns.ts decides; identifiers are left out. The
+// delimiter is detected when not given. Every problem is reported with the
+// source, line and column.
 // Platform-neutral: it parses text; src/node/ reads the file.
 import { ConfigError, InputError } from "../errors.js";
 import { checkKeys, choiceOption, describe } from "../util/options.js";
