@@ -23,6 +23,7 @@ import { classificationReport, formatReport, regressionReport, type Classificati
 import { csvOptions, type Io, sibling } from "./io.js";
 import { EpochProgress } from "./progress.js";
 import { formatSchemaReport, schemaReport } from "./schema-report.js";
+import { streams, trainStream } from "./train-stream.js";
 
 /** Hidden layers take any activation but the output ones (softmax, logSoftmax), or are maxout layers; the default, relu, first. */
 const HIDDEN_ACTIVATIONS = ["relu", ...ACTIVATIONS.filter((a) => !isCategorical(a) && a !== "relu"), "maxout"] as const;
@@ -53,6 +54,10 @@ Data
                            input preprocessing, saved with the model (default: minmax for images,
                            one factor for all pixels; standardize for CSV, per column)
   --class-names a,b,...    class names for reports and pictures
+  --stream                 CSV: read the file from disk in every epoch instead of loading it, in
+                           constant memory (automatic for files over 256 MB): statistics in a first
+                           pass, --validation-split by a hash of each row's number, --epochs default 1;
+                           rows are shuffled through a buffer, so results differ from in-memory training
 
 Network
   --layers 256,128         hidden layer widths (default 128; 0 for no hidden layer)
@@ -106,6 +111,7 @@ const OPTIONS = {
   schedule: { type: "string" }, "min-lr": { type: "string" }, "step-size": { type: "string" }, gamma: { type: "string" },
   l2: { type: "string" }, epochs: { type: "string" }, "time-limit": { type: "string" }, "batch-size": { type: "string" }, seed: { type: "string" },
   "validation-split": { type: "string" }, patience: { type: "string" }, monitor: { type: "string" }, threads: { type: "string" },
+  stream: { type: "boolean" },
   out: { type: "string", short: "o" }, "no-plot": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
@@ -115,6 +121,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse("train", argv, OPTIONS);
   const o = new Options(values, "train");
   const settings = readSettings(o);
+  if (await streams(positionals, o)) return trainStream(positionals, o, settings, io);
   await checkWritable(settings.out); // before hours of training, not after
   const core = await init(settings.threads ? { threads: settings.threads } : {});
 
