@@ -34,35 +34,41 @@ export async function gemmSection({ quick = false, shapes = SHAPES, log = () => 
   for (const build of builds) {
     const core = await createCore({ simd: build, threads });
     cores.push(core);
-    const k = core.kernels;
-    const prefix = build === "relaxed" ? "gemm_relaxed" : "gemm";
-    for (const [M, K, N] of shapes) {
-      const a = core.allocF32(M * K);
-      const b = core.allocF32(K * N);
-      const c = core.allocF32(M * N);
-      const bias = core.allocF32(N);
-      const packed = core.allocator.alloc(k.packed_b_bytes(K, N));
-      const work = core.allocator.alloc(k.gemm_work_bytes(M, N, K));
-      fill(core.f32(a, M * K), 1);
-      fill(core.f32(b, K * N), 2);
-      fill(core.f32(bias, N), 3);
-      k.pack_b_nn(K, N, b, N, packed);
-      const flops = 2 * M * N * K;
-      for (const form of FORMS) {
-        const { lda, ldb } = leadingDims(form, M, N, K);
-        const fn = k[`gemm_${form}`];
-        cases.push({ name: `${prefix}_${form}_${M}x${K}x${N}`, flops, run: () => fn(M, N, K, a, lda, b, ldb, c, N, 0, work) });
-      }
-      cases.push({
-        name: `${prefix}_nn_packed_${M}x${K}x${N}`, flops,
-        run: () => k.gemm_nn_packed_bias_act(M, N, K, a, K, packed, bias, c, N, 1, 0, work),
-      });
-    }
+    cases.push(...gemmCases(core, build === "relaxed" ? "gemm_relaxed" : "gemm", shapes));
   }
   // Interleaved in one measurement, so a burst of load elsewhere costs every row alike.
   const seconds = measureAll(cases.map((c) => c.run), { quick });
   for (const core of cores) await core.stopPool();
   return cases.map((c, i) => ({ name: c.name, value: round(c.flops / seconds[i] / 1e9), unit: "GFLOP/s" }));
+}
+
+/** Cases { name, flops, run } of each form and of the packed forward GEMM on each shape, in `core`, named `${prefix}_${form}_MxKxN`. */
+export function gemmCases(core, prefix, shapes) {
+  const cases = [];
+  const k = core.kernels;
+  for (const [M, K, N] of shapes) {
+    const a = core.allocF32(M * K);
+    const b = core.allocF32(K * N);
+    const c = core.allocF32(M * N);
+    const bias = core.allocF32(N);
+    const packed = core.allocator.alloc(k.packed_b_bytes(K, N));
+    const work = core.allocator.alloc(k.gemm_work_bytes(M, N, K));
+    fill(core.f32(a, M * K), 1);
+    fill(core.f32(b, K * N), 2);
+    fill(core.f32(bias, N), 3);
+    k.pack_b_nn(K, N, b, N, packed);
+    const flops = 2 * M * N * K;
+    for (const form of FORMS) {
+      const { lda, ldb } = leadingDims(form, M, N, K);
+      const fn = k[`gemm_${form}`];
+      cases.push({ name: `${prefix}_${form}_${M}x${K}x${N}`, flops, run: () => fn(M, N, K, a, lda, b, ldb, c, N, 0, work) });
+    }
+    cases.push({
+      name: `${prefix}_nn_packed_${M}x${K}x${N}`, flops,
+      run: () => k.gemm_nn_packed_bias_act(M, N, K, a, K, packed, bias, c, N, 1, 0, work),
+    });
+  }
+  return cases;
 }
 
 /** Deterministic values in [-1, 1). */
