@@ -3,12 +3,26 @@
 // alone, never on how the rows were chunked; errors and aborts mid-stream
 // leave the model as after its last complete batch; every option is checked
 // before the first batch.
-import { beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, ConfigError, InputError, init, mlp, spiral, type Sequential } from "../src/index.js";
+import { loadModel } from "../src/node/files.js";
+import { mulberry32 } from "../src/util/random.js";
 import type { Dataset, DatasetItem } from "../src/train/dataset.js";
 import { heldOut } from "../src/train/stream-source.js";
 
-beforeAll(async () => { await init(); });
+const BIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+let dir: string;
+beforeAll(async () => {
+  await init();
+  dir = await mkdtemp(join(tmpdir(), "wasmlp-fit-stream-"));
+});
+afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
 const data = spiral({ pointsPerClass: 200, classes: 3, seed: 4 });
 const { cols, rows } = data;
@@ -237,4 +251,73 @@ describe("fit(dataset)", () => {
     expect(h.stopReason).toBe("time");
     expect(h.epochs).toBe(0);
   });
+});
+
+/** Runs the CLI (under `node` with `flags`); resolves with its exit code and output. */
+function wasmlp(flags: string[], ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...flags, BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Writes a CSV of about `mb` MiB: 20 columns of noise, three of which (one per class) are raised for the row's class, and a label. */
+async function writeCsv(path: string, mb: number): Promise<void> {
+  const out = createWriteStream(path);
+  const random = mulberry32(7);
+  out.write(Array.from({ length: 20 }, (_, i) => `f${i}`).join(",") + ",label\n");
+  for (let bytes = 0; bytes < mb * 2 ** 20;) {
+    let text = "";
+    for (let i = 0; i < 2000; i++) {
+      const k = Math.floor(random() * 3);
+      for (let c = 0; c < 20; c++) text += `${(random() + (c === k ? 1 : 0)).toFixed(5)},`;
+      text += `${k}\n`;
+    }
+    bytes += text.length;
+    if (!out.write(text)) await new Promise((done) => out.once("drain", done));
+  }
+  await new Promise((done) => out.end(done));
+}
+
+describe("wasmlp train --stream", () => {
+  it("trains on a CSV several times the heap, read from disk, and the saved model loads", async () => {
+    const csv = join(dir, "big.csv");
+    await writeCsv(csv, 300);
+    // Over 256 MB the file streams without --stream; under 64 MB of heap it could not be loaded whole.
+    const run = await wasmlp(["--max-old-space-size=64"], "train", csv, "--epochs", "1", "--layers", "16", "--batch-size", "256", "--seed", "1", "--json", "--out", "big.safetensors");
+    expect(run.stderr).toMatch(/read as a stream \(300 MB, over 256 MB\)/);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ stream: true, epochs: 1, task: "classification" });
+    expect(report.rows).toBeGreaterThan(1_500_000);
+    expect(report.history.accuracy[0]).toBeGreaterThan(0.9);
+    const model = await loadModel(join(dir, "big.safetensors"));
+    expect(model.inputs).toBe(20);
+    expect(model.preprocessing!.target!.classes).toEqual(["0", "1", "2"]);
+    model.dispose();
+  }, 240_000);
+
+  it("reaches the accuracy in-memory training reaches on the same small file, holding rows out by their number", async () => {
+    const csv = join(dir, "small.csv");
+    await writeCsv(csv, 1);
+    const args = ["train", csv, "--epochs", "8", "--layers", "16", "--seed", "2", "--validation-split", "0.2", "--json", "--no-plot"];
+    const [streamed, resident] = await Promise.all([wasmlp([], ...args, "--stream", "--out", "s.safetensors"), wasmlp([], ...args, "--out", "m.safetensors")]);
+    expect([streamed.code, resident.code]).toEqual([0, 0]);
+    const [s, m] = [JSON.parse(streamed.stdout), JSON.parse(resident.stdout)];
+    expect(s.stream).toBe(true);
+    // Different shuffling (a buffer against whole-epoch permutations), so close rather than equal.
+    const last = (h: { valAccuracy: number[] }) => h.valAccuracy.at(-1)!;
+    expect(last(s.history)).toBeGreaterThan(0.9);
+    expect(Math.abs(last(s.history) - last(m.history))).toBeLessThan(0.05);
+  }, 60_000);
+
+  it("refuses what a stream cannot do, before reading the file", async () => {
+    const csv = join(dir, "tiny.csv");
+    await writeFile(csv, "a,b,label\n1,2,0\n2,1,1\n");
+    const auto = await wasmlp([], "train", csv, "--stream", "--epochs", "auto");
+    expect([auto.code, auto.stderr]).toEqual([2, expect.stringMatching(/--epochs auto needs the data in memory/)]);
+    const test = await wasmlp([], "train", csv, "--stream", "--test", csv);
+    expect([test.code, test.stderr]).toEqual([2, expect.stringMatching(/--test is not available with --stream/)]);
+  }, 30_000);
 });
