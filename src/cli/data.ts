@@ -40,9 +40,14 @@ export async function loadData(paths: string[], split: "train" | "test", csv: Om
   if (await isIdx(path)) throw new UsageError(`${path} is an IDX file; pass the images file and the labels file together, or their folder`, command);
   const d = await loadCsv(path, csv);
   return {
-    kind: "csv", description: `${path}: ${d.rows} rows × ${d.columns.length} columns${d.dropped ? ` (${d.dropped} rows with missing cells dropped)` : ""}`,
+    kind: "csv", description: csvDescription(path, d.rows, d.columns.length, d.dropped),
     x: { data: d.x, rows: d.rows, cols: d.cols }, labels: d.labels, targets: d.targets, classes: d.target?.classes, task: d.task, csv: d, lines: d.lines,
   };
+}
+
+/** What was read from a CSV file, for messages: `data.csv: 333 rows × 8 columns (11 rows with missing cells dropped)`. */
+export function csvDescription(path: string, rows: number, columns: number, dropped: number): string {
+  return `${path}: ${rows} rows × ${columns} columns${dropped ? ` (${dropped} rows with missing cells dropped)` : ""}`;
 }
 
 /** Whether a folder with data in the MNIST layout has a test split (t10k files). */
@@ -82,7 +87,7 @@ async function orderIdxPair(a: string, b: string): Promise<[string, string]> {
  * IDX files start with two zero bytes; gzip with 1f 8b (a gzip file is taken as IDX unless it ends in .csv.gz).
  * Only the first bytes are read: a CSV file is read whole once, by loadCsv, which also reports a file it cannot open.
  */
-async function isIdx(path: string): Promise<boolean> {
+export async function isIdx(path: string): Promise<boolean> {
   if (/\.(csv|tsv|txt)(\.gz)?$/i.test(path)) return false;
   const file = await open(path, "r").catch(() => undefined);
   if (!file) return false;

@@ -1,5 +1,6 @@
 // What `evaluate` and `predict` share: the arguments `<model> <data...>` and the options that
 // choose and read the data; the model loaded and the data read with the model's own columns.
+import type { CsvOptions } from "../data/csv.js";
 import { ModelFileError } from "../errors.js";
 import type { Sequential } from "../model/model.js";
 import { loadModel } from "../node/files.js";
@@ -41,20 +42,13 @@ export function parseModelAndData(command: ModelAndDataArgs["command"], argv: st
 }
 
 /** Loads the model, then the data with the model's columns (with their targets when `scoring`), checked against its inputs. */
-export async function openModelAndData({ command, o, modelPath, dataPaths }: ModelAndDataArgs, scoring: boolean): Promise<ModelAndData> {
-  const model = await loadModel(modelPath).catch((e) => {
-    // `wasmlp predict data.csv model.safetensors`: the error says what data.csv is; add that the order is swapped.
-    if (e instanceof ModelFileError && dataPaths.some((p) => /\.(safetensors|onnx)$|(^|[/\\])model\.json$/i.test(p))) {
-      throw new UsageError(`${e.message}\nThe model comes first: wasmlp ${command} <model> <data...>`, command);
-    }
-    throw e;
-  });
+export async function openModelAndData(args: ModelAndDataArgs, scoring: boolean): Promise<ModelAndData> {
+  const { command, o, dataPaths } = args;
+  const model = await openModel(args);
   try {
     const split = o.choice("split", ["train", "test"] as const, "test");
     const options = csvOptions(o, model.preprocessing, scoring);
-    // A model without a column schema (imported, or trained on arrays) takes rows of exactly its inputs:
-    // to predict, a file of that many columns is all inputs; otherwise its last column (or --label) is the target.
-    const allInputs = !scoring && !model.preprocessing?.columns && options.label === undefined;
+    const allInputs = !scoring && mayTakeAllColumns(model, options);
     let data = await loadData(dataPaths, split, allInputs ? { ...options, label: null } : options, command);
     if (allInputs && data.csv && data.x.cols !== model.inputs) data = await loadData(dataPaths, split, options, command);
     // Notices go to stderr: predict may be writing its rows to stdout.
@@ -62,10 +56,33 @@ export async function openModelAndData({ command, o, modelPath, dataPaths }: Mod
     if (data.x.cols !== model.inputs) {
       throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, command);
     }
-    const names = () => classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes);
-    return { model, data, names };
+    return { model, data, names: () => reportClassNames(args, model) };
   } catch (e) {
     model.dispose();
     throw e;
   }
+}
+
+/** Loads the command's model; a data file named as the model, with a model file among the data, is pointed out as swapped arguments. */
+export async function openModel({ command, modelPath, dataPaths }: ModelAndDataArgs): Promise<Sequential> {
+  return loadModel(modelPath).catch((e) => {
+    // `wasmlp predict data.csv model.safetensors`: the error says what data.csv is; add that the order is swapped.
+    if (e instanceof ModelFileError && dataPaths.some((p) => /\.(safetensors|onnx)$|(^|[/\\])model\.json$/i.test(p))) {
+      throw new UsageError(`${e.message}\nThe model comes first: wasmlp ${command} <model> <data...>`, command);
+    }
+    throw e;
+  });
+}
+
+/**
+ * A model without a column schema (imported, or trained on arrays) takes rows of exactly its inputs: to predict, a
+ * file of that many columns is all inputs; otherwise its last column (or --label) is the target. Whether to try that first.
+ */
+export function mayTakeAllColumns(model: Sequential, options: Omit<CsvOptions, "source">): boolean {
+  return !model.preprocessing?.columns && options.label === undefined;
+}
+
+/** Class names for reports: --class-names, the model's, Fashion-MNIST's for such a folder, or the indices. */
+export function reportClassNames({ o, dataPaths }: ModelAndDataArgs, model: Sequential): string[] {
+  return classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes);
 }

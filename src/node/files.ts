@@ -1,6 +1,6 @@
 // Node-only file helpers. Nothing outside src/node/ may import this folder, so the rest of
 // the library stays loadable in browsers.
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { init, type InitOptions } from "../runtime/core.js";
 import { InputError } from "../errors.js";
@@ -22,9 +22,19 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    if (!isFileSystemError(e)) throw e;
-    throw new InputError((e as NodeJS.ErrnoException).code === "ENOENT" ? `file not found: ${path}` : `cannot read ${path}: ${fileErrorReason(e)}`);
+    return readFailure(path, e);
   }
+}
+
+/** Opens a file to be read as a stream of chunks of `chunkBytes`; a missing file is an InputError naming the path. */
+export async function openFileStream(path: string, chunkBytes: number): Promise<AsyncIterable<Uint8Array>> {
+  const file = await open(path, "r").catch((e) => readFailure(path, e));
+  return file.createReadStream({ highWaterMark: chunkBytes });
+}
+
+function readFailure(path: string, e: unknown): never {
+  if (!isFileSystemError(e)) throw e;
+  throw new InputError((e as NodeJS.ErrnoException).code === "ENOENT" ? `file not found: ${path}` : `cannot read ${path}: ${fileErrorReason(e)}`);
 }
 
 /** Saves a model as a wasmlp file (safetensors) at `path`, atomically. */

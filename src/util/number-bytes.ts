@@ -7,6 +7,9 @@ const OFFSET = 60;
 const POW10 = Float64Array.from({ length: 2 * OFFSET + 1 }, (_, i) => Number(`1e${i - OFFSET}`));
 /** 10^i as integers, i < 16. */
 const INT10 = Float64Array.from({ length: 16 }, (_, i) => 10 ** i);
+/** A double and its two 32-bit halves (little-endian: [1] holds the sign and exponent), to read an exponent without log10. */
+const BITS_F64 = new Float64Array(1);
+const BITS_U32 = new Uint32Array(BITS_F64.buffer);
 const DIGITS = 6;
 const MIN = 10 ** (DIGITS - 1);
 const MAX = 10 ** DIGITS;
@@ -31,10 +34,12 @@ export function writeSignificant6(buf: Uint8Array, at: number, v: number): numbe
     buf[at++] = MINUS;
     a = -a;
   }
-  let e = Math.floor(Math.log10(a));
+  // floor(log2(a) · log10(2)) from the exponent bits: the decimal exponent, or one below it (corrected next).
+  BITS_F64[0] = a;
+  let e = ((((BITS_U32[1] >>> 20) & 0x7ff) - 1023) * 78913) >> 18;
   if (e < DIGITS - OFFSET || e > OFFSET - DIGITS) return writeAscii(buf, at - (v < 0 ? 1 : 0), String(Number(v.toPrecision(DIGITS))));
   let s = a * POW10[OFFSET + DIGITS - 1 - e];
-  // log10 may be one off near a power of ten; s then lies outside [MIN, MAX) once rounded.
+  // An exponent one too low leaves s at MAX or above.
   if (s >= MAX - 0.5) s = a * POW10[OFFSET + DIGITS - 1 - ++e];
   else if (s < MIN - 0.5) s = a * POW10[OFFSET + DIGITS - 1 - --e];
   // s carries a relative error of about 2^-52: near a tie, only exact decimal arithmetic can tell which way it rounds.
