@@ -107,7 +107,7 @@ export function renderSummary({ meta, rows }) {
     `784-256-128-10 benchmark network at ${figure(v("train_samples_per_s_1t"))} samples/s ` +
     `(${figure(ratio("train_samples_per_s_1t"))}× TensorFlow.js's wasm backend in the same run) and inferred at ` +
     `${figure(v("infer_samples_per_s_1t"))} samples/s (${figure(ratio("infer_samples_per_s_1t"))}×); two threads trained at ` +
-    `${figure(v("train_samples_per_s_2t"))} samples/s` + (sklearn ? `, scikit-learn's \`MLPClassifier\` on native BLAS at ${sklearn} in the same run.` : ".");
+    `${figure(v("train_samples_per_s_2t"))} samples/s` + (sklearn ? `; scikit-learn's \`MLPClassifier\` (native BLAS) trained at ${sklearn} in the same run.` : ".");
 }
 
 /** The imported-ONNX comparison with onnxruntime-web (Markdown) of a parsed run. */

@@ -65,7 +65,7 @@ describe("generated performance figures", () => {
     expect(row("GEMM 2 threads")).toContain("(1.86× / 1.85× / 1.70× one thread)");
     expect(row("XOR on 2-8-1")).toMatch(/\| 20\.0 \| — \| 8\.00 \(2\.50× shorter\) \| — \|$/);
     expect(row("13-64-3")).toMatch(/\| 19\.8 \| — \| — \| — \|$/);
-    expect(render("summary", withExtra)).toContain("scikit-learn's `MLPClassifier` on native BLAS at 80,000 on one thread and 50,000 on two");
+    expect(render("summary", withExtra)).toContain("; scikit-learn's `MLPClassifier` (native BLAS) trained at 80,000 on one thread and 50,000 on two in the same run.");
     const plain = render("table", run);
     for (const absent of ["test accuracy", "XOR on 2-8-1", "13-64-3", "one thread)"]) expect(plain).not.toContain(absent);
     expect(render("summary", run)).not.toContain("scikit-learn");
