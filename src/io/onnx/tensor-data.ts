@@ -151,7 +151,7 @@ function fromRaw(raw: Uint8Array, dataType: number, where: string): Pick<OnnxTen
     // In place, the values are copied: a tensor must not change with the caller's bytes.
     case DataType.FLOAT: return { floats: inPlace ? view(Float32Array).slice() : view(Float32Array) };
     case DataType.DOUBLE: return { floats: new Float32Array(view(Float64Array)) };
-    case DataType.FLOAT16: return { floats: halvesToFloats(view(Uint16Array)) };
+    case DataType.FLOAT16: return { floats: float16ToFloat32(view(Uint16Array)) };
     case DataType.INT32: return { ints: Array.from(view(Int32Array)) };
     case DataType.BOOL: return { ints: Array.from(raw, (b) => (b === 0 ? 0 : 1)) };
     default: return { ints: int64s(view(Uint32Array), where) };
@@ -208,17 +208,5 @@ function fromField(r: ProtoReader, dataType: number, count: number, dims: number
       default: while (run.pos < run.end) ints.push(run.int64());
     }
   }
-  return halves ? { floats: halvesToFloats(halves) } : floats ? { floats } : { ints };
-}
-
-/** Every half's float32 value, indexed by its bits; made on the first large FLOAT16 tensor. */
-let halfTable: Float32Array | undefined;
-
-/** Float32 values of half bit patterns: a large tensor converts by lookup, 65,536 conversions once instead of one per value. */
-function halvesToFloats(bits: Uint16Array): Float32Array {
-  if (bits.length <= 65536) return float16ToFloat32(bits);
-  halfTable ??= float16ToFloat32(Uint16Array.from({ length: 65536 }, (_, i) => i));
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = halfTable[bits[i]];
-  return out;
+  return halves ? { floats: float16ToFloat32(halves) } : floats ? { floats } : { ints };
 }
