@@ -43,6 +43,7 @@ export { imagesFromIdx, type ImageDataset } from "./data/images.js";
 export { parseCsv, csvPreprocessing, type CsvOptions, type CsvDataset } from "./data/csv.js";
 export type { ColumnKind, ColumnPlan, CsvColumnOptions } from "./data/csv-columns.js";
 export { readCsvStream, type CsvStreamOptions } from "./data/stream/csv-stream.js";
+export { readNdjsonStream, type NdjsonStreamOptions } from "./data/stream/ndjson-stream.js";
 export type { CsvStream, StreamSchema } from "./data/stream/table-stream.js";
 export type { RowBatch } from "./data/stream/row-batch.js";
 export { byteChunks, type StreamSource } from "./data/stream/source.js";

@@ -7,13 +7,13 @@
 import { ConfigError, InputError } from "../../errors.js";
 import { choiceOption, checkKeys, describe, integerOption } from "../../util/options.js";
 import { parseCsv, type CsvDataset, type CsvOptions } from "../csv.js";
-import { isMissing, labelReader, type ColumnDecision, type ColumnPlan } from "../csv-columns.js";
-import { detectDelimiter, readDate, readNumber } from "../csv-format.js";
+import type { ColumnDecision, ColumnPlan } from "../csv-columns.js";
+import { detectDelimiter } from "../csv-format.js";
 import { parseDecimal, decimalValue } from "./decimal.js";
 import { readRecord, utf8 } from "./csv-records.js";
 import { BatchBuilder, type RowBatch } from "./row-batch.js";
 import { byteChunks, type StreamSource } from "./source.js";
-import { RowReader, TableStream, type CsvStream, type StreamItem, type StreamProgress, type StreamSchema } from "./table-stream.js";
+import { cachedLabels, cellReader, RowReader, TableStream, type CellReader, type CsvStream, type StreamItem, type StreamProgress, type StreamSchema } from "./table-stream.js";
 
 /** Options of readCsvStream(): parseCsv's (see CsvOptions), and how the stream is read. */
 export interface CsvStreamOptions extends Omit<CsvOptions, "source"> {
@@ -93,9 +93,6 @@ const CR = 13;
 /** fastRow results besides the next position: not a row the fast path takes, or a row running past the bytes at hand. */
 const CAREFUL = -1;
 const MORE = -2;
-
-/** A cell's text into x at o (a category's one-hot input, a date, a number written otherwise); false when it does not read. */
-type CellReader = (cell: string, x: Float32Array, o: number) => boolean;
 
 class CsvReader {
   private chunks: AsyncGenerator<Uint8Array, void, undefined>;
@@ -311,8 +308,8 @@ class CsvReader {
             break;
           }
         }
-        if (kind === NUMBER) x[o + offsets[f]] = decimalValue;
-        else if (kind === TARGET) batch.targets[batch.rows] = decimalValue;
+        if (kind === NUMBER) x[o + offsets[f]] = decimalValue[0];
+        else if (kind === TARGET) batch.targets[batch.rows] = decimalValue[0];
         else if (kind === CELL) {
           if (!cells[f]!(text(buf, a, b), x, o + offsets[f])) {
             status = CAREFUL;
@@ -394,42 +391,6 @@ function text(bytes: Uint8Array, a: number, b: number): string {
     s += String.fromCharCode(c);
   }
   return s;
-}
-
-/** Reads a category, a date or a number written with a decimal comma or thousands separator, as parseCsv reads the column. */
-function cellReader(c: ColumnPlan): CellReader {
-  if (c.kind === "category") {
-    const index = new Map(c.categories!.map((k, j) => [k, j]));
-    const careful = c.categories!.some(isMissing); // only a model's schema can name a category that reads as missing
-    return (cell, x, o) => {
-      const j = index.get(cell.trim());
-      if (j === undefined || (careful && isMissing(cell))) return false;
-      x[o + j] = 1;
-      return true;
-    };
-  }
-  const read = c.kind === "date" ? (cell: string) => readDate(cell, c.dateOrder!) : (cell: string) => readNumber(cell, c.number);
-  return (cell, x, o) => {
-    const v = read(cell);
-    if (Number.isNaN(v)) return false;
-    x[o] = v;
-    return true;
-  };
-}
-
-/** The label reader, remembering each spelling of a class seen (NaN for cells it cannot read, or that read as missing). */
-function cachedLabels(decision: ColumnDecision): (cell: string) => number {
-  const read = labelReader(decision);
-  if (decision.task === "regression") return read;
-  const seen = new Map<string, number>();
-  const careful = decision.classes!.some(isMissing);
-  return (cell) => {
-    let v = seen.get(cell);
-    if (v !== undefined) return v;
-    v = careful && isMissing(cell) ? NaN : read(cell);
-    if (!Number.isNaN(v) && seen.size < 4096) seen.set(cell, v);
-    return v;
-  };
 }
 
 /** Records with content in bytes[from..to), counted as detectDelimiter counts them (quotes toggle, blank lines do not count). */

@@ -11,8 +11,8 @@ const SLACK = 2 ** -40;
 /** Significant digits accumulated; later ones only move the power of ten (their weight is below SLACK). */
 const MAX_DIGITS = 19;
 
-/** The float32 value of the last parseDecimal() that succeeded. */
-export let decimalValue = 0;
+/** The float32 value of the last parseDecimal() that succeeded (a typed slot: cheaper to write than a module variable). */
+export const decimalValue = new Float64Array(1);
 
 /**
  * Reads a number written as `[+-]digits[.digits][e[+-]digits]` (the dot being `mark`: 46 '.' or 44 ',') from
@@ -20,15 +20,47 @@ export let decimalValue = 0;
  * number and any spaces or tabs after it (the caller checks what follows), or -1 when no number starts there.
  */
 export function parseDecimal(bytes: Uint8Array, at: number, end: number, stop: number, mark: number): number {
+  // The common case kept small enough to be inlined: at most 15 digits and no exponent.
+  let i = at;
+  let c = i < end ? bytes[i] : -1;
+  if (c === 32 || c === 9 || c === 43) return parseLong(bytes, at, end, stop, mark);
+  const negative = c === 45;
+  if (negative) c = ++i < end ? bytes[i] : -1;
+  let mantissa = 0;
+  let digits = 0;
+  while (c >= 48 && c <= 57) {
+    mantissa = mantissa * 10 + (c - 48);
+    digits++;
+    c = ++i < end ? bytes[i] : -1;
+  }
+  let scale = 0;
+  if (c === mark) {
+    c = ++i < end ? bytes[i] : -1;
+    while (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      scale++;
+      c = ++i < end ? bytes[i] : -1;
+    }
+  }
+  if (digits + scale === 0 || digits + scale > 15 || scale > 22 || c === 101 || c === 69 || c === 32 || c === 9) {
+    return parseLong(bytes, at, end, stop, mark);
+  }
+  const v = Math.fround(mantissa / POW10[scale]);
+  decimalValue[0] = negative ? -v : v;
+  return i;
+}
+
+/** parseDecimal for the rest: spaces around, a plus sign, an exponent, more than 15 digits. */
+function parseLong(bytes: Uint8Array, at: number, end: number, stop: number, mark: number): number {
   let i = at;
   let c = i < end ? bytes[i] : -1;
   while ((c === 32 || c === 9) && c !== stop) c = ++i < end ? bytes[i] : -1;
-  const start = i;
   let negative = false;
   if (c === 45 || c === 43) {
     negative = c === 45;
     c = ++i < end ? bytes[i] : -1;
   }
+  const start = i;
   let mantissa = 0;
   let digits = 0; // significant digits in mantissa
   let seen = 0; // digits written, leading zeros included
@@ -78,11 +110,11 @@ export function parseDecimal(bytes: Uint8Array, at: number, end: number, stop: n
   } else if (exponent >= -300 && exponent <= 300) {
     const approx = exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent];
     v = Math.fround(approx * (1 - SLACK));
-    if (v !== Math.fround(approx * (1 + SLACK))) v = Math.fround(Number(ascii(bytes, start + (negative || bytes[start] === 43 ? 1 : 0), after, mark)));
+    if (v !== Math.fround(approx * (1 + SLACK))) v = Math.fround(Number(ascii(bytes, start, after, mark)));
   } else {
-    v = Math.fround(Number(ascii(bytes, start + (negative || bytes[start] === 43 ? 1 : 0), after, mark)));
+    v = Math.fround(Number(ascii(bytes, start, after, mark)));
   }
-  decimalValue = negative ? -v : v;
+  decimalValue[0] = negative ? -v : v;
   return i;
 }
 

@@ -4,6 +4,7 @@
 import { InputError, StateError } from "../../errors.js";
 import type { InputColumn, TargetColumn } from "../../nn/preprocessing.js";
 import { cellProblem, isMissing, labelReader, listNames, rowWriter, type ColumnDecision, type ColumnPlan } from "../csv-columns.js";
+import { readDate, readNumber } from "../csv-format.js";
 import type { BatchBuilder, RowBatch } from "./row-batch.js";
 import { abortedError } from "./source.js";
 
@@ -203,4 +204,43 @@ export class RowReader {
     const what = c.kind === "label" ? (this.decision.task === "regression" ? "the task" : "the classes") : c.kind === "category" ? "its categories" : "how it is read";
     return ` (the first ${n} rows decided ${what}; pass ${more} to decide from more rows${c.kind === "number" ? `, or name it in ${this.context.spell("categorical", c.name)}` : ""})`;
   }
+}
+
+/** A cell's text into x at o (a category's one-hot input, a date, a number written otherwise); false when it does not read. */
+export type CellReader = (cell: string, x: Float32Array, o: number) => boolean;
+
+/** Reads a category, a date or a number written with a decimal comma or thousands separator, as parseCsv reads the column. */
+export function cellReader(c: ColumnPlan): CellReader {
+  if (c.kind === "category") {
+    const index = new Map(c.categories!.map((k, j) => [k, j]));
+    const careful = c.categories!.some(isMissing); // only a model's schema can name a category that reads as missing
+    return (cell, x, o) => {
+      const j = index.get(cell.trim());
+      if (j === undefined || (careful && isMissing(cell))) return false;
+      x[o + j] = 1;
+      return true;
+    };
+  }
+  const read = c.kind === "date" ? (cell: string) => readDate(cell, c.dateOrder!) : (cell: string) => readNumber(cell, c.number);
+  return (cell, x, o) => {
+    const v = read(cell);
+    if (Number.isNaN(v)) return false;
+    x[o] = v;
+    return true;
+  };
+}
+
+/** The label reader, remembering each spelling of a class seen (NaN for cells it cannot read, or that read as missing). */
+export function cachedLabels(decision: ColumnDecision): (cell: string) => number {
+  const read = labelReader(decision);
+  if (decision.task === "regression") return read;
+  const seen = new Map<string, number>();
+  const careful = decision.classes!.some(isMissing);
+  return (cell) => {
+    let v = seen.get(cell);
+    if (v !== undefined) return v;
+    v = careful && isMissing(cell) ? NaN : read(cell);
+    if (!Number.isNaN(v) && seen.size < 4096) seen.set(cell, v);
+    return v;
+  };
 }
