@@ -77,11 +77,18 @@ export interface CliRun {
 
 /** Runs the built CLI (dist/cli/main.js) in `cwd` with `args`; resolves with its exit code and output (never rejects on a non-zero exit). */
 export function runCli(cwd: string, ...args: string[]): Promise<CliRun> {
+  return runCliWith({ cwd }, ...args);
+}
+
+/** runCli with `stdin` written to the CLI's standard input (then closed) and `node` options before the script (a heap limit, say). */
+export function runCliWith(options: { cwd: string; stdin?: string | Uint8Array; node?: string[] }, ...args: string[]): Promise<CliRun> {
   const bin = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
-    });
+    const child = execFile(process.execPath, [...(options.node ?? []), bin, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+      });
+    if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   });
 }
 

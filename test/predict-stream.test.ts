@@ -1,11 +1,23 @@
 // Streaming inference: model.predictStream() and predictTransform() against predict() on the same rows,
 // pulled one batch at a time, stopped by an AbortSignal or a failing source; and `wasmlp predict`
 // streaming a CSV file (or stdin) to a file (or stdout) in constant memory.
-import { beforeAll, describe, expect, it } from "vitest";
+// The CLI tests run the built CLI (npm run build:ts).
+import { createWriteStream } from "node:fs";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, dense, init, InputError, Sequential, StateError, type StreamBatch } from "../src/index.js";
-import { randomF32 } from "./helpers.js";
+import { loadCsv, loadModel, saveModel } from "../src/node/files.js";
+import { randomF32, rng, runCli, runCliWith, scratchDir } from "./helpers.js";
 
-beforeAll(async () => { await init(); });
+const PENGUINS = fileURLToPath(new URL("./fixtures/penguins/penguins.csv", import.meta.url));
+
+let scratch: Awaited<ReturnType<typeof scratchDir>>;
+beforeAll(async () => {
+  await init();
+  scratch = await scratchDir("predict-stream");
+});
+afterAll(async () => { await scratch.remove(); });
 
 const INPUTS = 5;
 const classifier = () => new Sequential({ inputs: INPUTS, layers: [dense(7, "relu"), dense(3, "softmax")], seed: 4 });
@@ -222,4 +234,105 @@ describe("predictTransform", () => {
     await expect(collect(bad as unknown as AsyncIterable<Float32Array>)).rejects.toThrow(/predictTransform: batch 0 has 3 values, which is not a whole number of rows of 5 inputs/);
     m.dispose();
   });
+});
+
+/** What `wasmlp predict` wrote for a CSV file before it streamed: the file line, then the class and its probabilities or the value, each number as String(Number(v.toPrecision(6))), computed here with predict(). */
+async function expectedCsv(modelPath: string, csvPath: string): Promise<string> {
+  const model = await loadModel(modelPath);
+  const d = await loadCsv(csvPath, { schema: model.preprocessing!, missing: "drop" });
+  const out = model.predict({ data: d.x, rows: d.rows, cols: d.cols }).data;
+  const k = model.outputs;
+  const target = model.preprocessing!.target!;
+  const six = (v: number) => String(Number(v.toPrecision(6)));
+  const lines = [target.classes ? ["line", "class", ...target.classes.map((c) => `p(${c})`)].join(",") : `line,${target.name}`];
+  for (let r = 0; r < d.rows; r++) {
+    const p = Array.from(out.subarray(r * k, (r + 1) * k));
+    const best = p.reduce((b, v, j) => (v > p[b] ? j : b), 0);
+    lines.push([d.lines[r], ...(target.classes ? [target.classes[best]] : []), ...p.map(six)].join(","));
+  }
+  model.dispose();
+  return lines.join("\n") + "\n";
+}
+
+describe("wasmlp predict, streamed", () => {
+  const classifier = () => scratch.at("species.safetensors");
+  const regression = () => scratch.at("mass.safetensors");
+  beforeAll(async () => {
+    const train = (label: string, out: string) => runCli(scratch.dir, "train", PENGUINS, "--label", label, "--missing", "drop", "--layers", "8", "--epochs", "3",
+      "--seed", "2", "--no-plot", "--out", out);
+    for (const r of [await train("species", classifier()), await train("body_mass_g", regression())]) expect(r.code, r.stderr).toBe(0);
+  }, 60_000);
+
+  it("writes what predict wrote before, byte for byte: stdin to stdout, a file to a file, a file to stdout", async () => {
+    for (const model of [classifier(), regression()]) {
+      const want = await expectedCsv(model, PENGUINS);
+      const piped = await runCliWith({ cwd: scratch.dir, stdin: await readFile(PENGUINS) }, "predict", model, "-", "-", "--missing", "drop");
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(piped.stdout).toBe(want);
+      const toFile = await runCli(scratch.dir, "predict", model, PENGUINS, "--missing", "drop", "--out", "p.csv");
+      expect([toFile.code, toFile.stdout]).toEqual([0, "wrote 333 predictions to p.csv\n"]);
+      expect(await readFile(scratch.at("p.csv"), "utf8")).toBe(want);
+      expect((await runCli(scratch.dir, "predict", model, PENGUINS, "--missing", "drop", "--out", "-")).stdout).toBe(want);
+    }
+    const both = await runCli(scratch.dir, "predict", classifier(), PENGUINS, "-", "--out", "p.csv");
+    expect([both.code, both.stderr]).toEqual([2, expect.stringMatching(/a trailing - writes to standard output, but --out names p\.csv/)]);
+  }, 60_000);
+
+  it("a model without a column schema reads stdin whether or not it has a target column", async () => {
+    const own = new Sequential({ inputs: 2, layers: [dense(3, "relu"), dense(2, "softmax")], seed: 3 });
+    await saveModel(own, scratch.at("own.safetensors"));
+    const want = own.predict([[1, 2], [-1, 0.5]]).flat().map((v) => String(Number(v.toPrecision(6))));
+    for (const csv of ["a,b\n1,2\n-1,0.5\n", "a,b,y\n1,2,0\n-1,0.5,1\n"]) {
+      const r = await runCliWith({ cwd: scratch.dir, stdin: csv }, "predict", "own.safetensors", "-");
+      expect(r.code, r.stderr).toBe(0);
+      const rows = r.stdout.trim().split("\n").slice(1).map((l) => l.split(","));
+      expect(rows.map((c) => c[0])).toEqual(["2", "3"]);
+      expect(rows.flatMap((c) => c.slice(2))).toEqual(want);
+    }
+    own.dispose();
+  }, 30_000);
+
+  it("a malformed row deep in a file: exit 1 naming the file, line and column; no output file is left, and on stdout only whole rows", async () => {
+    const text = await readFile(PENGUINS, "utf8");
+    const [header, ...rows] = text.trim().split("\n").filter((l) => !l.includes("NA"));
+    const lines = [header];
+    while (lines.length < 20_000) lines.push(...rows);
+    lines[14_999] = lines[14_999].replace(/^([^,]*,[^,]*,)[^,]*/, "$1thirty-nine"); // file line 15,000, column 3
+    await writeFile(scratch.at("bad.csv"), lines.join("\n") + "\n");
+    const r = await runCli(scratch.dir, "predict", classifier(), "bad.csv", "--out", "bad-out.csv");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^wasmlp: bad\.csv:15000: column 3 \("bill_length_mm"\)[^\n]*thirty-nine/);
+    expect((await readdir(scratch.dir)).filter((f) => f.includes("bad-out"))).toEqual([]);
+    const out = await runCli(scratch.dir, "predict", classifier(), "bad.csv");
+    expect(out.code).toBe(1);
+    expect(out.stdout.endsWith("\n")).toBe(true);
+    const written = out.stdout.split("\n").slice(1, -1);
+    expect(written.length).toBeGreaterThan(0); // the batches before the bad row
+    expect(written.length).toBeLessThan(14_999);
+    expect(written.every((l, i) => l.startsWith(`${i + 2},`) && l.split(",").length === 5)).toBe(true);
+  }, 30_000);
+
+  it("runs in constant memory: a 48 MB heap predicts a CSV file of about 200 MB and writes every row", async () => {
+    const r = rng(3);
+    const header = [...Array.from({ length: 20 }, (_, j) => `f${j}`), "y"].join(",") + "\n";
+    const rows = Array.from({ length: 300 }, (_, i) => Array.from({ length: 20 }, () => (r() * 2 - 1).toFixed(5)).join(",") + `,${"ab"[i % 2]}\n`);
+    await writeFile(scratch.at("small.csv"), header + rows.join(""));
+    const train = await runCli(scratch.dir, "train", "small.csv", "--layers", "8", "--epochs", "2", "--no-plot", "--out", "wide.safetensors");
+    expect(train.code, train.stderr).toBe(0);
+    const count = 1_200_000;
+    const thousand = Array.from({ length: 1000 }, (_, i) => rows[i % rows.length]).join("");
+    const big = createWriteStream(scratch.at("big.csv"));
+    big.write(header);
+    for (let i = 0; i < count; i += 1000) if (!big.write(thousand)) await new Promise((resolve) => big.once("drain", resolve));
+    await new Promise((resolve) => big.end(resolve));
+    expect((await stat(scratch.at("big.csv"))).size).toBeGreaterThan(190e6);
+    const run = await runCliWith({ cwd: scratch.dir, node: ["--max-old-space-size=48"] }, "predict", "wide.safetensors", "big.csv", "--out", "big-out.csv");
+    expect(run.code, run.stderr).toBe(0);
+    const out = await readFile(scratch.at("big-out.csv"));
+    let newlines = 0;
+    for (let at = out.indexOf(10); at >= 0; at = out.indexOf(10, at + 1)) newlines++;
+    expect(newlines).toBe(count + 1);
+    const last = out.subarray(out.lastIndexOf(10, out.length - 2) + 1).toString();
+    expect(last).toMatch(new RegExp(`^${count + 1},[ab],`));
+  }, 90_000);
 });

@@ -46,7 +46,12 @@ export async function streamPredict(p: StreamedPredict, io: Io): Promise<number>
   await writeOutput(p.out, async (write) => {
     const csv = new PredictionCsv(layout, "line", write);
     await csv.header();
-    await eachBatch(p.model, stream, (out, lines) => csv.rows(out, lines.length, lines));
+    try {
+      await eachBatch(p.model, stream, (out, lines) => csv.rows(out, lines.length, lines));
+    } catch (e) {
+      await csv.end().catch(() => {}); // on standard output, the rows before the error are written whole
+      throw e;
+    }
     await csv.end();
   });
   if (p.out === undefined || p.out === "-") return 0;
