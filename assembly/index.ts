@@ -1,6 +1,7 @@
 // The core's exports: every kernel is a pure function of pointers and sizes,
 // allocates nothing and never throws. TypeScript owns the memory map.
 export * from "./gemm";
+export * from "./gemm_int8";
 export * from "./activations";
 export * from "./maxout";
 export * from "./losses";

@@ -30,6 +30,26 @@ export interface Kernels {
   gemm_nn_packed_bias_act(M: number, N: number, K: number, a: number, lda: number, packed: number,
     bias: number, c: number, ldc: number, act: number, alpha: number, work: number): void;
 
+  // gemm_int8.ts — activations are codes in [0, 127] with a zero point, weights int8 per column;
+  // y = act((Σ a·w − a_zp·colsum)·in_scale·w_scale + bias). Single-threaded; a split at 8 columns gives the same bits.
+  /** Bytes of K×N int8 weights packed by pack_int8_weights: ⌈N/8⌉ panels of 96 + 8·round_up(K, 4) bytes. */
+  int8_packed_bytes(K: number, N: number): number;
+  /** Packs int8 weights (K×N, rows ldw bytes apart), per-column scales, the input's scale and bias (0: none); K ≤ 131072. */
+  pack_int8_weights(K: number, N: number, w: number, ldw: number, wScale: number, inScale: number, bias: number, packed: number): void;
+  /**
+   * Codes c (bytes, ldc) = clamp(nearest(y·outInvScale) + outZp, 0, 127); a's rows are read to round_up(K, 4) bytes;
+   * fused: what int8_fused_dot_exact returned.
+   */
+  gemm_int8_requant(M: number, N: number, K: number, a: number, lda: number, aZp: number, packed: number,
+    c: number, ldc: number, act: number, alpha: number, outInvScale: number, outZp: number, fused: number): void;
+  /** c (f32, ldc) = y; operands as for gemm_int8_requant. */
+  gemm_int8_f32(M: number, N: number, K: number, a: number, lda: number, aZp: number, packed: number,
+    c: number, ldc: number, act: number, alpha: number, fused: number): void;
+  /** 1 when the engine runs the fused relaxed dot exactly in every tier; call once, first, as (3, 5, 7). */
+  int8_fused_dot_exact(w: number, x: number, acc: number): number;
+  /** Codes q (bytes, ldq) = clamp(nearest(x·invScale) + zp, 0, 127) from f32 rows x (ldx). */
+  quantize_rows_u7(x: number, ldx: number, rows: number, cols: number, invScale: number, zp: number, q: number, ldq: number): void;
+
   // activations.ts
   activation_forward(act: number, x: number, y: number, n: number, alpha: number): void;
   activation_backward(act: number, y: number, dy: number, dx: number, n: number, alpha: number): void;

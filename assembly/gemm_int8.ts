@@ -1,0 +1,422 @@
+// Int8 matrix multiply for quantised inference, with int32 accumulation and the
+// dense layer's epilogue fused:
+//   y[i][j] = act((Σ_k a[i][k]·w[k][j] − a_zp·colsum[j]) · in_scale·w_scale[j] + bias[j])
+// written as float, or requantised to the next layer's activation codes.
+//
+// Operands. Activations are 7-bit codes in [0, 127] (one byte each) with a zero
+// point per tensor: value = (code − zp)·scale. Weights are any int8, symmetric per
+// output column (quantisation gives [−127, 127]). The activations are the 7-bit
+// operand of i32x4.relaxed_dot_i8x16_i7x16_add_s: with its second operand in
+// [0, 127] the instruction is fully defined (signed and unsigned readings of a
+// byte agree, and no pair of products reaches the i16 saturation of the
+// non-VNNI lowering: 2·128·127 < 2¹⁵), so every engine computes the same exact
+// integers. The requantisation below clamps codes to [0, 127], so a layer's
+// output is a valid input of the next without further work. The plain SIMD build
+// widens both to i16 and uses i32x4.dot_i16x8_s: the same integers.
+//
+// Why the zero point sits on the activations: Σ(a − zp)·w = Σ a·w − zp·Σ w, and
+// Σ_k w[k][j] (colsum) is a property of the weights, computed once when packing.
+// The inner loop is the bare dot product, which an engine that lowers the relaxed
+// dot to VNNI (vpdpbusd) runs as one instruction per 16 multiply-adds.
+//
+// Exported kernels (single-threaded; a column split at multiples of 8 gives the same bits):
+//   int8_packed_bytes, pack_int8_weights  weights into panels, once per model
+//   gemm_int8_requant                      a hidden layer: codes in, codes out
+//   gemm_int8_f32                          the last layer: codes in, floats out
+//   int8_fused_dot_exact                   whether the engine may run the fused relaxed dot (once, at load)
+//   quantize_rows_u7                       floats into codes, for the first layer's input
+
+import { activate_v128, ACT_LINEAR } from "./activation_math";
+import { scratch, span } from "./checks";
+
+/** Columns per packed panel: two i32x4 accumulators a row. */
+const NR = 8;
+/**
+ * Rows per register tile: 4×8 holds 8 accumulators, 2 weight vectors and one
+ * activation (plus the plain build's product): 12 of V8's 15 vector registers, and
+ * the non-VNNI lowering of the relaxed dot needs a scratch or two of its own.
+ */
+const MR = 4;
+/**
+ * Consecutive k per lane in a packed weight vector: 4 bytes feed one i32 lane of
+ * the relaxed dot, 2 i16 values one lane of dot_i16x8_s. Either way a panel
+ * holds 8·round_up(K, 4) weight bytes, so both builds pack to the same size.
+ */
+const KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
+/** Weight bytes the inner loop consumes per step (one k group of all 8 columns). */
+const STEP_BYTES: usize = <usize>(NR * KG);
+/** Panel header: colsum (8 × i32), then in_scale·w_scale (8 × f32), then bias (8 × f32). */
+const HEADER_BYTES = 3 * NR * 4;
+/** Row block: MC rows of activations (MC·K bytes, 50 KB at K = 784) stay in L2 while each panel in L1 passes over them. */
+const MC = 64;
+/** Largest K whose int32 sums cannot overflow: 2¹⁷ · 127 · 127 < 2³¹. */
+const K_MAX = 1 << 17;
+/** Requantised values are clamped to this before conversion, so adding the zero point cannot overflow. */
+const CODE_LIMIT: f32 = 512;
+
+// ---------------------------------------------------------------------------
+// Exports
+
+/**
+ * Bytes of the packed form of a K×N int8 weight matrix: ⌈N/8⌉ panels of
+ * 96 + 8·round_up(K, 4) bytes each (a multiple of 16). Columns n0… of a split at a
+ * multiple of 8 start at packed + (n0/8)·int8_packed_bytes(K, 8).
+ */
+export function int8_packed_bytes(K: i32, N: i32): i32 {
+  return (max(N, 1) + NR - 1) / NR * panel_bytes(max(K, 0));
+}
+
+/**
+ * Packs int8 weights w (K×N, row-major, rows ldw bytes apart) with their per-column
+ * scales w_scale (N f32), the input's scale in_scale and bias (N f32, or 0 for none)
+ * into int8_packed_bytes(K, N) bytes at packed (16-byte aligned). Each 8-column panel
+ * carries its column sums Σ_k w[k][j], the products in_scale·w_scale[j] and the bias,
+ * then its weights in k groups; columns past N and k past K are zero. The weight
+ * layout is the building core's own (relaxed and plain differ): pack with the core
+ * that runs the kernels. K ≤ 131072.
+ */
+export function pack_int8_weights(K: i32, N: i32, w: usize, ldw: i32, w_scale: usize, in_scale: f32,
+  bias: usize, packed: usize): void {
+  assert(K >= 0 && N >= 0 && K <= K_MAX, "pack_int8_weights: a negative size or K above 131072");
+  assert(K == 0 || N == 0 || (ldw >= N && span(w, <i64>(K - 1) * ldw + N, 1)), "pack_int8_weights: w outside memory or ldw too small");
+  assert(span(w_scale, N, 4), "pack_int8_weights: w_scale outside memory or misaligned");
+  assert(bias == 0 || span(bias, N, 4), "pack_int8_weights: bias outside memory or misaligned");
+  assert(N == 0 || scratch(packed, int8_packed_bytes(K, N)), "pack_int8_weights: packed shorter than int8_packed_bytes or misaligned");
+  if (N <= 0) return;
+  const pbytes = <usize>panel_bytes(K);
+  memory.fill(packed, 0, <usize>int8_packed_bytes(K, N));
+  for (let j = 0; j < N; j++) {
+    const panel = packed + <usize>(j / NR) * pbytes;
+    const q = j % NR;
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      const v = load<i8>(w + <usize>k * <usize>ldw + <usize>j);
+      sum += v;
+      store<i8>(panel + HEADER_BYTES + <usize>(k / KG) * STEP_BYTES + <usize>(q * KG + k % KG), v);
+    }
+    store<i32>(panel + (<usize>q << 2), sum);
+    store<f32>(panel + (<usize>(NR + q) << 2), in_scale * load<f32>(w_scale + (<usize>j << 2)));
+    store<f32>(panel + (<usize>(2 * NR + q) << 2), bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0);
+  }
+}
+
+/**
+ * A hidden layer: codes c (M×N bytes, rows ldc apart) = clamp(nearest(y·out_inv_scale)
+ * + out_zp, 0, 127), ties to even, with y the epilogue's float in the file header
+ * (activation act: 0 linear, 1 ReLU, 2 Leaky ReLU with slope alpha, 3 sigmoid, 4 tanh).
+ * a: M×K activation codes in [0, 127], rows lda ≥ K bytes apart, zero point a_zp;
+ * each row is read to round_up(K, 4) bytes (those past K meet zero weights but must
+ * lie in memory). packed: from pack_int8_weights for this K and N. fused: 1 to run the
+ * relaxed build's one-instruction dot, where int8_fused_dot_exact() returned 1; 0 otherwise
+ * (the plain build ignores it). Allocates nothing; the same integers and bits in both
+ * builds, in either form and for any M.
+ */
+export function gemm_int8_requant(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed: usize,
+  c: usize, ldc: i32, act: i32, alpha: f32, out_inv_scale: f32, out_zp: i32, fused: i32): void {
+  assert(ldc >= N && (M == 0 || span(c, <i64>(M - 1) * ldc + N, 1)), "gemm_int8_requant: c outside memory or ldc too small");
+  if (!operands_fit(M, N, K, a, lda, packed)) return;
+  gemm_int8(M, N, K, a, lda, a_zp, packed, c, ldc, act, alpha, true, out_inv_scale, out_zp, fused != 0);
+}
+
+/**
+ * The last layer: c (M×N f32, rows ldc ≥ N floats apart) = y, the epilogue's float
+ * in the file header. Operands as for gemm_int8_requant.
+ */
+export function gemm_int8_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed: usize,
+  c: usize, ldc: i32, act: i32, alpha: f32, fused: i32): void {
+  assert(ldc >= N && (M == 0 || span(c, <i64>(M - 1) * ldc + N, 4)), "gemm_int8_f32: c outside memory, misaligned or ldc too small");
+  if (!operands_fit(M, N, K, a, lda, packed)) return;
+  gemm_int8(M, N, K, a, lda, a_zp, packed, c, ldc, act, alpha, false, 0, 0, fused != 0);
+}
+
+/**
+ * 1 when the fused relaxed dot may be used (always 1 in the plain build). V8 11.3's baseline
+ * compiler (Node 20, relaxed SIMD behind a flag) may give i32x4.relaxed_dot_i8x16_i7x16_add_s's
+ * accumulator register to one of its scratches and return 2·dot instead of acc + dot, while its
+ * optimising compiler is right: the answer would change as a kernel tiers up. This call reproduces
+ * that case (all three operands temporaries); call it once, first, before it can tier up, with
+ * w = 3, x = 5, acc = 7. The kernels' lazy compilation starts in the same baseline compiler.
+ */
+export function int8_fused_dot_exact(w: i32, x: i32, acc: i32): i32 {
+  if (!ASC_FEATURE_RELAXED_SIMD) return 1;
+  const r = i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.splat(<i8>w), i8x16.splat(<i8>(x & 127)), i32x4.splat(acc));
+  return i32x4.extract_lane(r, 0) == acc + 4 * <i32><i8>w * (x & 127) ? 1 : 0;
+}
+
+/**
+ * Codes q (rows×cols bytes, rows ldq apart) = clamp(nearest(x·inv_scale) + zp, 0, 127),
+ * ties to even, from x (rows×cols f32, rows ldx apart): the first layer's input, by
+ * the same rounding as gemm_int8_requant's output.
+ */
+export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_scale: f32, zp: i32, q: usize, ldq: i32): void {
+  assert(rows >= 0 && cols >= 0, "quantize_rows_u7: a negative size");
+  assert(rows == 0 || (ldx >= cols && span(x, <i64>(rows - 1) * ldx + cols, 4)), "quantize_rows_u7: x outside memory, misaligned or ldx too small");
+  assert(rows == 0 || (ldq >= cols && span(q, <i64>(rows - 1) * ldq + cols, 1)), "quantize_rows_u7: q outside memory or ldq too small");
+  const inv = f32x4.splat(inv_scale);
+  const zpv = i32x4.splat(zp);
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>r * <usize>ldx << 2);
+    const qr = q + <usize>r * <usize>ldq;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) v128.store32_lane(qr + <usize>j, codes(v128.load(xr + (<usize>j << 2)), inv, zpv), 0);
+    for (; j < cols; j++) store<u8>(qr + <usize>j, code_scalar(load<f32>(xr + (<usize>j << 2)), inv_scale, zp));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Loop nest
+
+/** The shared preconditions of both GEMMs; false when there is nothing to compute. */
+// @ts-ignore: decorator
+@inline function operands_fit(M: i32, N: i32, K: i32, a: usize, lda: i32, packed: usize): bool {
+  assert(M >= 0 && N >= 0 && K >= 0 && K <= K_MAX, "gemm_int8: a negative size or K above 131072");
+  assert(M == 0 || (lda >= K && span(a, <i64>(M - 1) * lda + round_up4(K), 1)), "gemm_int8: a outside memory (rows are read to a multiple of 4 bytes) or lda too small");
+  assert(N == 0 || scratch(packed, int8_packed_bytes(K, N)), "gemm_int8: packed shorter than int8_packed_bytes or misaligned");
+  return M > 0 && N > 0;
+}
+
+/**
+ * One to three rows (a single sample, say) run tiles several panels wide, so the
+ * weights stream through once with six or eight independent sums in flight. More
+ * rows go by 4-row tiles, row block by row block, each panel used by every tile
+ * of the block while it is in L1. Sums span the whole of K: integers need no
+ * partial stores, and every path gives the same exact sums.
+ */
+function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed: usize,
+  c: usize, ldc: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
+  const pbytes = <usize>panel_bytes(K);
+  const shift: usize = requant ? 0 : 2;
+  const la = <usize>lda;
+  const lc = <usize>ldc << shift;
+  let j = 0;
+  if (M == 1) {
+    for (; j + 2 * NR < N; j += 3 * NR) {
+      tile_1x3(K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp, fused);
+    }
+  } else if (M == 2) {
+    for (; j + NR < N; j += 2 * NR) {
+      tile_2x2(K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp, fused);
+    }
+  }
+  for (let ic = 0; ic < M; ic += MC) {
+    const mc = min(MC, M - ic);
+    for (let jr = j; jr < N; jr += NR) {
+      const pw = packed + <usize>(jr / NR) * pbytes;
+      let i = 0;
+      for (; i + MR <= mc; i += MR) {
+        const ai = a + <usize>(ic + i) * la;
+        tile_4x1(K, ai, la, pw, pbytes, c + <usize>(ic + i) * lc + (<usize>jr << shift), lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
+      }
+      const rest = mc - i;
+      const ai = a + <usize>(ic + i) * la;
+      const ci = c + <usize>(ic + i) * lc + (<usize>jr << shift);
+      if (rest == 3) tile_3x1(K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
+      else if (rest == 2) tile_2x1(K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
+      else if (rest == 1) tile_1x1(K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
+    }
+  }
+}
+
+// One function per tile shape, each with its accumulators in locals of its own, and a loop per form of the dot.
+function tile_4x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(4, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else tile(4, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_3x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(3, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else tile(3, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_2x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(2, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else tile(2, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_1x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(1, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else tile(1, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_2x2(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(2, 2, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else tile(2, 2, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(1, 3, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else tile(1, 3, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+
+/**
+ * `rows` rows of activations (la bytes apart) times `panels` consecutive panels from
+ * pw (pbytes apart): rows × panels × 2 accumulators along the whole of K, then the
+ * epilogue into c (rows lc bytes apart) for the first `cols` columns (capped at the
+ * tile's width). Inlined with constant rows and panels (rows·panels ≤ 4, or 1×3),
+ * the unused accumulators and branches fold away.
+ */
+// @ts-ignore: decorator
+@inline function tile(rows: i32, panels: i32, fused: bool, K: i32, a: usize, la: usize, pw: usize, pbytes: usize,
+  c: usize, lc: usize, cols: i32, a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c02 = i32x4.splat(0), c03 = i32x4.splat(0), c04 = i32x4.splat(0), c05 = i32x4.splat(0);
+  let c10 = i32x4.splat(0), c11 = i32x4.splat(0), c12 = i32x4.splat(0), c13 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
+  let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  let x0 = a, x1 = a + la, x2 = a + 2 * la, x3 = a + 3 * la;
+  let w = pw + HEADER_BYTES;
+  const end = w + <usize>round_up4(K) * NR;
+  // One k group per step; kept simple, as unrolled loops make V8 hoist loads and spill (see gemm.ts).
+  while (w < end) {
+    const p0 = v128.load(w);
+    const w00 = lo(p0, w), w01 = hi(p0, w);
+    let w10 = w00, w11 = w01;
+    if (panels > 1) {
+      const p1 = v128.load(w + pbytes);
+      w10 = lo(p1, w + pbytes);
+      w11 = hi(p1, w + pbytes);
+    }
+    let x = splat(x0);
+    c00 = mac(fused, c00, w00, x);
+    c01 = mac(fused, c01, w01, x);
+    if (panels > 1) {
+      c02 = mac(fused, c02, w10, x);
+      c03 = mac(fused, c03, w11, x);
+    }
+    if (panels > 2) {
+      // One row only: each vector of the third panel is used once, straight from its load.
+      const p2 = v128.load(w + 2 * pbytes);
+      c04 = mac(fused, c04, lo(p2, w + 2 * pbytes), x);
+      c05 = mac(fused, c05, hi(p2, w + 2 * pbytes), x);
+    }
+    if (rows > 1) {
+      x = splat(x1);
+      c10 = mac(fused, c10, w00, x);
+      c11 = mac(fused, c11, w01, x);
+      if (panels > 1) {
+        c12 = mac(fused, c12, w10, x);
+        c13 = mac(fused, c13, w11, x);
+      }
+    }
+    if (rows > 2) {
+      x = splat(x2);
+      c20 = mac(fused, c20, w00, x);
+      c21 = mac(fused, c21, w01, x);
+    }
+    if (rows > 3) {
+      x = splat(x3);
+      c30 = mac(fused, c30, w00, x);
+      c31 = mac(fused, c31, w01, x);
+    }
+    w += STEP_BYTES;
+    x0 += KG; x1 += KG; x2 += KG; x3 += KG;
+  }
+  const zp = i32x4.splat(a_zp);
+  const shift: usize = requant ? 0 : 2;
+  finish_pair(c00, c01, pw, c, cols, zp, act, alpha, requant, inv, ozp);
+  if (panels > 1) finish_pair(c02, c03, pw + pbytes, c + (<usize>NR << shift), cols - NR, zp, act, alpha, requant, inv, ozp);
+  if (panels > 2) finish_pair(c04, c05, pw + 2 * pbytes, c + (<usize>(2 * NR) << shift), cols - 2 * NR, zp, act, alpha, requant, inv, ozp);
+  if (rows > 1) {
+    finish_pair(c10, c11, pw, c + lc, cols, zp, act, alpha, requant, inv, ozp);
+    if (panels > 1) finish_pair(c12, c13, pw + pbytes, c + lc + (<usize>NR << shift), cols - NR, zp, act, alpha, requant, inv, ozp);
+  }
+  if (rows > 2) finish_pair(c20, c21, pw, c + 2 * lc, cols, zp, act, alpha, requant, inv, ozp);
+  if (rows > 3) finish_pair(c30, c31, pw, c + 3 * lc, cols, zp, act, alpha, requant, inv, ozp);
+}
+
+/** Columns 0–3 of a packed k group: as loaded (relaxed), or the first four columns' pairs widened to i16 (plain). */
+// @ts-ignore: decorator
+@inline function lo(v: v128, p: usize): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? v : i16x8.extend_low_i8x16_s(v);
+}
+
+/** Columns 4–7 of a packed k group: the next vector (relaxed), or the high half widened (plain). */
+// @ts-ignore: decorator
+@inline function hi(v: v128, p: usize): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? v128.load(p, 16) : i16x8.extend_high_i8x16_s(v);
+}
+
+/** The activation codes of one k group of a row on every lane: 4 bytes (relaxed), or 2 widened to i16 (plain). */
+// @ts-ignore: decorator
+@inline function splat(p: usize): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(p) : i16x8.extend_low_i8x16_u(v128.load16_splat(p));
+}
+
+/**
+ * acc + the dot products of each lane's k group: weights w (any int8), codes x (in [0, 127]).
+ * `fused`: the relaxed build's one-instruction form, which VNNI runs as one vpdpbusd; otherwise
+ * the two-operand relaxed dot, widened and added: the same integers (see int8_fused_dot_exact).
+ */
+// @ts-ignore: decorator
+@inline function mac(fused: bool, acc: v128, w: v128, x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, acc);
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(w, x));
+}
+
+// ---------------------------------------------------------------------------
+// Epilogue
+
+/** The epilogue of one row of a panel (sums of columns 0–3 and 4–7), writing its first `cols` columns. */
+function finish_pair(s0: v128, s1: v128, panel: usize, c: usize, cols: i32, zp: v128, act: i32, alpha: f32,
+  requant: bool, inv: f32, ozp: i32): void {
+  const shift: usize = requant ? 0 : 2;
+  finish4(s0, panel, c, min(cols, 4), zp, act, alpha, requant, inv, ozp);
+  if (cols > 4) finish4(s1, panel + 16, c + (<usize>4 << shift), min(cols - 4, 4), zp, act, alpha, requant, inv, ozp);
+}
+
+/**
+ * Four sums s of the columns whose header entries start at h: y = act(float(s −
+ * zp·colsum)·scale + bias), a multiply then an add in both builds (never fused, so
+ * the builds agree bit for bit), stored as floats or requantised codes; the first
+ * n ≤ 4 lanes are written.
+ */
+function finish4(s: v128, h: usize, c: usize, n: i32, zp: v128, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  const exact = i32x4.sub(s, i32x4.mul(zp, v128.load(h)));
+  let y = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(exact), v128.load(h, NR * 4)), v128.load(h, 2 * NR * 4));
+  if (act != ACT_LINEAR) y = activate_v128(y, act, alpha);
+  if (!requant) {
+    if (n == 4) return v128.store(c, y);
+    v128.store32_lane(c, y, 0);
+    if (n > 1) v128.store32_lane(c, y, 1, 4);
+    if (n > 2) v128.store32_lane(c, y, 2, 8);
+    return;
+  }
+  const q = codes(y, f32x4.splat(inv), i32x4.splat(ozp));
+  if (n == 4) return v128.store32_lane(c, q, 0);
+  v128.store8_lane(c, q, 0);
+  if (n > 1) v128.store8_lane(c, q, 1, 1);
+  if (n > 2) v128.store8_lane(c, q, 2, 2);
+}
+
+/** Four floats y to codes clamp(nearest(y·inv) + zp, 0, 127), packed into the low four bytes. */
+// @ts-ignore: decorator
+@inline function codes(y: v128, inv: v128, zp: v128): v128 {
+  const r = f32x4.min(f32x4.max(f32x4.nearest(f32x4.mul(y, inv)), f32x4.splat(-CODE_LIMIT)), f32x4.splat(CODE_LIMIT));
+  const q = i32x4.min_s(i32x4.max_s(i32x4.add(i32x4.trunc_sat_f32x4_s(r), zp), i32x4.splat(0)), i32x4.splat(127));
+  const h = i16x8.narrow_i32x4_s(q, q);
+  return i8x16.narrow_i16x8_u(h, h);
+}
+
+/** Scalar twin of codes for ragged row ends: the same IEEE operations, so the same code. */
+// @ts-ignore: decorator
+@inline function code_scalar(y: f32, inv: f32, zp: i32): u8 {
+  const r = min(max(nearest(y * inv), -CODE_LIMIT), CODE_LIMIT);
+  // NaN becomes 0, as i32x4.trunc_sat_f32x4_s makes it.
+  const t = r == r ? <i32>r : 0;
+  return <u8>min(max(t + zp, 0), 127);
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/** Bytes of one panel of 8 columns: header, then 8·round_up(K, 4) weight bytes. */
+// @ts-ignore: decorator
+@inline function panel_bytes(K: i32): i32 {
+  return HEADER_BYTES + round_up4(K) * NR;
+}
+
+// @ts-ignore: decorator
+@inline function round_up4(x: i32): i32 {
+  return (x + 3) & ~3;
+}
