@@ -216,6 +216,23 @@ describe("fit(dataset)", () => {
     expect(closed).toBe(true);
   });
 
+  it("stops when aborted while the dataset is waiting for its next item", async () => {
+    const controller = new AbortController();
+    const stalled: Dataset = () => (async function* () {
+      yield chunks(64)[0];
+      await new Promise(() => {}); // a source that never sends more
+    })();
+    const m = await model();
+    let after: Uint32Array[] = [];
+    const run = m.fit(stalled, {
+      epochs: 1, batchSize: 32, shuffle: false, signal: controller.signal,
+      callbacks: { onBatchEnd: (batch) => { after = weightBits(m); if (batch === 1) setTimeout(() => controller.abort(), 10); } },
+    });
+    await expect(run).rejects.toThrow(AbortError);
+    await expect(run).rejects.toThrow(/aborted before batch 2 of epoch 0/);
+    expect(weightBits(m)).toEqual(after);
+  });
+
   it("checks every option before the first batch, leaving the model as it was", async () => {
     const cases: [object, RegExp][] = [
       [{ shuffleBuffer: -1 }, /shuffleBuffer/],

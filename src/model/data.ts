@@ -74,7 +74,7 @@ export function fitStream(net: Network, c: Compiled, transform: RowTransform | u
   const settings = {
     shuffleBuffer: plan.shuffleBuffer, seed, split: plan.split, validation: plan.validation, where: "fit: dataset",
     shape: { inputs: net.inputs, outputs: net.outputs, classes },
-    rule: { classes, range: c.loss.targetRange, loss: c.loss.name }, transform,
+    rule: { classes, range: c.loss.targetRange, loss: c.loss.name }, transform, signal: plan.signal,
   };
   return { plan, source: new StreamSource(net.core, dataset, settings, plan.batchSize) };
 }

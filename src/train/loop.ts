@@ -130,7 +130,10 @@ async function runEpoch(ctx: FitContext, callbacks: CallbackList, guard: Diverge
     const { x, targets } = t.batchBuffers;
     const pulled = source.next(plan.batchSize, x, targets);
     // Resident data answers at once: only a stream costs a promise per batch.
-    const b = isPending(pulled) ? await pulled : pulled;
+    const b = isPending(pulled) ? await pulled.catch((e: unknown) => {
+      // A stream rejects its pull when aborted: that is an abort, not a data error.
+      throw plan.signal?.aborted ? abortError(plan.signal, `before batch ${batch} of epoch ${epoch}`, ctx.history) : e;
+    }) : pulled;
     if (plan.signal?.aborted) throw abortError(plan.signal, `before batch ${batch} of epoch ${epoch}`, ctx.history);
     if (!b) return { batch: batch - 1, logs: { loss: loss / rows, ...sums.means(rows) } };
     const r = t.step(b, (batchLoss) => callbacks.beforeUpdate(epoch, batch, batchLoss));

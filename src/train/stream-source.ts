@@ -44,6 +44,8 @@ export interface StreamSettings {
   transform?: RowTransform;
   /** How errors name the dataset, e.g. "fit: dataset". */
   where: string;
+  /** Aborting rejects a pull that waits for the dataset, without waiting for its next item. */
+  signal?: AbortSignal;
 }
 
 /** Mixed into the seed for the split's hash and the shuffle's draws. */
@@ -61,6 +63,17 @@ function mix32(h: number): number {
 export function heldOut(index: number, seed: number, fraction: number): boolean {
   const high = Math.floor(index / 4294967296);
   return mix32((index >>> 0) ^ mix32(high ^ seed ^ SPLIT_SALT)) < fraction * 4294967296;
+}
+
+/** `pending`, or a rejection as soon as `signal` aborts (the item it waited for is dropped). */
+function untilAborted<T>(pending: T | Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return Promise.resolve(pending);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    Promise.resolve(pending).then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }
 
 /** One read through a dataset's epoch: its pieces, staged in the core at row `at` of the block, and the rows of each to use. */
@@ -82,7 +95,7 @@ class Pass {
   async piece(): Promise<Int32Array | undefined> {
     for (;;) {
       if (!this.chunk || this.chunkRow >= this.chunk.x.rows) {
-        const r = await this.items.next();
+        const r = await untilAborted(this.items.next(), this.s.settings.signal);
         if (r.done) {
           this.done = true;
           return undefined;
