@@ -7,16 +7,8 @@ import { ConfigError, InputError } from "../errors.js";
 import { toRows, toTargets, type ByteMatrix, type InputBatch, type Matrix, type TargetBatch, type Targets } from "../nn/input.js";
 import { describe } from "../util/options.js";
 
-/** Rows as a streaming reader gives them (readCsvStream): row-major values and class indices or target values. */
-export interface RowBatch {
-  x: Float32Array;
-  rows: number;
-  cols: number;
-  labels?: Int32Array;
-  targets?: Float32Array;
-  /** Bytes the reader has consumed so far, for progress. */
-  bytesRead?: number;
-}
+/** Rows as a streaming reader gives them (readCsvStream's batches): row-major x, class indices or target values, and bytes read so far. */
+export type RowBatch = { x: Float32Array; rows: number; cols: number; labels?: Int32Array; targets?: Float32Array; bytesRead?: number };
 
 /** One item of a dataset: a batch `{ x, y }` as fit takes, one row `{ x: number[], y }`, or a RowBatch. */
 export type DatasetItem = { x: InputBatch | number[]; y: TargetBatch | number } | RowBatch;
