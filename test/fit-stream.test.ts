@@ -85,6 +85,27 @@ describe("fit(dataset)", () => {
     expect(history.accuracy).toEqual(expected.accuracy);
   });
 
+  it("maps regression targets through the model's preprocessing as fit(x, y) does, bit for bit", async () => {
+    const n = 300;
+    const x = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i) * 50 + 100);
+    const y = Float32Array.from({ length: n }, (_, r) => x[2 * r] * 3 - x[2 * r + 1] + 400);
+    const prep = { method: "standardize" as const, scale: [0.02, 0.02], offset: [-2, -2], target: { name: "y", scale: [0.01], offset: [-4] } };
+    const build = async () => {
+      const m = (await mlp([2, 8, 1], { seed: 5, output: "linear" })).compile({ loss: "meanSquaredError", metrics: ["mae"] });
+      m.setPreprocessing(prep);
+      return m;
+    };
+    const [a, b] = [await build(), await build()];
+    const items = [0, 100, 200].map((r) => ({ x: x.slice(r * 2, (r + 100) * 2), rows: 100, cols: 2, targets: y.slice(r, r + 100) }));
+    const streamed = await a.fit(asyncDataset(items), { epochs: 2, batchSize: 25, shuffle: false });
+    const resident = await b.fit(x, y, { epochs: 2, batchSize: 25, shuffle: false });
+    expect(weightBits(a)).toEqual(weightBits(b));
+    expect(streamed.mae).toEqual(resident.mae);
+    // Class outputs take class indices from a dataset; one-hot rows are refused by name.
+    const oneHot = [{ x: new Float32Array(4), y: [[1, 0, 0], [0, 1, 0]] }];
+    await expect((await model()).fit(() => oneHot, { epochs: 1 })).rejects.toThrow(/item 0: y holds rows of values; streamed training with this loss takes class indices/);
+  });
+
   it("cuts the rows into batches of exactly batchSize, the last one short, and reports rows and bytes read", async () => {
     const sizes: number[] = [];
     const progress: [number, number | undefined][] = [];
