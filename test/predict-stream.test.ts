@@ -2,6 +2,7 @@
 // pulled one batch at a time, stopped by an AbortSignal or a failing source; and `wasmlp predict`
 // streaming a CSV file (or stdin) to a file (or stdout) in constant memory.
 // The CLI tests run the built CLI (npm run build:ts).
+import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -310,6 +311,20 @@ describe("wasmlp predict, streamed", () => {
     expect(written.length).toBeGreaterThan(0); // the batches before the bad row
     expect(written.length).toBeLessThan(14_999);
     expect(written.every((l, i) => l.startsWith(`${i + 2},`) && l.split(",").length === 5)).toBe(true);
+  }, 30_000);
+
+  it("stops quietly, exit 0, when the reader of its standard output has read enough (| head)", async () => {
+    const [header, ...rows] = (await readFile(PENGUINS, "utf8")).trim().split("\n").filter((l) => !l.includes("NA"));
+    await writeFile(scratch.at("many.csv"), [header, ...Array.from({ length: 30_000 }, (_, i) => rows[i % rows.length])].join("\n") + "\n");
+    const bin = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+    const child = spawn(process.execPath, [bin, "predict", classifier(), "many.csv"], { cwd: scratch.dir, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (b) => { stderr += b; });
+    const first = await new Promise<Buffer>((resolve) => child.stdout.once("data", resolve));
+    child.stdout.destroy();
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(first.toString()).toMatch(/^line,class,p\(Adelie\)/);
+    expect([code, stderr]).toEqual([0, ""]);
   }, 30_000);
 
   it("runs in constant memory: a 48 MB heap predicts a CSV file of about 200 MB and writes every row", async () => {

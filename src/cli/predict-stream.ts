@@ -65,7 +65,10 @@ export async function streamPredict(p: StreamedPredict, io: Io): Promise<number>
  * renamed to `out` once `fill` is done, and deleted if it fails, so that an error leaves no partial file.
  */
 export async function writeOutput(out: string | undefined, fill: (write: ByteWrite) => Promise<void>): Promise<void> {
-  if (out === undefined || out === "-") return fill(stdoutWrite());
+  if (out === undefined || out === "-") {
+    // A reader that closes standard output early (`| head`) wants no more rows: that ends predict quietly.
+    return fill(stdoutWrite()).catch((e) => { if ((e as NodeJS.ErrnoException).code !== "EPIPE") throw e; });
+  }
   const file = await openFileAtomic(out).catch((e) => rethrowWriteError(out, e));
   try {
     await fill((bytes) => file.write(bytes).catch((e) => rethrowWriteError(out, e)));
