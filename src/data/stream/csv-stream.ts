@@ -13,7 +13,7 @@ import { parseDecimal, decimalValue } from "./decimal.js";
 import { readRecord, utf8 } from "./csv-records.js";
 import { BatchBuilder, type RowBatch } from "./row-batch.js";
 import { byteChunks, type StreamSource } from "./source.js";
-import { cachedLabels, cellReader, RowReader, TableStream, type CellReader, type CsvStream, type StreamItem, type StreamProgress, type StreamSchema } from "./table-stream.js";
+import { cachedLabels, RowReader, TableStream, textReader, type CsvStream, type StreamItem, type StreamProgress, type StreamSchema } from "./table-stream.js";
 
 /** Options of readCsvStream(): parseCsv's (see CsvOptions), and how the stream is read. */
 export interface CsvStreamOptions extends Omit<CsvOptions, "source"> {
@@ -83,9 +83,12 @@ function csvOptions(options: CsvStreamOptions): CsvOptions {
 
 // How the fast path reads each field of a row, in file order (0: skipped).
 const NUMBER = 1; // a plain number into x
-const CELL = 2; // text read by the column's reader into x
-const TARGET = 3; // a plain number as the regression target
-const LABEL = 4; // text read as the class index or target
+const CATEGORY = 2; // text read as a category's index: its one-hot input set
+const TEXT = 3; // text read as a number (a date, a number written with a decimal comma or thousands separator) into x
+const TARGET = 4; // a plain number as the regression target
+const LABEL = 5; // text read as the class index or target
+/** Fields of at most this many bytes are told apart by a number made of their bytes, so known ones need no string. */
+const KEY_BYTES = 6;
 
 const QUOTE = 34;
 const LF = 10;
@@ -96,9 +99,11 @@ const MORE = -2;
 
 class CsvReader {
   private chunks: AsyncGenerator<Uint8Array, void, undefined>;
-  /** Bytes at hand: buf[p..n) not yet read; buf[0] is byte `base` of the source. */
+  /** Bytes at hand: buf[p..n) not yet read; buf[0] is byte `base` of the source; `owned`: buf is ours to write into. */
   private buf: Uint8Array = new Uint8Array(0);
   private owned = false;
+  /** The rest of a chunk whose start was copied after a cut record. */
+  private pending: Uint8Array | undefined;
   private p = 0;
   private n = 0;
   private base = 0;
@@ -110,8 +115,9 @@ class CsvReader {
   private fast = false;
   private kinds = new Uint8Array(0);
   private offsets = new Int32Array(0);
-  private cells: (CellReader | undefined)[] = [];
-  private label: ((cell: string) => number) | undefined;
+  private readers: (((cell: string) => number) | undefined)[] = [];
+  /** Per field: what a category or class label's bytes (as byteKey) were read as. */
+  private known: (Map<number, number> | undefined)[] = [];
   private mark = 46;
   private rowReader!: RowReader;
 
@@ -198,22 +204,25 @@ class CsvReader {
     const h = header.length;
     this.kinds = new Uint8Array(h);
     this.offsets = new Int32Array(h);
-    this.cells = new Array(h).fill(undefined);
+    this.readers = new Array(h).fill(undefined);
+    this.known = new Array(h).fill(undefined);
     const plain = (c: ColumnPlan) => c.number !== undefined && c.number.thousands === undefined && (c.number.decimal === "," ? 44 : 46) === this.mark;
     let o = 0;
     for (const c of decision.inputs) {
       this.offsets[c.index] = o;
       if (c.kind === "number" && plain(c)) this.kinds[c.index] = NUMBER;
       else {
-        this.kinds[c.index] = CELL;
-        this.cells[c.index] = cellReader(c);
+        this.kinds[c.index] = c.kind === "category" ? CATEGORY : TEXT;
+        this.readers[c.index] = textReader(c);
+        if (c.kind === "category") this.known[c.index] = new Map();
       }
       o += c.categories?.length ?? 1;
     }
     const label = decision.label;
     if (label) {
       this.kinds[label.index] = decision.task === "regression" && plain(label) ? TARGET : LABEL;
-      this.label = cachedLabels(decision);
+      this.readers[label.index] = cachedLabels(decision);
+      if (decision.task === "classification") this.known[label.index] = new Map();
     }
   }
 
@@ -246,9 +255,10 @@ class CsvReader {
    * plain: unquoted or quoted without escapes or line breaks, numbers that parse, text its column reads.
    */
   private fastRows(batch: BatchBuilder): number {
-    const { buf, n, eof, kinds, offsets, cells, mark } = this;
+    const { buf, n, eof, kinds, offsets, readers, known, mark } = this;
     const delim = this.delimiter[0];
     const h = kinds.length;
+    const last = h - 1;
     const x = batch.x;
     const cols = batch.cols;
     let p = this.p;
@@ -258,6 +268,15 @@ class CsvReader {
       let status = 0;
       for (let f = 0; f < h; f++) {
         const kind = kinds[f];
+        if (kind === NUMBER && f < last) {
+          // The common case first: an unquoted number and its delimiter.
+          const q = parseDecimal(buf, i, n, delim, mark);
+          if (q >= 0 && q < n && buf[q] === delim) {
+            x[o + offsets[f]] = decimalValue[0];
+            i = q + 1;
+            continue;
+          }
+        }
         let a = i;
         let b: number;
         if (i < n && buf[i] === QUOTE) {
@@ -294,7 +313,7 @@ class CsvReader {
           status = MORE;
           break;
         }
-        if (f < h - 1) {
+        if (f < last) {
           if (i >= n || buf[i] !== delim) {
             status = CAREFUL;
             break;
@@ -310,18 +329,21 @@ class CsvReader {
         }
         if (kind === NUMBER) x[o + offsets[f]] = decimalValue[0];
         else if (kind === TARGET) batch.targets[batch.rows] = decimalValue[0];
-        else if (kind === CELL) {
-          if (!cells[f]!(text(buf, a, b), x, o + offsets[f])) {
-            status = CAREFUL;
-            break;
+        else if (kind !== 0) {
+          const cache = known[f];
+          const key = cache && b - a <= KEY_BYTES ? byteKey(buf, a, b) : -1;
+          let v = key >= 0 ? cache!.get(key) : undefined;
+          if (v === undefined) {
+            v = readers[f]!(text(buf, a, b));
+            if (Number.isNaN(v)) {
+              status = CAREFUL;
+              break;
+            }
+            if (key >= 0 && cache!.size < 4096) cache!.set(key, v);
           }
-        } else if (kind === LABEL) {
-          const v = this.label!(text(buf, a, b));
-          if (Number.isNaN(v)) {
-            status = CAREFUL;
-            break;
-          }
-          if (batch.target === "labels") batch.labels[batch.rows] = v;
+          if (kind === CATEGORY) x[o + offsets[f] + v] = 1;
+          else if (kind === TEXT) x[o + offsets[f]] = v;
+          else if (batch.target === "labels") batch.labels[batch.rows] = v;
           else batch.targets[batch.rows] = v;
         }
       }
@@ -350,29 +372,43 @@ class CsvReader {
     while (!this.eof && this.n - (keep ? at : this.p) < 2 * had);
   }
 
-  /** Pulls the next chunk into the bytes at hand, keeping those not read yet (or every byte, while `keep`). */
+  /**
+   * Takes the next piece of input into the bytes at hand, keeping those not read yet (or every byte, while `keep`).
+   * A chunk is read where it lies; only a record cut by a chunk's end is copied, with the next chunk up to its
+   * first line break (the rest of that chunk is the next piece), so bytes are copied once per chunk edge, not per chunk.
+   */
   private async more(keep: boolean): Promise<void> {
-    const next = await this.chunks.next();
-    if (next.done) {
-      this.eof = true;
-      return;
+    let chunk = this.pending;
+    this.pending = undefined;
+    if (!chunk) {
+      const next = await this.chunks.next();
+      if (next.done) {
+        this.eof = true;
+        return;
+      }
+      chunk = next.value;
+      this.progress.bytes += chunk.length;
     }
-    const chunk = next.value;
-    this.progress.bytes += chunk.length;
     const from = keep ? 0 : this.p;
     const rest = this.n - from;
     this.base += from;
     this.p -= from;
     if (rest === 0) {
-      // Nothing left over: read the chunk where it lies.
       this.buf = chunk;
       this.owned = false;
       this.n = chunk.length;
       return;
     }
+    if (!keep) {
+      const cut = chunk.indexOf(LF) + 1;
+      if (cut > 0 && cut < chunk.length) {
+        this.pending = chunk.subarray(cut);
+        chunk = chunk.subarray(0, cut);
+      }
+    }
     if (this.owned && this.buf.length >= rest + chunk.length) this.buf.copyWithin(0, from, this.n);
     else {
-      const grown = new Uint8Array(Math.max(rest + chunk.length, 2 * rest, 1 << 16));
+      const grown = new Uint8Array(2 * (rest + chunk.length)); // room to spare, so the next pieces reuse it
       grown.set(this.buf.subarray(from, this.n));
       this.buf = grown;
       this.owned = true;
@@ -380,6 +416,13 @@ class CsvReader {
     this.buf.set(chunk, rest);
     this.n = rest + chunk.length;
   }
+}
+
+/** Up to KEY_BYTES bytes as one number (a leading 1 keeps lengths apart): below 2^49, exact in a float64. */
+function byteKey(bytes: Uint8Array, a: number, b: number): number {
+  let k = 1;
+  for (let i = a; i < b; i++) k = k * 256 + bytes[i];
+  return k;
 }
 
 /** The text of bytes[a..b): ASCII built directly, anything else decoded as UTF-8. */

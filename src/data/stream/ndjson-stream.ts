@@ -9,7 +9,7 @@ import { decideColumns, inputColumn, isMissing, type CsvColumnOptions } from "..
 import { utf8 } from "./csv-records.js";
 import { BatchBuilder } from "./row-batch.js";
 import { byteChunks, type StreamSource } from "./source.js";
-import { cachedLabels, cellReader, RowReader, TableStream, type CellReader, type CsvStream, type StreamItem, type StreamProgress, type StreamSchema } from "./table-stream.js";
+import { cachedLabels, RowReader, TableStream, textReader, type CsvStream, type StreamItem, type StreamProgress, type StreamSchema } from "./table-stream.js";
 
 /** Options of readNdjsonStream(): how columns are read (see CsvColumnOptions), missing values, and how the stream is read. */
 export interface NdjsonStreamOptions extends CsvColumnOptions {
@@ -70,8 +70,9 @@ interface Row {
 interface Slot {
   key: string;
   offset: number;
-  /** Text of a category, a date or a number written otherwise; absent for a plain number. */
-  cell?: CellReader;
+  /** Reads the text of a category (its index), a date or a number written otherwise; absent for a plain number. */
+  read?: (cell: string) => number;
+  oneHot: boolean;
 }
 
 class NdjsonReader {
@@ -114,8 +115,8 @@ class NdjsonReader {
       const batch = new BatchBuilder(this.settings.batchRows, decision.width, schema.target ? (decision.task === "classification" ? "labels" : "targets") : undefined);
       let o = 0;
       const slots: Slot[] = decision.inputs.map((c) => {
-        const slot: Slot = { key: c.name, offset: o };
-        if (c.kind !== "number" || c.number?.thousands !== undefined || c.number?.decimal === ",") slot.cell = cellReader(c);
+        const slot: Slot = { key: c.name, offset: o, oneHot: c.kind === "category" };
+        if (c.kind !== "number" || c.number?.thousands !== undefined || c.number?.decimal === ",") slot.read = textReader(c);
         o += c.categories?.length ?? 1;
         return slot;
       });
@@ -207,8 +208,12 @@ function fast(value: Record<string, unknown>, slots: Slot[], label: ((cell: stri
   const o = batch.rows * batch.cols;
   for (const s of slots) {
     const v = value[s.key];
-    if (s.cell) {
-      if (typeof v === "string" && s.cell(v, batch.x, o + s.offset)) continue;
+    if (s.read) {
+      const k = typeof v === "string" ? s.read(v) : NaN;
+      if (!Number.isNaN(k)) {
+        batch.x[o + s.offset + (s.oneHot ? k : 0)] = s.oneHot ? 1 : k;
+        continue;
+      }
     } else if (typeof v === "number" && Number.isFinite(v)) {
       batch.x[o + s.offset] = v;
       continue;

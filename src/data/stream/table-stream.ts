@@ -206,28 +206,15 @@ export class RowReader {
   }
 }
 
-/** A cell's text into x at o (a category's one-hot input, a date, a number written otherwise); false when it does not read. */
-export type CellReader = (cell: string, x: Float32Array, o: number) => boolean;
-
-/** Reads a category, a date or a number written with a decimal comma or thousands separator, as parseCsv reads the column. */
-export function cellReader(c: ColumnPlan): CellReader {
+/** How a column's text becomes a number: a category's index, a date, a number written otherwise; NaN when it does not read. */
+export function textReader(c: ColumnPlan): (cell: string) => number {
   if (c.kind === "category") {
     const index = new Map(c.categories!.map((k, j) => [k, j]));
     const careful = c.categories!.some(isMissing); // only a model's schema can name a category that reads as missing
-    return (cell, x, o) => {
-      const j = index.get(cell.trim());
-      if (j === undefined || (careful && isMissing(cell))) return false;
-      x[o + j] = 1;
-      return true;
-    };
+    return (cell) => (careful && isMissing(cell) ? NaN : index.get(cell.trim()) ?? NaN);
   }
-  const read = c.kind === "date" ? (cell: string) => readDate(cell, c.dateOrder!) : (cell: string) => readNumber(cell, c.number);
-  return (cell, x, o) => {
-    const v = read(cell);
-    if (Number.isNaN(v)) return false;
-    x[o] = v;
-    return true;
-  };
+  if (c.kind === "date") return (cell) => readDate(cell, c.dateOrder!);
+  return (cell) => readNumber(cell, c.number);
 }
 
 /** The label reader, remembering each spelling of a class seen (NaN for cells it cannot read, or that read as missing). */
