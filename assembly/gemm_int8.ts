@@ -17,7 +17,9 @@
 // Why the zero point sits on the activations: Σ(a − zp)·w = Σ a·w − zp·Σ w, and
 // Σ_k w[k][j] (colsum) is a property of the weights, computed once when packing.
 // The inner loop is the bare dot product, which an engine that lowers the relaxed
-// dot to VNNI (vpdpbusd) runs as one instruction per 16 multiply-adds.
+// dot to VNNI (vpdpbusd) runs as one instruction per 16 multiply-adds. Where an
+// engine cannot be trusted with that fused form (int8_fused_dot_exact), the
+// relaxed build runs the two-operand relaxed dot and widens: the same integers.
 //
 // Exported kernels (single-threaded; a column split at multiples of 8 gives the same bits):
 //   int8_packed_bytes, pack_int8_weights  weights into panels, once per model
@@ -49,7 +51,7 @@ const STEP_BYTES: usize = <usize>(NR * KG);
 const HEADER_BYTES = 3 * NR * 4;
 /** Row block: MC rows of activations (MC·K bytes, 50 KB at K = 784) stay in L2 while each panel in L1 passes over them. */
 const MC = 64;
-/** Largest K whose int32 sums cannot overflow: 2¹⁷ · 127 · 127 < 2³¹. */
+/** Largest K whose int32 sums cannot overflow, even with weights of −128: 2¹⁷ · 127 · 128 < 2³¹. */
 const K_MAX = 1 << 17;
 /** Requantised values are clamped to this before conversion, so adding the zero point cannot overflow. */
 const CODE_LIMIT: f32 = 512;
