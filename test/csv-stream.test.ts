@@ -127,6 +127,24 @@ describe("readCsvStream reads as parseCsv", () => {
     expectSame(await readAll(fast), want);
   });
 
+  it("delimiters: detected (; and tab) or given, one byte or several (§), as parseCsv reads them", async () => {
+    const random = rng(9);
+    const table = (d: string) => `a${d}b${d}city${d}y\n${Array.from({ length: 120 }, (_, i) =>
+      [(random() * 10).toFixed(3), String(i % 7), i % 4 ? "Köln" : d === "\t" ? "Berlin" : '"Berlin, Mitte; Ost"', i % 2 ? "ja" : "nein"].join(d)).join("\n")}\n`;
+    for (const [d, given] of [[";", false], ["\t", false], ["|", true], ["§", true]] as const) {
+      const text = table(d);
+      const options = given ? { delimiter: d } : {};
+      const want = parseCsv(text, options);
+      expect(want.delimiter).toBe(d);
+      const data = encode(text);
+      for (const at of [[1], [2, 3], [517, 518, 519], [data.length - 1]]) {
+        const got = await readAll(readCsvStream(cut(data, at), { ...options, sampleRows: 60, batchRows: 50 }));
+        expectSame(got, want, `${JSON.stringify(d)} cut at ${at}`);
+        expect((await got.stream.schema()).delimiter).toBe(d);
+      }
+    }
+  });
+
   it("decides the columns from the first sampleRows rows as parseCsv decides on those rows", async () => {
     const text = generated(500, 2);
     const lines = text.split("\n");
@@ -252,6 +270,15 @@ describe("readCsvStream errors", () => {
     expect((error as Error).message).toMatch(message);
     expect(delivered).toBe(48); // three whole batches of 16 rows before the batch holding line 62
   });
+
+  it("a record longer than 16 MiB (a quote never closed) is refused while reading, not held", async () => {
+    const piece = encode("x".repeat(1 << 20));
+    const source = (function* () {
+      yield "a,b\n1,2\n3,4\n5,\"";
+      for (let i = 0; i < 20; i++) yield piece;
+    })();
+    await expect(readAll(readCsvStream(source, { sampleRows: 1, label: null }))).rejects.toThrow(/^CSV:4: a record longer than 16 MiB; is a quoted field never closed\?$/);
+  }, 30_000);
 
   it("a regression target that is not a number", async () => {
     const text = `x,y\n${Array.from({ length: 40 }, (_, i) => `${i},${i * 1.5}\n`).join("")}3,abc\n`;
@@ -424,6 +451,12 @@ describe("readNdjsonStream", () => {
       await expect(readAll(readNdjsonStream([lines(extra)], { name: "j.ndjson", sampleRows: 2 })), extra).rejects.toThrow(message);
     }
     await expect(readNdjsonStream(["\n \n"]).ready).rejects.toThrow(/^NDJSON: no rows; expected one JSON object per line$/);
+    const long = (function* () {
+      yield '{"a":1}\n{"a":"';
+      for (let i = 0; i < 20; i++) yield "x".repeat(1 << 20);
+    })();
+    await expect(readAll(readNdjsonStream(long))).rejects.toThrow(/^NDJSON:2: a line longer than 16 MiB$/);
+
     const dropped = await readAll(readNdjsonStream([lines(`{"b":"y"}`)], { missing: "drop" }));
     expect([dropped.lines, dropped.stream.dropped]).toEqual([[1, 2, 4], 1]);
   });

@@ -36,7 +36,7 @@ const SNIFF_RECORDS = 50;
 /** The most bytes read ahead to find those records. */
 const MAX_SNIFF_BYTES = 16 << 20;
 /** The longest record accepted: a quote never closed must not read a whole file into memory. */
-const MAX_RECORD_BYTES = 64 << 20;
+const MAX_RECORD_BYTES = 16 << 20;
 
 /** Reads CSV from a stream in batches of rows, with parseCsv's rules; see CsvStreamOptions. Nothing is read until the stream is. */
 export function readCsvStream(source: StreamSource, options: CsvStreamOptions = {}): CsvStream {

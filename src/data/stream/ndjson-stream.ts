@@ -30,7 +30,7 @@ const OPTIONS = [
   "name", "batchRows", "signal", "sampleRows",
 ];
 /** The longest line accepted, so that a file with no line breaks is refused rather than held in memory. */
-const MAX_LINE_BYTES = 64 << 20;
+const MAX_LINE_BYTES = 16 << 20;
 
 /** Reads NDJSON from a stream in batches of rows, with parseCsv's column rules; see NdjsonStreamOptions. Nothing is read until the stream is. */
 export function readNdjsonStream(source: StreamSource, options: NdjsonStreamOptions = {}): CsvStream {
@@ -79,7 +79,9 @@ class NdjsonReader {
   /** Decoded lines not read yet: text[at..], and the bytes after its last line break. */
   private text = "";
   private at = 0;
-  private rest: Uint8Array = new Uint8Array(0);
+  /** Bytes of a line not yet ended, in the pieces they came in (joined once its end comes, not at every chunk). */
+  private rest: Uint8Array[] = [];
+  private restBytes = 0;
   private eof = false;
   private line = 0;
 
@@ -172,6 +174,26 @@ class NdjsonReader {
     }
   }
 
+  private keep(piece: Uint8Array): void {
+    this.rest.push(piece);
+    this.restBytes += piece.length;
+  }
+
+  /** The pieces kept, as one array; none are kept after. */
+  private take(): Uint8Array {
+    const out = this.rest.length === 1 ? this.rest[0] : new Uint8Array(this.restBytes);
+    if (this.rest.length > 1) {
+      let o = 0;
+      for (const piece of this.rest) {
+        out.set(piece, o);
+        o += piece.length;
+      }
+    }
+    this.rest = [];
+    this.restBytes = 0;
+    return out;
+  }
+
   /** Decodes the next whole lines from the source; false at its end. */
   private async more(): Promise<boolean> {
     for (;;) {
@@ -180,20 +202,20 @@ class NdjsonReader {
       let bytes: Uint8Array;
       if (next.done) {
         this.eof = true;
-        bytes = this.rest;
-        this.rest = new Uint8Array(0);
+        bytes = this.take();
         if (bytes.length === 0) return false;
       } else {
         this.progress.bytes += next.value.length;
         const chunk = next.value;
         const cut = chunk.lastIndexOf(10) + 1;
         if (cut === 0) {
-          this.rest = concat(this.rest, chunk);
-          if (this.rest.length > MAX_LINE_BYTES) throw new InputError(`${this.settings.name}:${this.line + 1}: a line longer than ${MAX_LINE_BYTES >> 20} MiB`);
+          this.keep(chunk);
+          if (this.restBytes > MAX_LINE_BYTES) throw new InputError(`${this.settings.name}:${this.line + 1}: a line longer than ${MAX_LINE_BYTES >> 20} MiB`);
           continue;
         }
-        bytes = concat(this.rest, chunk.subarray(0, cut));
-        this.rest = chunk.slice(cut);
+        this.keep(chunk.subarray(0, cut));
+        bytes = this.take();
+        if (cut < chunk.length) this.keep(chunk.subarray(cut));
       }
       this.text = utf8.decode(bytes);
       if (this.line === 0 && this.text.charCodeAt(0) === 0xfeff) this.text = this.text.slice(1);
@@ -243,12 +265,4 @@ function fieldsOf(row: Row, header: string[], name: string): string[] {
     if (typeof v === "number" || typeof v === "boolean") return String(v);
     throw new InputError(`${name}:${row.line}: key ${JSON.stringify(k)} holds ${describe(v)}; expected a number, a string, a boolean or null`);
   });
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b.slice();
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
