@@ -18,7 +18,7 @@ export type DateOrder = "ymd" | "dmy" | "mdy";
 export const THOUSANDS = [",", ".", " ", "'", "_"] as const;
 
 /** Records read to detect the delimiter: enough to see that every line splits alike. */
-const SNIFF_RECORDS = 50;
+export const SNIFF_RECORDS = 50;
 
 /**
  * The field separator of a file from its first lines (`head`: the file's start, possibly cut short; a record

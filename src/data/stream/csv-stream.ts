@@ -8,7 +8,7 @@ import { ConfigError, InputError } from "../../errors.js";
 import { choiceOption, checkKeys, describe, integerOption } from "../../util/options.js";
 import { parseCsv, type CsvDataset, type CsvOptions } from "../csv.js";
 import type { ColumnDecision, ColumnPlan } from "../csv-columns.js";
-import { detectDelimiter } from "../csv-format.js";
+import { detectDelimiter, SNIFF_RECORDS } from "../csv-format.js";
 import { parseDecimal, decimalValue } from "./decimal.js";
 import { readRecord, utf8 } from "./csv-records.js";
 import { BatchBuilder, type RowBatch } from "./row-batch.js";
@@ -31,9 +31,7 @@ const OPTIONS = [
   "label", "task", "ignore", "categorical", "missing", "delimiter", "decimal", "thousands", "dayFirst", "schema", "requireTarget", "spellOption",
   "name", "batchRows", "signal", "sampleRows",
 ];
-/** Records parseCsv looks at to detect the delimiter: the sample must hold them for its decision to be the whole file's. */
-const SNIFF_RECORDS = 50;
-/** The most bytes read ahead to find those records. */
+/** The most bytes read ahead to find the records detectDelimiter looks at (SNIFF_RECORDS). */
 const MAX_SNIFF_BYTES = 16 << 20;
 /** The longest record accepted: a quote never closed must not read a whole file into memory. */
 const MAX_RECORD_BYTES = 16 << 20;
@@ -118,7 +116,8 @@ class CsvReader {
   private readers: (((cell: string) => number) | undefined)[] = [];
   /** Per field: what a category or class label's bytes (as byteKey) were read as. */
   private known: (Map<number, number> | undefined)[] = [];
-  private mark = 46;
+  /** Per field: the decimal mark of a plain number column, 46 '.' or 44 ','. */
+  private marks = new Uint8Array(0);
   private rowReader!: RowReader;
 
   constructor(source: StreamSource, private readonly settings: Settings, private readonly progress: StreamProgress) {
@@ -199,14 +198,18 @@ class CsvReader {
     const { name, missing, spell } = this.settings;
     this.rowReader = new RowReader(header, decision, { source: name, missing, spell, sampled }, this.progress);
     const d = this.delimiter;
-    this.mark = decision.number.decimal === "," ? 44 : 46;
-    this.fast = d.length === 1 && d[0] < 128 && d[0] !== this.mark;
+    this.fast = d.length === 1 && d[0] < 128;
     const h = header.length;
     this.kinds = new Uint8Array(h);
     this.offsets = new Int32Array(h);
+    this.marks = new Uint8Array(h);
     this.readers = new Array(h).fill(undefined);
     this.known = new Array(h).fill(undefined);
-    const plain = (c: ColumnPlan) => c.number !== undefined && c.number.thousands === undefined && (c.number.decimal === "," ? 44 : 46) === this.mark;
+    // A number read from the bytes: no thousands separator, and a decimal mark that is not the delimiter.
+    const plain = (c: ColumnPlan) => {
+      this.marks[c.index] = c.number?.decimal === "," ? 44 : 46;
+      return c.number !== undefined && c.number.thousands === undefined && this.marks[c.index] !== d[0];
+    };
     let o = 0;
     for (const c of decision.inputs) {
       this.offsets[c.index] = o;
@@ -255,7 +258,7 @@ class CsvReader {
    * plain: unquoted or quoted without escapes or line breaks, numbers that parse, text its column reads.
    */
   private fastRows(batch: BatchBuilder): number {
-    const { buf, n, eof, kinds, offsets, readers, known, mark } = this;
+    const { buf, n, eof, kinds, offsets, readers, known, marks } = this;
     const delim = this.delimiter[0];
     const h = kinds.length;
     const last = h - 1;
@@ -270,7 +273,7 @@ class CsvReader {
         const kind = kinds[f];
         if (kind === NUMBER && f < last) {
           // The common case first: an unquoted number and its delimiter.
-          const q = parseDecimal(buf, i, n, delim, mark);
+          const q = parseDecimal(buf, i, n, delim, marks[f]);
           if (q >= 0 && q < n && buf[q] === delim) {
             x[o + offsets[f]] = decimalValue[0];
             i = q + 1;
@@ -292,13 +295,13 @@ class CsvReader {
           i = q + 1;
           while (i < n && (buf[i] === 32 || buf[i] === 9)) i++;
           if (kind === NUMBER || kind === TARGET) {
-            if (parseDecimal(buf, a, b, -1, mark) !== b) {
+            if (parseDecimal(buf, a, b, -1, marks[f]) !== b) {
               status = CAREFUL;
               break;
             }
           }
         } else if (kind === NUMBER || kind === TARGET) {
-          i = parseDecimal(buf, i, n, delim, mark);
+          i = parseDecimal(buf, i, n, delim, marks[f]);
           if (i < 0) {
             status = CAREFUL;
             break;
