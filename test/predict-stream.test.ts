@@ -327,6 +327,23 @@ describe("wasmlp predict, streamed", () => {
     expect([code, stderr]).toEqual([0, ""]);
   }, 30_000);
 
+  it("Ctrl-C stops after the batch being predicted with exit code 130, leaving no --out file", async () => {
+    const [header, ...rows] = (await readFile(PENGUINS, "utf8")).trim().split("\n").filter((l) => !l.includes("NA"));
+    const thousand = Array.from({ length: 1000 }, (_, i) => rows[i % rows.length]).join("\n") + "\n";
+    await writeFile(scratch.at("long.csv"), header + "\n" + thousand.repeat(1000));
+    const bin = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+    const child = spawn(process.execPath, [bin, "predict", classifier(), "long.csv", "--out", "long-out.csv"], { cwd: scratch.dir, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (b) => { stderr += b; });
+    const closed = new Promise((resolve) => child.on("close", resolve));
+    // Interrupted once the output is being written, beside its path under a temporary name.
+    while (!(await readdir(scratch.dir)).some((f) => f.startsWith(".long-out.csv."))) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGINT");
+    expect(await closed).toBe(130);
+    expect(stderr).toMatch(/^interrupted after [\d,]+ rows; long-out\.csv was not written\n$/);
+    expect((await readdir(scratch.dir)).filter((f) => f.includes("long-out"))).toEqual([]);
+  }, 30_000);
+
   it("runs in constant memory: a 48 MB heap predicts a CSV file of about 200 MB and writes every row", async () => {
     const r = rng(3);
     const header = [...Array.from({ length: 20 }, (_, j) => `f${j}`), "y"].join(",") + "\n";

@@ -37,24 +37,41 @@ export async function streamPredict(p: StreamedPredict, io: Io): Promise<number>
     throw new UsageError(`the model takes ${p.model.inputs} inputs but ${sourceName(p.input)} gives ${stream.cols} per row`, "predict");
   }
   const layout = p.layout();
-  if (io.json && (p.out === undefined || p.out === "-")) {
-    const records: Record<string, string | number>[] = [];
-    await eachBatch(p.model, stream, async (out, lines) => { records.push(...predictionRecords(layout, out, lines.length)); });
-    io.result({ command: "predict", model: p.modelPath, data: description(p, stream), rows: stream.rows, predictions: records });
-    return 0;
-  }
-  await writeOutput(p.out, async (write) => {
-    const csv = new PredictionCsv(layout, "line", write);
-    await csv.header();
-    try {
-      await eachBatch(p.model, stream, (out, lines) => csv.rows(out, lines.length, lines));
-    } catch (e) {
-      await csv.end().catch(() => {}); // on standard output, the rows before the error are written whole
-      throw e;
+  const toStdout = p.out === undefined || p.out === "-";
+  // Ctrl-C stops after the batch being computed: rows before it stay written on stdout, an --out file is not written.
+  const interrupt = new AbortController();
+  let predicted = 0;
+  const onSigint = () => interrupt.abort(new Error("interrupted by Ctrl-C"));
+  process.once("SIGINT", onSigint);
+  try {
+    if (io.json && toStdout) {
+      const records: Record<string, string | number>[] = [];
+      await eachBatch(p.model, stream, interrupt.signal, async (out, lines) => { records.push(...predictionRecords(layout, out, lines.length)); });
+      io.result({ command: "predict", model: p.modelPath, data: description(p, stream), rows: stream.rows, predictions: records });
+      return 0;
     }
-    await csv.end();
-  });
-  if (p.out === undefined || p.out === "-") return 0;
+    await writeOutput(p.out, async (write) => {
+      const csv = new PredictionCsv(layout, "line", write);
+      await csv.header();
+      try {
+        await eachBatch(p.model, stream, interrupt.signal, async (out, lines) => {
+          await csv.rows(out, lines.length, lines);
+          predicted += lines.length;
+        });
+      } catch (e) {
+        await csv.end().catch(() => {}); // on standard output, the rows before the error are written whole
+        throw e;
+      }
+      await csv.end();
+    });
+  } catch (e) {
+    if (!interrupt.signal.aborted) throw e;
+    process.stderr.write(`interrupted after ${formatCount(predicted)} rows; ${!toStdout ? `${p.out} was not written` : io.json ? "nothing was written" : "their predictions are written"}\n`);
+    return 130;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+  if (toStdout) return 0;
   if (io.json) io.result({ command: "predict", model: p.modelPath, data: description(p, stream), rows: stream.rows, out: p.out });
   else io.log(`wrote ${formatCount(stream.rows)} predictions to ${p.out}`);
   return 0;
@@ -79,8 +96,8 @@ export async function writeOutput(out: string | undefined, fill: (write: ByteWri
   }
 }
 
-/** Runs the model on the stream's batches one at a time, handing each batch's outputs and file lines to `use`. */
-async function eachBatch(model: Sequential, stream: CsvStream, use: (out: Float32Array, lines: Int32Array) => Promise<void>): Promise<void> {
+/** Runs the model on the stream's batches one at a time, handing each batch's outputs and file lines to `use`, until `signal` aborts. */
+async function eachBatch(model: Sequential, stream: CsvStream, signal: AbortSignal, use: (out: Float32Array, lines: Int32Array) => Promise<void>): Promise<void> {
   const lines: Int32Array[] = [];
   async function* batches() {
     for await (const batch of stream) {
@@ -88,7 +105,7 @@ async function eachBatch(model: Sequential, stream: CsvStream, use: (out: Float3
       yield batch;
     }
   }
-  for await (const out of model.predictStream(batches())) await use(out, lines.shift()!);
+  for await (const out of model.predictStream(batches(), { signal })) await use(out, lines.shift()!);
 }
 
 /**

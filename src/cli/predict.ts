@@ -38,7 +38,8 @@ CSV rows are read, predicted and written a batch at a time, in constant memory
 whatever the size of the data, so '- -' makes predict a filter. An --out file is
 written under a temporary name beside it and renamed when every row is written:
 after an error (a malformed row, say, named by file, line and column) no partial
-file is left. On standard output the rows before the error stay written.`;
+file is left. On standard output the rows before the error stay written. Ctrl-C
+stops after the batch being predicted, the same way, with exit code 130.`;
 
 /** Runs `wasmlp predict`. */
 export async function predictCommand(argv: string[], io: Io): Promise<number> {
