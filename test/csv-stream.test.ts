@@ -293,12 +293,12 @@ describe("readCsvStream errors", () => {
     await expect(readCsvStream(["a,b\n1,2\n"], { task: "sideways" as never }).ready).rejects.toThrow(ConfigError);
   });
 
-  it("missing: 'drop' drops rows past the sample and counts them", async () => {
-    const text = `${header}${rows(30)}1,,red,yes\n${rows(5)}NA,1,blue,no\n`;
+  it("missing: 'drop' drops rows in and past the sample and counts them", async () => {
+    const text = `${header}${rows(4)}2,?,red,yes\n${rows(30)}1,,red,yes\n${rows(5)}NA,1,blue,no\n`;
     const got = await readAll(readCsvStream([text], { missing: "drop", sampleRows: 10, batchRows: 7 }));
-    expect(got.lines.length).toBe(35);
-    expect(got.stream.dropped).toBe(2);
-    expect(got.stream.rows).toBe(35);
+    expect(got.lines.length).toBe(39);
+    expect(got.stream.dropped).toBe(3); // one in the sample, two after it
+    expect(got.stream.rows).toBe(39);
     expectSame(got, parseCsv(text, { missing: "drop" }));
   });
 
@@ -413,6 +413,24 @@ describe("stream sources", () => {
       break;
     }
     expect(returned).toBe(true);
+  });
+
+  it("close() after the schema releases the source without reading the rows", async () => {
+    let cancelled = false;
+    let pulls = 0;
+    const source = new ReadableStream<string>({
+      pull(c) {
+        c.enqueue(pulls++ === 0 ? "a,b\n" : "1,x\n2,y\n");
+      },
+      cancel() {
+        cancelled = true;
+      },
+    }, { highWaterMark: 0 });
+    const stream = readCsvStream(source, { sampleRows: 4, delimiter: "," }); // given, so no lines are read ahead to detect it
+    expect((await stream.schema()).columns).toEqual([{ name: "a" }]);
+    await stream.close();
+    expect([cancelled, pulls]).toEqual([true, 3]);
+    await expect(readAll(stream)).rejects.toThrow(StateError);
   });
 });
 

@@ -32,7 +32,7 @@ const OPTIONS = [
   "name", "batchRows", "signal", "sampleRows",
 ];
 /** The most bytes read ahead to find the records detectDelimiter looks at (SNIFF_RECORDS). */
-const MAX_SNIFF_BYTES = 16 << 20;
+const MAX_SNIFF_BYTES = 4 << 20;
 /** The longest record accepted: a quote never closed must not read a whole file into memory. */
 const MAX_RECORD_BYTES = 16 << 20;
 
@@ -153,7 +153,8 @@ class CsvReader {
     const start = this.p;
     let given = csv.delimiter;
     if (given === undefined) {
-      while (!this.eof && this.n - start < MAX_SNIFF_BYTES && sniffedRecords(this.buf, start, this.n) <= SNIFF_RECORDS) await this.more(true);
+      const records = recordCounter(start);
+      while (!this.eof && this.n - start < MAX_SNIFF_BYTES && records(this.buf, this.n) <= SNIFF_RECORDS) await this.more(true);
       given = detectDelimiter(utf8.decode(this.buf.subarray(start, this.n)), this.eof);
     }
     this.delimiter = new TextEncoder().encode(given);
@@ -177,6 +178,7 @@ class CsvReader {
     const sample = parseCsv(utf8.decode(this.buf.subarray(start, at)), { ...csv, delimiter });
     this.p = at;
     this.line = line;
+    this.progress.dropped += sample.dropped;
     const byName = new Map(sample.plan.map((c) => [c.name, c]));
     const inputs = sample.columns.map((c) => byName.get(c.name)!);
     const label = sample.plan.find((c) => c.kind === "label");
@@ -409,8 +411,9 @@ class CsvReader {
         chunk = chunk.subarray(0, cut);
       }
     }
-    if (this.owned && this.buf.length >= rest + chunk.length) this.buf.copyWithin(0, from, this.n);
-    else {
+    if (this.owned && this.buf.length >= rest + chunk.length) {
+      if (from > 0) this.buf.copyWithin(0, from, this.n);
+    } else {
       const grown = new Uint8Array(2 * (rest + chunk.length)); // room to spare, so the next pieces reuse it
       grown.set(this.buf.subarray(from, this.n));
       this.buf = grown;
@@ -439,23 +442,25 @@ function text(bytes: Uint8Array, a: number, b: number): string {
   return s;
 }
 
-/** Records with content in bytes[from..to), counted as detectDelimiter counts them (quotes toggle, blank lines do not count). */
-function sniffedRecords(bytes: Uint8Array, from: number, to: number): number {
+/** Counts records with content as detectDelimiter counts them (quotes toggle, blank lines do not count), going on from where it stopped. */
+function recordCounter(from: number): (bytes: Uint8Array, to: number) => number {
+  let i = from;
   let count = 0;
   let quoted = false;
   let content = false;
-  for (let i = from; i < to; i++) {
-    const c = bytes[i];
-    if (quoted) {
-      if (c === QUOTE) quoted = false;
-    } else if (c === QUOTE) quoted = content = true;
-    else if (c === LF) {
-      if (content) count++;
-      content = false;
-    } else if (c > 32 && c < 127) content = true;
-    if (count > SNIFF_RECORDS) break;
-  }
-  return count;
+  return (bytes, to) => {
+    for (; i < to && count <= SNIFF_RECORDS; i++) {
+      const c = bytes[i];
+      if (quoted) {
+        if (c === QUOTE) quoted = false;
+      } else if (c === QUOTE) quoted = content = true;
+      else if (c === LF) {
+        if (content) count++;
+        content = false;
+      } else if (c > 32 && c < 127) content = true;
+    }
+    return count;
+  };
 }
 
 export type { CsvStream, RowBatch };

@@ -41,7 +41,8 @@ export class BatchBuilder {
     const count = Math.min(this.size - this.rows, lines.length - from);
     const { cols, rows } = this;
     this.x.set(x.subarray(from * cols, (from + count) * cols), rows * cols);
-    if (values) (this.target === "labels" ? this.labels : this.targets).set(values.subarray(from, from + count) as never, rows);
+    if (values instanceof Int32Array) this.labels.set(values.subarray(from, from + count), rows);
+    else if (values) this.targets.set(values.subarray(from, from + count), rows);
     this.lines.set(lines.subarray(from, from + count), rows);
     this.rows += count;
     return count;

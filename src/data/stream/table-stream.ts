@@ -41,6 +41,8 @@ export interface CsvStream extends AsyncIterable<RowBatch> {
   readonly dropped: number;
   /** The columns, target, task, width, plan and notices, once the sample is read. */
   schema(): Promise<StreamSchema>;
+  /** Stops reading and releases the source (cancels a ReadableStream, returns an iterator), as leaving a for-await loop does. */
+  close(): Promise<void>;
 }
 
 /** A stream's counters, kept by its reader. */
@@ -117,6 +119,11 @@ export class TableStream implements CsvStream {
     } finally {
       await this.#items.return(undefined);
     }
+  }
+
+  async close(): Promise<void> {
+    this.#taken = true;
+    await this.#items.return(undefined);
   }
 
   #start(): Promise<StreamSchema> {
