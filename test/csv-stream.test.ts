@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, InputError, StateError } from "../src/errors.js";
 import { AbortError } from "../src/train/errors.js";
 import { csvPreprocessing, parseCsv, type CsvDataset, type CsvOptions } from "../src/data/csv.js";
-import { readCsvStream, readNdjsonStream, type CsvStream, type RowBatch, type StreamSource } from "../src/index.js";
+import { byteChunks, readCsvStream, readNdjsonStream, type CsvStream, type RowBatch, type StreamSource } from "../src/index.js";
 import { decimalValue, parseDecimal } from "../src/data/stream/decimal.js";
 import { rng, scratchDir } from "./helpers.js";
 
@@ -343,6 +343,16 @@ describe("stream sources", () => {
       ["iterable of a DataView", () => [new DataView(encode(text).buffer)]],
     ];
     for (const [what, source] of sources) expectSame(await readAll(readCsvStream(source(), { sampleRows: 100 })), want, what);
+  });
+
+  it("byteChunks gives every chunk as UTF-8 bytes: strings encoded (a surrogate pair cut between chunks kept whole), views of any type as their bytes", async () => {
+    const got: number[][] = [];
+    const source = ["é", "\ud83d", "\ude00x", new Uint16Array([0x4241]), Buffer.from("z"), "", "\ud83d"];
+    for await (const chunk of byteChunks(source)) {
+      expect(chunk.constructor).toBe(Uint8Array);
+      got.push([...chunk]);
+    }
+    expect(got).toEqual([[0xc3, 0xa9], [0xf0, 0x9f, 0x98, 0x80, 0x78], [0x41, 0x42], [0x7a], [0xef, 0xbf, 0xbd]]);
   });
 
   it("a character split between string chunks, halves of a surrogate pair included", async () => {
