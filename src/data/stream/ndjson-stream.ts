@@ -139,9 +139,7 @@ class NdjsonReader {
         read(row);
         if (batch.full) yield batch.take(this.progress.bytes);
       }
-      for (;;) {
-        const row = await this.next();
-        if (!row) break;
+      for (let row = await this.next(); row; row = this.nextDecoded() ?? (await this.next())) {
         read(row);
         if (batch.full) yield batch.take(this.progress.bytes);
       }
@@ -154,7 +152,14 @@ class NdjsonReader {
   /** The next object, or undefined at the end; blank lines are skipped, anything but an object is an error. */
   private async next(): Promise<Row | undefined> {
     for (;;) {
-      if (this.at >= this.text.length && !(await this.more())) return undefined;
+      const row = this.nextDecoded();
+      if (row || !(await this.more())) return row;
+    }
+  }
+
+  /** The next object among the lines decoded, or undefined when they are used up (no promise per row). */
+  private nextDecoded(): Row | undefined {
+    while (this.at < this.text.length) {
       let end = this.text.indexOf("\n", this.at);
       if (end < 0) end = this.text.length;
       const text = this.text.slice(this.at, end);
@@ -172,6 +177,7 @@ class NdjsonReader {
       }
       return { value: value as Record<string, unknown>, line: this.line };
     }
+    return undefined;
   }
 
   private keep(piece: Uint8Array): void {
