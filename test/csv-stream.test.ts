@@ -13,7 +13,7 @@ import { ConfigError, InputError, StateError } from "../src/errors.js";
 import { AbortError } from "../src/train/errors.js";
 import { csvPreprocessing, parseCsv, type CsvDataset, type CsvOptions } from "../src/data/csv.js";
 import { byteChunks, readCsvStream, readNdjsonStream, type CsvStream, type RowBatch, type StreamSource } from "../src/index.js";
-import { decimalValue, parseDecimal } from "../src/data/stream/decimal.js";
+import { parseDecimal } from "../src/data/stream/decimal.js";
 import { rng, scratchDir } from "./helpers.js";
 
 const encode = (s: string) => new TextEncoder().encode(s);
@@ -186,8 +186,10 @@ const r0 = (seed: number) => (seed % 3 === 0 ? "\r\n" : "\n");
 describe("numbers from bytes", () => {
   const read = (s: string, mark = 46): number => {
     const bytes = encode(s);
-    const end = parseDecimal(bytes, 0, bytes.length, -1, mark);
-    return end === bytes.length ? decimalValue[0] : NaN;
+    const out = new Float32Array(3).fill(7);
+    const end = parseDecimal(bytes, 0, bytes.length, -1, mark, out, 1);
+    expect([out[0], out[2]]).toEqual([7, 7]); // only its own slot is written
+    return end === bytes.length ? out[1] : NaN;
   };
 
   it("equal Math.fround(Number(text)) for short, long, tiny, huge and halfway numbers", () => {

@@ -9,7 +9,7 @@ import { choiceOption, checkKeys, describe, integerOption } from "../../util/opt
 import { parseCsv, type CsvDataset, type CsvOptions } from "../csv.js";
 import type { ColumnDecision, ColumnPlan } from "../csv-columns.js";
 import { detectDelimiter, SNIFF_RECORDS } from "../csv-format.js";
-import { parseDecimal, decimalValue } from "./decimal.js";
+import { parseDecimal } from "./decimal.js";
 import { readRecord, utf8 } from "./csv-records.js";
 import { BatchBuilder, type RowBatch } from "./row-batch.js";
 import { byteChunks, type StreamSource } from "./source.js";
@@ -275,9 +275,8 @@ class CsvReader {
         const kind = kinds[f];
         if (kind === NUMBER && f < last) {
           // The common case first: an unquoted number and its delimiter.
-          const q = parseDecimal(buf, i, n, delim, marks[f]);
+          const q = parseDecimal(buf, i, n, delim, marks[f], x, o + offsets[f]);
           if (q >= 0 && q < n && buf[q] === delim) {
-            x[o + offsets[f]] = decimalValue[0];
             i = q + 1;
             continue;
           }
@@ -297,13 +296,13 @@ class CsvReader {
           i = q + 1;
           while (i < n && (buf[i] === 32 || buf[i] === 9)) i++;
           if (kind === NUMBER || kind === TARGET) {
-            if (parseDecimal(buf, a, b, -1, marks[f]) !== b) {
+            if (parseDecimal(buf, a, b, -1, marks[f], kind === NUMBER ? x : batch.targets, kind === NUMBER ? o + offsets[f] : batch.rows) !== b) {
               status = CAREFUL;
               break;
             }
           }
         } else if (kind === NUMBER || kind === TARGET) {
-          i = parseDecimal(buf, i, n, delim, marks[f]);
+          i = parseDecimal(buf, i, n, delim, marks[f], kind === NUMBER ? x : batch.targets, kind === NUMBER ? o + offsets[f] : batch.rows);
           if (i < 0) {
             status = CAREFUL;
             break;
@@ -332,9 +331,7 @@ class CsvReader {
             break;
           }
         }
-        if (kind === NUMBER) x[o + offsets[f]] = decimalValue[0];
-        else if (kind === TARGET) batch.targets[batch.rows] = decimalValue[0];
-        else if (kind !== 0) {
+        if (kind === CATEGORY || kind === TEXT || kind === LABEL) {
           const cache = known[f];
           const key = cache && b - a <= KEY_BYTES ? byteKey(buf, a, b) : -1;
           let v = key >= 0 ? cache!.get(key) : undefined;

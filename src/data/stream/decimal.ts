@@ -11,19 +11,16 @@ const SLACK = 2 ** -40;
 /** Significant digits accumulated; later ones only move the power of ten (their weight is below SLACK). */
 const MAX_DIGITS = 19;
 
-/** The float32 value of the last parseDecimal() that succeeded (a typed slot: cheaper to write than a module variable). */
-export const decimalValue = new Float64Array(1);
-
 /**
  * Reads a number written as `[+-]digits[.digits][e[+-]digits]` (the dot being `mark`: 46 '.' or 44 ',') from
- * bytes[at..end), after spaces and tabs other than `stop`, and sets decimalValue. Returns the index after the
- * number and any spaces or tabs after it (the caller checks what follows), or -1 when no number starts there.
+ * bytes[at..end), after spaces and tabs other than `stop`, into out[index]. Returns the index after the number
+ * and any spaces or tabs after it (the caller checks what follows), or -1 when no number starts there.
  */
-export function parseDecimal(bytes: Uint8Array, at: number, end: number, stop: number, mark: number): number {
+export function parseDecimal(bytes: Uint8Array, at: number, end: number, stop: number, mark: number, out: Float32Array, index: number): number {
   // The common case kept small enough to be inlined: at most 15 digits and no exponent.
   let i = at;
   let c = i < end ? bytes[i] : -1;
-  if (c === 32 || c === 9 || c === 43) return parseLong(bytes, at, end, stop, mark);
+  if (c === 32 || c === 9 || c === 43) return parseLong(bytes, at, end, stop, mark, out, index);
   const negative = c === 45;
   if (negative) c = ++i < end ? bytes[i] : -1;
   let mantissa = 0;
@@ -43,15 +40,16 @@ export function parseDecimal(bytes: Uint8Array, at: number, end: number, stop: n
     }
   }
   if (digits + scale === 0 || digits + scale > 15 || scale > 22 || c === 101 || c === 69 || c === 32 || c === 9) {
-    return parseLong(bytes, at, end, stop, mark);
+    return parseLong(bytes, at, end, stop, mark, out, index);
   }
-  const v = Math.fround(mantissa / POW10[scale]);
-  decimalValue[0] = negative ? -v : v;
+  // Storing into a Float32Array rounds the correctly rounded float64 to float32, as Math.fround does.
+  const v = mantissa / POW10[scale];
+  out[index] = negative ? -v : v;
   return i;
 }
 
 /** parseDecimal for the rest: spaces around, a plus sign, an exponent, more than 15 digits. */
-function parseLong(bytes: Uint8Array, at: number, end: number, stop: number, mark: number): number {
+function parseLong(bytes: Uint8Array, at: number, end: number, stop: number, mark: number, out: Float32Array, index: number): number {
   let i = at;
   let c = i < end ? bytes[i] : -1;
   while ((c === 32 || c === 9) && c !== stop) c = ++i < end ? bytes[i] : -1;
@@ -114,7 +112,7 @@ function parseLong(bytes: Uint8Array, at: number, end: number, stop: number, mar
   } else {
     v = Math.fround(Number(ascii(bytes, start, after, mark)));
   }
-  decimalValue[0] = negative ? -v : v;
+  out[index] = negative ? -v : v;
   return i;
 }
 
