@@ -136,8 +136,9 @@ export function gemm_int8_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: 
  * compiler (Node 20, relaxed SIMD behind a flag) may give i32x4.relaxed_dot_i8x16_i7x16_add_s's
  * accumulator register to one of its scratches and return 2·dot instead of acc + dot, while its
  * optimising compiler is right: the answer would change as a kernel tiers up. This call reproduces
- * that case (all three operands temporaries); call it once, first, before it can tier up, with
- * w = 3, x = 5, acc = 7. The kernels' lazy compilation starts in the same baseline compiler.
+ * that case (all three operands temporaries). Ask once per process and keep the answer (engines
+ * share compiled code, and tiers, between instances of one module), with w = 3, x = 5, acc = 7,
+ * before anything else calls it: its first call runs in the baseline compiler, as every kernel's does.
  */
 export function int8_fused_dot_exact(w: i32, x: i32, acc: i32): i32 {
   if (!ASC_FEATURE_RELAXED_SIMD) return 1;
