@@ -45,7 +45,7 @@ export interface Kernels {
   /** c (f32, ldc) = y; operands as for gemm_int8_requant. */
   gemm_int8_f32(M: number, N: number, K: number, a: number, lda: number, aZp: number, packed: number,
     c: number, ldc: number, act: number, alpha: number, fused: number): void;
-  /** 1 when the engine runs the fused relaxed dot exactly in every tier; call once, first, as (3, 5, 7). */
+  /** 1 when the engine runs the fused relaxed dot exactly in every tier; ask once per process, as (3, 5, 7), and keep the answer. */
   int8_fused_dot_exact(w: number, x: number, acc: number): number;
   /** Codes q (bytes, ldq) = clamp(nearest(x·invScale) + zp, 0, 127) from f32 rows x (ldx). */
   quantize_rows_u7(x: number, ldx: number, rows: number, cols: number, invScale: number, zp: number, q: number, ldq: number): void;
