@@ -26,6 +26,8 @@ import "./onnx/export.js";
 export const FORMAT_VERSION = "1.0";
 /** Files of this major version load; a newer major is refused. */
 const MAJOR = 1;
+/** The newest minor version this wasmlp knows (1.1 added quantised models); a newer minor's failures say to upgrade. */
+export const READ_MINOR = 1;
 /** Most layers a file may declare: building a network costs more than linear time in its depth, so a small file must not declare millions. */
 export const MAX_FILE_LAYERS = 1024;
 
@@ -81,7 +83,7 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}, name
   if (options.maxHeaderBytes !== undefined) integerOption(options.maxHeaderBytes, "load: maxHeaderBytes");
   refuseForeign(bytes, name);
   const file = parseSafetensors(bytes, options.maxHeaderBytes);
-  const plan = planModel(file);
+  const plan = fromNewerMinor(file, planModel);
   if (checkFinite) for (const [name, data] of plan.data) checkFiniteTensor(name, data);
   const model = wrap(() => new Sequential(plan.config), 'metadata "config"');
   try {
@@ -106,9 +108,28 @@ interface Plan {
   data: Map<string, Float32Array>;
 }
 
+/**
+ * Runs `plan` on a checked container; a failure on a file of a newer minor version than this wasmlp knows says
+ * that upgrading may be the fix, since a newer minor may store what this version cannot read.
+ */
+export function fromNewerMinor<T>(file: SafetensorsFile, plan: (file: SafetensorsFile) => T): T {
+  try {
+    return plan(file);
+  } catch (e) {
+    const minor = /^1\.(\d{1,6})$/.exec(file.metadata.format_version ?? "")?.[1];
+    if (!(e instanceof ModelFileError) || minor === undefined || Number(minor) <= READ_MINOR) throw e;
+    throw new ModelFileError(`${e.message} (the file is format version ${file.metadata.format_version}, newer than this wasmlp reads ` +
+      `(up to 1.${READ_MINOR}): upgrade wasmlp to load it)`);
+  }
+}
+
 function planModel(file: SafetensorsFile): Plan {
   const meta = file.metadata;
   checkFormat(meta);
+  if (meta.quantization !== undefined) {
+    throw new ModelFileError("the file holds a quantised (int8) model: read it with loadQuantized() (in Node, loadQuantizedModel(path)), " +
+      "or with a wasmlp of format 1.1 or later");
+  }
   const config = planConfig(json(meta, "config"));
   const params = expectedParams(config);
   const compile = meta.compile === undefined ? undefined : planCompile(json(meta, "compile"));
@@ -129,7 +150,7 @@ function planModel(file: SafetensorsFile): Plan {
       const hint = t.name.startsWith("optimizer.") && !optimizer ? ' (optimizer state without metadata "optimizer")' : "";
       throw new ModelFileError(`tensor ${JSON.stringify(t.name)} is not part of this architecture${hint}; expected ${[...expected.keys()].join(", ") || "no tensors"}`);
     }
-    if (t.dtype !== "F32") throw new ModelFileError(`tensor ${JSON.stringify(t.name)}: dtype ${t.dtype}; wasmlp files hold F32 only`);
+    if (t.dtype !== "F32") throw new ModelFileError(`tensor ${JSON.stringify(t.name)}: dtype ${t.dtype}; a float model's tensors are F32`);
     if (t.shape.join() !== shape.join() || t.shape.length !== shape.length) {
       throw new ModelFileError(`tensor ${JSON.stringify(t.name)}: shape [${t.shape}] does not match the architecture's [${shape}]`);
     }
@@ -140,14 +161,15 @@ function planModel(file: SafetensorsFile): Plan {
 }
 
 /** A file that is plainly something else (CSV, ONNX, …) is called that, not a safetensors file with a corrupt header. */
-function refuseForeign(bytes: Uint8Array, name: string | undefined): void {
+export function refuseForeign(bytes: Uint8Array, name: string | undefined): void {
   const kind = looksLikeSafetensors(bytes) ? undefined : guessFileKind(bytes);
   if (kind === undefined) return;
   throw new ModelFileError(`${name ?? "the bytes given"} ${name ? "is" : "are"} not a wasmlp model file: ${name ? "it looks" : "they look"} like ${kind}; ` +
     "a model file is the .safetensors file that save(), saveModel() or 'wasmlp train' writes");
 }
 
-function checkFormat(meta: Record<string, string>): void {
+/** Checks "format" and "format_version" (major 1); returns the minor version. */
+export function checkFormat(meta: Record<string, string>): number {
   if (meta.format !== "wasmlp") {
     throw new ModelFileError(meta.format === undefined
       ? `not a wasmlp model: __metadata__ has no "format" (a plain safetensors file?)`
@@ -161,10 +183,11 @@ function checkFormat(meta: Record<string, string>): void {
     throw new ModelFileError(`format version ${version} is newer than this wasmlp reads (${MAJOR}.x); upgrade wasmlp to load this file`);
   }
   if (major < MAJOR) throw new ModelFileError(`format version ${version} was never released; this wasmlp reads ${MAJOR}.x`);
+  return Number(m[2]);
 }
 
 /** Parses one metadata value as JSON, naming the key when it is not. */
-function json(meta: Record<string, string>, key: string): unknown {
+export function json(meta: Record<string, string>, key: string): unknown {
   const text = meta[key];
   if (text === undefined) throw new ModelFileError(`metadata "${key}" is missing`);
   try {
@@ -174,11 +197,11 @@ function json(meta: Record<string, string>, key: string): unknown {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function planConfig(v: unknown): ModelConfig {
+export function planConfig(v: unknown): ModelConfig {
   const where = 'metadata "config"';
   if (!isObject(v)) throw new ModelFileError(`${where} must be an object {inputs, layers, seed}`);
   if (!Array.isArray(v.layers) || v.layers.length === 0) throw new ModelFileError(`${where}: layers must be a non-empty array`);
@@ -189,7 +212,7 @@ function planConfig(v: unknown): ModelConfig {
 }
 
 /** Parameter names and shapes the architecture implies, found by building the layers without memory. */
-function expectedParams(config: ModelConfig): { name: string; shape: number[] }[] {
+export function expectedParams(config: ModelConfig): { name: string; shape: number[] }[] {
   // Layer constructors validate and size, but allocate nothing until bound and allocated.
   const rt = { core: getCore(), rng: 0, work: 0 };
   const out: { name: string; shape: number[] }[] = [];
@@ -240,7 +263,7 @@ function planTraining(v: unknown): TrainingRecord {
   return record;
 }
 
-function checkFiniteTensor(name: string, data: Float32Array): void {
+export function checkFiniteTensor(name: string, data: Float32Array): void {
   for (let i = 0; i < data.length; i++) {
     const x = data[i];
     if (x - x !== 0) throw new ModelFileError(`tensor ${JSON.stringify(name)} holds ${x} at index ${i}; weights must be finite (load with checkFinite: false to accept)`);

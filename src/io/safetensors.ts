@@ -41,8 +41,15 @@ export interface F32Tensor {
   data: Float32Array;
 }
 
-/** Writes float32 tensors contiguously in the given order, with string metadata, as safetensors bytes. */
-export function encodeSafetensors(tensors: F32Tensor[], metadata: Record<string, string>): Uint8Array {
+/** An int8 tensor to write (stored as dtype I8). */
+export interface I8Tensor {
+  name: string;
+  shape: number[];
+  data: Int8Array;
+}
+
+/** Writes float32 (F32) and int8 (I8) tensors contiguously in the given order, with string metadata, as safetensors bytes. */
+export function encodeSafetensors(tensors: (F32Tensor | I8Tensor)[], metadata: Record<string, string>): Uint8Array {
   // The header text is joined by hand: a JS object would move integer-like names ("0") to the front.
   const entries = [`"__metadata__":${JSON.stringify(metadata)}`];
   const names = new Set<string>(["__metadata__"]);
@@ -52,8 +59,9 @@ export function encodeSafetensors(tensors: F32Tensor[], metadata: Record<string,
     if (count !== t.data.length) throw new ModelFileError(`tensor "${t.name}": shape [${t.shape}] needs ${count} values, got ${t.data.length}`);
     if (names.has(t.name)) throw new ModelFileError(`tensor "${t.name}" is written twice (or is named __metadata__)`);
     names.add(t.name);
-    entries.push(`${JSON.stringify(t.name)}:${JSON.stringify({ dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * count] })}`);
-    offset += 4 * count;
+    const dtype = t.data instanceof Int8Array ? "I8" : "F32";
+    entries.push(`${JSON.stringify(t.name)}:${JSON.stringify({ dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] })}`);
+    offset += t.data.byteLength;
   }
   let json = new TextEncoder().encode(`{${entries.join(",")}}`);
   // Padding with spaces (valid JSON whitespace) aligns the data to 8 bytes, so readers can view it in place.
@@ -67,7 +75,7 @@ export function encodeSafetensors(tensors: F32Tensor[], metadata: Record<string,
   json = new Uint8Array(0);
   let at = 8 + headerBytes;
   for (const t of tensors) {
-    if (LITTLE_ENDIAN) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    if (LITTLE_ENDIAN || t.data instanceof Int8Array) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
     else {
       const words = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
       for (let i = 0; i < words.length; i++) view.setUint32(at + 4 * i, words[i], true);
@@ -142,6 +150,12 @@ export function readF32(file: SafetensorsFile, t: TensorEntry): Float32Array {
   return new Float32Array(out.buffer);
 }
 
+/** The int8 values of an I8 tensor: a view of the file's bytes (bytes have no order to swap). */
+export function readI8(file: SafetensorsFile, t: TensorEntry): Int8Array {
+  if (t.dtype !== "I8") throw new ModelFileError(`tensor "${t.name}": dtype ${t.dtype}, expected I8`);
+  return new Int8Array(file.bytes.buffer, file.bytes.byteOffset + file.dataStart + t.begin, t.end - t.begin);
+}
+
 function checkMetadata(info: unknown): Record<string, string> {
   if (typeof info !== "object" || info === null || Array.isArray(info)) {
     throw new ModelFileError(`header: "__metadata__" must be an object of strings`);
@@ -162,7 +176,8 @@ function checkEntry(name: string, info: unknown): TensorEntry {
   const extra = Object.keys(rest);
   if (extra.length) throw new ModelFileError(`${where}: unknown field ${JSON.stringify(extra[0])}; expected dtype, shape, data_offsets`);
   if (typeof dtype !== "string" || !Object.hasOwn(DTYPE_BYTES, dtype)) {
-    throw new ModelFileError(`${where}: unknown dtype ${JSON.stringify(dtype)}; known: ${Object.keys(DTYPE_BYTES).join(", ")}`);
+    throw new ModelFileError(`${where}: unknown dtype ${JSON.stringify(dtype)}; known: ${Object.keys(DTYPE_BYTES).join(", ")} ` +
+      "(if a newer wasmlp wrote the file, upgrade wasmlp to read it)");
   }
   if (!Array.isArray(shape)) throw new ModelFileError(`${where}: shape must be an array of non-negative integers`);
   // The element count is built up with an overflow check at every step, as the reference reader does.
