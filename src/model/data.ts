@@ -20,13 +20,13 @@ export interface HostPair {
 }
 
 /** Checks x and y (named `names` in errors) against the network's widths and the loss's kind of targets. */
-export function hostPair(net: Network, c: Compiled, x: InputBatch, y: TargetBatch, names: [string, string] = ["x", "y"]): HostPair {
+export function hostPair(net: Pick<Network, "inputs" | "outputs">, c: Pick<Compiled, "loss">, x: InputBatch, y: TargetBatch, names: [string, string] = ["x", "y"]): HostPair {
   const m = toRows(x, net.inputs, names[0]);
   return { x: m, y: toTargets(y, m.rows, net.outputs, c.loss.classification ? net.outputs : 0, names[1]), names };
 }
 
 /** Copies a pair into the core, where its values are checked and the preprocessing applied. */
-export function upload(net: Network, c: Compiled, transform: RowTransform | undefined, p: HostPair): DeviceData {
+export function upload(net: Pick<Network, "core" | "outputs">, c: Pick<Compiled, "loss">, transform: RowTransform | undefined, p: HostPair): DeviceData {
   const rule = { classes: c.loss.classification ? net.outputs : 0, range: c.loss.targetRange, loss: c.loss.name };
   return DeviceData.upload(net.core, p.x, p.y, rule, p.names[0], p.names[1], transform);
 }

@@ -26,6 +26,8 @@ import { predictStream, predictTransform, type PredictSource, type PredictStream
 import { reclaimer, release, type Owned } from "./reclaim.js";
 import { checkState, readState, writeState, type LoadStateOptions, type ModelState, type StateOptions, type StateParts, type TrainingRecord } from "./state.js";
 import { layersInfo, type LayerInfo } from "./layers-info.js";
+import { quantizeState, type QuantizeOptions } from "./quantize.js";
+import { QuantizedModel } from "./quantized-model.js";
 import type { ModelOrigin } from "./origin.js";
 import { summarize, type SummaryOptions } from "./summary.js";
 import { bindTrainer } from "./trainer.js";
@@ -259,6 +261,16 @@ export class Sequential {
   toONNX(): Uint8Array {
     this.ensureIdle("toONNX", true);
     return encoderFor("onnx", "toONNX")(this);
+  }
+
+  /**
+   * An int8 copy of this model for inference (see QuantizedModel): weights symmetric per output unit, each layer's
+   * input range calibrated on options.calibration; this model is left as it is.
+   */
+  quantize(options: QuantizeOptions): QuantizedModel {
+    this.ensureIdle("quantize", true);
+    return new QuantizedModel(quantizeState({ net: this.network, transform: this.owned.prep?.transform,
+      preprocessing: this.owned.prep?.spec ?? null, compiled: this.compiled, origin: this.importedFrom }, options));
   }
 
   /** Everything that makes this model (see ModelState); optimizer state buffers only when asked for. */

@@ -7,8 +7,11 @@ import { checkKeys, describe } from "../util/options.js";
 import { checkFinite, DeviceData, type RowTransform } from "../train/device-data.js";
 import { CHUNK } from "./trainer.js";
 
+/** What inference needs of a network: a float one, or a quantised one (quantized-net.ts). */
+export type Forward = Pick<Network, "core" | "inputs" | "outputs" | "inputBuffer" | "reserve" | "forward">;
+
 /** predict(): Float32Array in → Float32Array out (row-major), rows in → rows out, one row (number[]) → one row. */
-export function predictRows(net: Network, x: InputBatch | number[], transform: RowTransform | undefined): Float32Array & Matrix & number[][] & number[] {
+export function predictRows(net: Forward, x: InputBatch | number[], transform: RowTransform | undefined): Float32Array & Matrix & number[][] & number[] {
   const single = Array.isArray(x) && x.length > 0 && !Array.isArray(x[0]) && !ArrayBuffer.isView(x[0]);
   const m = toRows(single ? [x] : x, net.inputs, "x");
   const n = net.outputs;
@@ -22,7 +25,7 @@ export function predictRows(net: Network, x: InputBatch | number[], transform: R
 }
 
 /** The outputs (rows × outputs, row-major) of `net` for a validated matrix, computed in core-sized chunks. */
-export function outputsOf(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined): Float32Array {
+export function outputsOf(net: Forward, m: Matrix | ByteMatrix, transform: RowTransform | undefined): Float32Array {
   const n = net.outputs;
   const out = new Float32Array(m.rows * n);
   runChunks(net, m, transform, (y, rows, first) => {
@@ -33,7 +36,7 @@ export function outputsOf(net: Network, m: Matrix | ByteMatrix, transform: RowTr
 }
 
 /** Runs `net` on a validated matrix in chunks, handing each chunk's output address to `onChunk`. */
-function runChunks(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined,
+function runChunks(net: Forward, m: Matrix | ByteMatrix, transform: RowTransform | undefined,
   onChunk: (y: number, rows: number, first: number) => void): void {
   const core = net.core;
   net.reserve(Math.min(m.rows, CHUNK));
@@ -71,7 +74,7 @@ export interface LabelOptions {
 }
 
 /** predictClasses(): the class of each row as `reading` reads the outputs, found in the core chunk by chunk. */
-export function classesOf(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined, reading: OutputReading): Int32Array {
+export function classesOf(net: Forward, m: Matrix | ByteMatrix, transform: RowTransform | undefined, reading: OutputReading): Int32Array {
   if (reading.kind === "categorical") {
     return readOutputs(net, m, transform, new Int32Array(m.rows), 1, (y, q, rows) => net.core.kernels.argmax_rows(y, q, rows, net.outputs));
   }
@@ -80,11 +83,11 @@ export function classesOf(net: Network, m: Matrix | ByteMatrix, transform: RowTr
 }
 
 /** Throws the ConfigError of predictClasses() unless `reading` has one class per row (categorical or binary outputs). */
-export function checkHasClasses(net: Network, reading: OutputReading): void {
+export function checkHasClasses(net: Forward, reading: OutputReading): void {
   if (reading.kind !== "categorical" && reading.kind !== "binary") noClasses(net, reading);
 }
 
-function noClasses(net: Network, reading: OutputReading): never {
+function noClasses(net: Forward, reading: OutputReading): never {
   if (reading.kind === "multilabel") {
     throw new ConfigError(`predictClasses: the model's ${net.outputs} '${reading.activation}' outputs are independent yes/no labels (multi-label), ` +
       "not one class per row; use predictLabels(x, { threshold }) for a 0/1 matrix with one column per output");
@@ -94,7 +97,7 @@ function noClasses(net: Network, reading: OutputReading): never {
 }
 
 /** predictLabels(): 1 where an output's probability is at least the threshold, else 0, rows × outputs. */
-export function labelsOf(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined, reading: OutputReading,
+export function labelsOf(net: Forward, m: Matrix | ByteMatrix, transform: RowTransform | undefined, reading: OutputReading,
   options: LabelOptions | undefined): ByteMatrix {
   checkKeys(options ?? {}, ["threshold"], "predictLabels");
   const threshold = options?.threshold ?? 0.5;
@@ -112,7 +115,7 @@ export function labelsOf(net: Network, m: Matrix | ByteMatrix, transform: RowTra
 }
 
 /** Runs `net` on `m`; `read` turns each chunk's outputs, where the network left them, into `width` values a row at `q`, copied to `out`. */
-function readOutputs<T extends Int32Array | Uint8Array>(net: Network, m: Matrix | ByteMatrix, transform: RowTransform | undefined, out: T,
+function readOutputs<T extends Int32Array | Uint8Array>(net: Forward, m: Matrix | ByteMatrix, transform: RowTransform | undefined, out: T,
   width: number, read: (y: number, q: number, rows: number) => void): T {
   const core = net.core;
   const q = core.allocator.alloc(Math.min(m.rows, CHUNK) * width * out.BYTES_PER_ELEMENT);

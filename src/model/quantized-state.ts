@@ -8,11 +8,13 @@
 //   y[j] = act(Σ_k (code_k − inputZeroPoint)·weights[k][j] · inputScale·weightScales[j] + bias[j])
 // A hidden layer's output is requantised to the next layer's input codes; the
 // last layer's output stays float (then softmax or logSoftmax, if any).
-import type { ActivationName } from "../nn/activations.js";
+import { ConfigError } from "../errors.js";
+import { activationName, isCategorical, type ActivationName } from "../nn/activations.js";
 import type { LossName } from "../nn/losses.js";
 import type { MetricName } from "../nn/metrics.js";
-import type { Preprocessing } from "../nn/preprocessing.js";
-import type { ModelOrigin } from "./origin.js";
+import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
+import { checkKeys, choiceOption, describe, integerOption, numberOption, positiveOption } from "../util/options.js";
+import { checkOrigin, type ModelOrigin } from "./origin.js";
 
 /** How a tensor's range was calibrated: its min and max, or its (100 − p)th and p-th percentiles (rare outliers clipped). */
 export type CalibrationMethod = "minmax" | "percentile";
@@ -68,4 +70,81 @@ export interface QuantizedModelState {
   evaluation: { loss: LossName; metrics: MetricName[] } | null;
   /** Where the float model came from (an ONNX file, a TensorFlow.js model), or null (made by wasmlp). */
   origin: ModelOrigin | null;
+}
+
+/** Largest input width the int8 kernels take: their int32 sums cannot overflow below it. */
+export const MAX_QUANTIZED_INPUTS = 1 << 17;
+
+const LAYER_KEYS = ["type", "inputs", "units", "pieces", "activation", "alpha", "weights", "weightScales", "bias", "inputScale", "inputZeroPoint"];
+const STATE_KEYS = ["inputs", "outputs", "layers", "preprocessing", "calibration", "evaluation", "origin"];
+
+/**
+ * Checks a quantised state (from state(), a file, a tool) whole, so a model is built only from a consistent one:
+ * widths chaining from inputs to outputs, array lengths, weights in [−127, 127], finite positive scales, zero points in
+ * [0, 127], softmax only last. Returns it with its layers' arrays as they are (not copied); a ConfigError names the first fault.
+ */
+export function checkQuantizedState(v: unknown, where = "quantized model state"): QuantizedModelState {
+  const s = v as QuantizedModelState;
+  if (typeof s !== "object" || s === null) throw new ConfigError(`${where}: expected a state from QuantizedModel.state(), got ${describe(v)}`);
+  checkKeys(s, STATE_KEYS, where);
+  const inputs = integerOption(s.inputs, `${where}: inputs`, 1, MAX_QUANTIZED_INPUTS);
+  if (!Array.isArray(s.layers) || s.layers.length === 0) throw new ConfigError(`${where}: layers must be a non-empty array, got ${describe(s.layers)}`);
+  let width = inputs;
+  const layers = s.layers.map((l, i) => {
+    const layer = checkLayer(l, width, i === s.layers.length - 1, `${where}: layers[${i}]`);
+    width = layer.units;
+    return layer;
+  });
+  const outputs = integerOption(s.outputs, `${where}: outputs`);
+  if (outputs !== width) throw new ConfigError(`${where}: outputs is ${outputs} but the last layer has ${width} units`);
+  const c = s.calibration;
+  if (typeof c !== "object" || c === null) throw new ConfigError(`${where}: calibration must be {method, percentile, rows}, got ${describe(c)}`);
+  checkKeys(c, ["method", "percentile", "rows"], `${where}: calibration`);
+  const calibration: QuantizedModelState["calibration"] = {
+    method: choiceOption(c.method, `${where}: calibration.method`, ["minmax", "percentile"] as const),
+    rows: integerOption(c.rows, `${where}: calibration.rows`),
+  };
+  if (c.percentile !== undefined) calibration.percentile = numberOption(c.percentile, `${where}: calibration.percentile`, 50, 100, true);
+  const e = s.evaluation;
+  if (e !== null && (typeof e !== "object" || typeof e.loss !== "string" || !Array.isArray(e.metrics))) {
+    throw new ConfigError(`${where}: evaluation must be {loss, metrics} or null, got ${describe(e)}`);
+  }
+  return {
+    inputs, outputs, layers, calibration,
+    preprocessing: s.preprocessing === null ? null : checkPreprocessing(s.preprocessing, inputs, outputs),
+    evaluation: e && { loss: e.loss, metrics: [...e.metrics] },
+    origin: s.origin == null ? null : checkOrigin(s.origin, `${where}: origin`),
+  };
+}
+
+function checkLayer(l: QuantizedLayerState, width: number, last: boolean, where: string): QuantizedLayerState {
+  if (typeof l !== "object" || l === null) throw new ConfigError(`${where} must be a quantised layer, got ${describe(l)}`);
+  checkKeys(l, LAYER_KEYS, where);
+  const type = choiceOption(l.type, `${where}: type`, ["dense", "maxout"] as const);
+  const inputs = integerOption(l.inputs, `${where}: inputs`, 1, MAX_QUANTIZED_INPUTS);
+  if (inputs !== width) throw new ConfigError(`${where}: inputs is ${inputs} but the layer before gives ${width} values`);
+  const units = integerOption(l.units, `${where}: units`);
+  const pieces = type === "dense" ? integerOption(l.pieces, `${where}: pieces`, 1, 1) : integerOption(l.pieces, `${where}: pieces`, 2);
+  const activation = activationName(l.activation, where);
+  if (type === "maxout" && activation !== "linear") throw new ConfigError(`${where}: a maxout layer's activation must be 'linear', got ${describe(l.activation)}`);
+  if (!last && (isCategorical(activation))) throw new ConfigError(`${where}: '${activation}' is an output activation; only the last layer may have it`);
+  const cols = units * pieces;
+  const array = <T>(a: unknown, kind: { new(n: number): T }, n: number, name: string): T => {
+    if (!(a instanceof kind) || (a as unknown as ArrayLike<number>).length !== n) {
+      throw new ConfigError(`${where}: ${name} must be a ${kind.name} of length ${n}, got ${describe(a)}`);
+    }
+    return a as T;
+  };
+  const weights = array(l.weights, Int8Array, inputs * cols, "weights");
+  if (weights.includes(-128)) throw new ConfigError(`${where}: weights must lie in [−127, 127] (symmetric quantisation), found −128`);
+  const weightScales = array(l.weightScales, Float32Array, cols, "weightScales");
+  if (!weightScales.every((x) => x > 0 && Number.isFinite(x))) throw new ConfigError(`${where}: weightScales must be finite and positive`);
+  const bias = array(l.bias, Float32Array, cols, "bias");
+  if (!bias.every(Number.isFinite)) throw new ConfigError(`${where}: bias must be finite`);
+  return {
+    type, inputs, units, pieces, activation, weights, weightScales, bias,
+    alpha: numberOption(l.alpha, `${where}: alpha`, 0, 1, true),
+    inputScale: positiveOption(l.inputScale, `${where}: inputScale`),
+    inputZeroPoint: integerOption(l.inputZeroPoint, `${where}: inputZeroPoint`, 0, 127),
+  };
 }

@@ -29,9 +29,13 @@ export function outputActivation(net: Network): ActivationName | "maxout" {
 
 /** Reads `net`'s outputs as the output activation and, when compiled, the loss say. */
 export function outputReading(net: Network, loss: LossName | undefined): OutputReading {
-  const activation = outputActivation(net);
+  return readingOf(outputActivation(net), net.outputs, loss);
+}
+
+/** Reads `outputs` outputs of the last layer's `activation` as the loss (if any) says. */
+export function readingOf(activation: ActivationName | "maxout", outputs: number, loss: LossName | undefined): OutputReading {
   const read = (kind: OutputKind, logits: boolean): OutputReading => ({ kind, logits, activation, loss });
-  const units = net.outputs === 1 ? "binary" : "multilabel";
+  const units = outputs === 1 ? "binary" : "multilabel";
   // logSoftmax's log-probabilities peak where softmax's probabilities do.
   if (isCategorical(activation)) return read("categorical", false);
   if (activation === "sigmoid") return read(units, false);
