@@ -6,6 +6,9 @@ export { DivergenceError, AbortError } from "./train/errors.js";
 export {
   Sequential, type ModelConfig, type CompileOptions, type CompileSettings, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
 } from "./model/model.js";
+export { QuantizedModel } from "./model/quantized-model.js";
+export type { QuantizeOptions } from "./model/quantize.js";
+export type { QuantizedModelState, QuantizedLayerState, CalibrationMethod } from "./model/quantized-state.js";
 export type { LabelOptions } from "./model/predict.js";
 export type { PredictSource, PredictStreamOptions, StreamBatch } from "./model/predict-stream.js";
 export type { ModelState, StateOptions, LoadStateOptions, OptimizerProgress, TrainingRecord } from "./model/state.js";
@@ -13,7 +16,8 @@ export type { LayerInfo } from "./model/layers-info.js";
 export type { SummaryOptions } from "./model/summary.js";
 export type { WeightOptions } from "./train/sample-weights.js";
 export { decodeModel, FORMAT_VERSION, type DecodeOptions, type SaveOptions } from "./io/model-file.js";
-export { load, type LoadOptions, type ModelSource, type TfjsModelFiles } from "./io/load.js";
+export { load, loadQuantized, type LoadOptions, type ModelSource, type TfjsModelFiles } from "./io/load.js";
+export { encodeQuantized, decodeQuantizedModel, QUANTIZED_FORMAT_VERSION } from "./io/quantized-file.js";
 export type { ModelOrigin } from "./model/origin.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
 export { ONNX_OPSET } from "./io/onnx/export.js";
