@@ -3,7 +3,7 @@
 // waits for the others: no messages, no copies, one notify per worker.
 import { CoreError } from "../../errors.js";
 import { isNode, nodeImport } from "../platform.js";
-import { ARG0, DONE, FAILED, KERNEL, MAX_ARGS, QUIT, SEQ, SLOT_BYTES, SLOT_F64, SLOT_I32, SPIN, STATUS, type WorkerInit } from "./protocol.js";
+import { ARG0, DONE, FAILED, KERNEL, MAX_ARGS, QUIT, SEQ, SLOT_BYTES, SLOT_F64, SLOT_I32, SPIN_MS, STATUS, type WorkerInit } from "./protocol.js";
 
 /** The few things the pool needs from a platform's worker. */
 interface WorkerHandle {
@@ -119,12 +119,15 @@ export class Pool {
 
   private await(w: number, seq: number): void {
     const i = w * SLOT_I32 + DONE;
-    let spins = 0;
-    const started = Date.now();
+    if (Atomics.load(this.ctl, i) === seq) return;
+    const started = performance.now();
+    const spinUntil = started + SPIN_MS;
     while (Atomics.load(this.ctl, i) !== seq) {
-      if (++spins < SPIN) continue;
+      for (let p = 0; p < 256 && Atomics.load(this.ctl, i) !== seq; p++);
+      const now = performance.now();
+      if (now < spinUntil) continue;
       if (this.canBlock) Atomics.wait(this.ctl, i, Atomics.load(this.ctl, i), 1);
-      if (Date.now() - started > Pool.taskTimeoutMs) {
+      if (now - started > Pool.taskTimeoutMs) {
         this.fail(`worker ${w} did not finish a task within ${Pool.taskTimeoutMs / 1000} s`);
         throw new CoreError(`a pool worker stopped responding: ${this.failure}`);
       }

@@ -2,7 +2,7 @@
 // kernels the pool posts in its control slot until told to quit. It blocks in
 // Atomics.wait only after spinning briefly, so back-to-back calls wake fast.
 import { isNode, nodeImport } from "../platform.js";
-import { ARG0, DONE, FAILED, KERNEL, OK, QUIT, SEQ, SLOT_F64, SLOT_I32, SPIN, STATUS, type WorkerInit } from "./protocol.js";
+import { ARG0, DONE, FAILED, KERNEL, OK, QUIT, SEQ, SLOT_F64, SLOT_I32, SPIN_MS, STATUS, type WorkerInit } from "./protocol.js";
 
 type Kernel = (...args: number[]) => unknown;
 
@@ -16,8 +16,11 @@ async function start(init: WorkerInit, post: (message: unknown) => void): Promis
   let last = Atomics.load(ctl, SEQ);
   post({ ready: true });
   for (;;) {
-    let seq = last;
-    for (let i = 0; i < SPIN && seq === last; i++) seq = Atomics.load(ctl, SEQ);
+    let seq = Atomics.load(ctl, SEQ);
+    // The clock is read once per 256 polls: a read costs many polls.
+    for (const until = performance.now() + SPIN_MS; seq === last && performance.now() < until;) {
+      for (let i = 0; i < 256 && seq === last; i++) seq = Atomics.load(ctl, SEQ);
+    }
     if (seq === last) {
       Atomics.wait(ctl, SEQ, last);
       continue;
