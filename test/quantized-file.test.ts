@@ -2,15 +2,40 @@
 // scales, zero points and biases; a round trip gives back the same state bit for
 // bit, the file is about a quarter of the float one, and every way a file can be
 // wrong is a ModelFileError saying what and where.
-import { beforeAll, describe, expect, it } from "vitest";
-import { dense, init, maxout, ModelFileError, parseSafetensors, Sequential, type LayerConfig } from "../src/index.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  dense, dropout, fitPreprocessing, getCore, init, load, loadQuantized, maxout, ModelFileError, parseSafetensors, Sequential, spiral, type LayerConfig,
+} from "../src/index.js";
+import { decodeInferenceModel } from "../src/io/load.js";
+import { loadModel, loadQuantizedModel, saveQuantizedModel } from "../src/node/files.js";
+import { QuantizedModel } from "../src/model/quantized-model.js";
 import { decodeModel } from "../src/io/model-file.js";
 import { decodeQuantizedState, encodeQuantized, QUANTIZED_FORMAT_VERSION } from "../src/io/quantized-file.js";
 import { encodeSafetensors, readF32, readI8, type F32Tensor, type I8Tensor } from "../src/io/safetensors.js";
 import type { QuantizedLayerState, QuantizedModelState } from "../src/model/quantized-state.js";
 import { rng } from "./helpers.js";
 
-beforeAll(async () => { await init(); });
+let dir: string;
+beforeAll(async () => {
+  await init();
+  dir = await mkdtemp(join(tmpdir(), "wasmlp-quantized-file-"));
+});
+afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+
+const data = spiral({ pointsPerClass: 40, classes: 3, seed: 5 });
+const hex = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("hex");
+
+/** A trained float model of `layers` on the spiral (preprocessing included) and its int8 copy. */
+async function trained(layers: LayerConfig[]): Promise<{ float: Sequential; q: QuantizedModel }> {
+  const float = new Sequential({ inputs: 2, layers, seed: 3 });
+  float.setPreprocessing(fitPreprocessing({ data: data.x, rows: data.x.length / 2, cols: 2 }, { method: "standardize" }));
+  float.compile({ optimizer: "adam", metrics: ["accuracy"] });
+  await float.fit(data.x, data.labels!, { epochs: 3 });
+  return { float, q: float.quantize({ calibration: data.x }) };
+}
 
 /** A quantised state of the given layers with seeded random codes, as quantize() would give for some float model. */
 export function syntheticState(inputs: number, layers: LayerConfig[], seed: number): QuantizedModelState {
@@ -58,6 +83,56 @@ function parts(bytes: Uint8Array): { tensors: (F32Tensor | I8Tensor)[]; metadata
   const tensors = f.tensors.map((t) => ({ name: t.name, shape: t.shape, data: t.dtype === "I8" ? readI8(f, t).slice() : readF32(f, t).slice() }));
   return { tensors, metadata: { ...f.metadata } };
 }
+
+describe("quantised models through files", () => {
+  const MODELS: [string, LayerConfig[]][] = [
+    ["relu, dropout → softmax", [dense(16, "relu"), dropout(0.2), dense(3, "softmax")]],
+    ["leakyRelu, tanh → logSoftmax", [dense(12, { activation: "leakyRelu", alpha: 0.2 }), dense(8, "tanh"), dense(3, "logSoftmax")]],
+    ["maxout, sigmoid → softmax", [maxout(6, 3), dense(8, "sigmoid"), dense(3, "softmax")]],
+  ];
+  it.each(MODELS)("%s: saved and loaded, predicts the same bits", async (_, layers) => {
+    const { float, q } = await trained(layers);
+    const bytes = encodeQuantized(q.state());
+    const [outputs, classes, scores] = [hex(q.predict(data.x)), Array.from(q.predictClasses(data.x)), q.evaluate(data.x, data.labels!)];
+    const before = getCore().allocator.bytesInUse;
+    const copy = await loadQuantized(bytes);
+    expect(hex(copy.predict(data.x))).toBe(outputs);
+    expect(Array.from(copy.predictClasses(data.x))).toEqual(classes);
+    expect(copy.evaluate(data.x, data.labels!)).toEqual(scores);
+    copy.dispose();
+    expect(getCore().allocator.bytesInUse).toBe(before);
+    for (const m of [float, q]) m.dispose();
+  });
+
+  it("saveQuantizedModel and loadQuantizedModel in Node; the CLI's and worker's loader takes either kind", async () => {
+    const { float, q } = await trained(MODELS[0][1]);
+    const path = join(dir, "model.int8.safetensors");
+    await saveQuantizedModel(q, path);
+    const copy = await loadQuantizedModel(path);
+    expect(hex(copy.predict(data.x))).toBe(hex(q.predict(data.x)));
+    const any = await decodeInferenceModel(encodeQuantized(q.state()), {}, { sideFiles: () => Promise.reject(new Error("none")) });
+    expect(any).toBeInstanceOf(QuantizedModel);
+    const floatAgain = await decodeInferenceModel(float.save(), {}, { sideFiles: () => Promise.reject(new Error("none")) });
+    expect(floatAgain).toBeInstanceOf(Sequential);
+    // load() and loadModel() read float models and name the reader of quantised ones.
+    await expect(load(encodeQuantized(q.state()))).rejects.toThrow(/quantised \(int8\) model: read it with loadQuantized\(\)/);
+    await expect(loadModel(path)).rejects.toThrow(/loadQuantizedModel\(path\)/);
+    await expect(loadQuantized(float.save())).rejects.toThrow(/holds a float model, not a quantised one/);
+    await expect(loadQuantizedModel(join(dir, "missing.safetensors"))).rejects.toThrow(/missing.safetensors/);
+    await expect(loadQuantized(encodeQuantized(q.state()), { bogus: true } as object)).rejects.toThrow(/bogus/);
+    for (const m of [float, q, copy, any, floatAgain]) m.dispose();
+  });
+
+  it("a quantised Fashion-MNIST-sized model's file is about a quarter of the float one", async () => {
+    const float = new Sequential({ inputs: 784, layers: [dense(256, "relu"), dense(128, "relu"), dense(10, "softmax")], seed: 1 });
+    const rows = 64;
+    const q = float.quantize({ calibration: { data: Float32Array.from({ length: rows * 784 }, (_, i) => (i * 7919) % 255 / 255), rows, cols: 784 } });
+    const ratio = float.save().length / encodeQuantized(q.state()).length;
+    expect(ratio).toBeGreaterThan(3.9);
+    expect(ratio).toBeLessThanOrEqual(4);
+    for (const m of [float, q]) m.dispose();
+  });
+});
 
 describe("quantised model files", () => {
   it.each(LAYERS)("%s: a round trip gives back the same state, bit for bit", (_, inputs, layers) => {

@@ -7,10 +7,13 @@ import { init, type InitOptions } from "../runtime/core.js";
 import { isNode } from "../runtime/platform.js";
 import { readBytes, sourceName, type ByteSource } from "../runtime/read-bytes.js";
 import type { Sequential } from "../model/model.js";
+import type { QuantizedModel } from "../model/quantized-model.js";
 import { guessBinaryKind, looksLikeSafetensors } from "../util/file-kind.js";
 import { booleanOption, checkKeys, describe } from "../util/options.js";
 import { buildImported } from "./import/build.js";
 import { decodeModel, type DecodeOptions } from "./model-file.js";
+import { decodeQuantizedModel, isQuantizedFile } from "./quantized-file.js";
+import { parseSafetensors } from "./safetensors.js";
 import { checkSideFileName } from "./side-file-name.js";
 import { importOnnx } from "./onnx/import.js";
 import { importTfjsLayers } from "./tfjs/layers.js";
@@ -62,6 +65,35 @@ export async function load(source: ModelSource, options: LoadOptions = {}, initO
     `load: the model's data is in a side file "${file}": pass it as load(model, { externalData: { ${JSON.stringify(file)}: bytes or a URL } })` +
     (isNode ? ", or read the model with loadModel(path) from 'wasmlp/node', which finds it beside the model" : ""));
   return decodeAnyModel(bytes, options, { name, sideFiles: files });
+}
+
+/**
+ * Reads a quantised (int8) wasmlp model, as model.quantize() makes and 'wasmlp quantize' writes, from bytes, a Blob, a
+ * Response or a URL; loads the core first if needed. load() reads float models: the two return types stay exact.
+ */
+export async function loadQuantized(source: ByteSource, options: DecodeOptions = {}, initOptions?: InitOptions): Promise<QuantizedModel> {
+  checkKeys(options, ["checkFinite", "maxHeaderBytes"], "loadQuantized");
+  const bytes = await readBytes(source, { where: "loadQuantized", what: "a model", paths: "in Node, read a model file with loadQuantizedModel(path) from 'wasmlp/node'" });
+  await init(initOptions);
+  return decodeQuantizedModel(bytes, options, sourceName(source));
+}
+
+/** The model in `bytes` for inference, float or quantised: what the CLI and the worker serve, which take both. */
+export async function decodeInferenceModel(bytes: Uint8Array, options: LoadOptions, source: { name?: string; sideFiles: SideFiles }): Promise<Sequential | QuantizedModel> {
+  if (modelFormat(bytes, source.name) === "wasmlp" && looksLikeSafetensors(bytes) && holdsQuantized(bytes, options.maxHeaderBytes)) {
+    checkLoadOptions(options, "load");
+    return decodeQuantizedModel(bytes, { checkFinite: options.checkFinite, maxHeaderBytes: options.maxHeaderBytes }, source.name);
+  }
+  return decodeAnyModel(bytes, options, source);
+}
+
+/** Whether the bytes are a quantised wasmlp file; a damaged container is left for the decoder to report. */
+function holdsQuantized(bytes: Uint8Array, maxHeaderBytes: number | undefined): boolean {
+  try {
+    return isQuantizedFile(parseSafetensors(bytes, maxHeaderBytes));
+  } catch {
+    return false;
+  }
 }
 
 /** Checks load()'s options (all of them, before anything is read). */

@@ -17,6 +17,7 @@ import type { LossName } from "../nn/losses.js";
 import type { MetricName } from "../nn/metrics.js";
 import { checkPreprocessing } from "../nn/preprocessing.js";
 import { checkOrigin } from "../model/origin.js";
+import { QuantizedModel } from "../model/quantized-model.js";
 import type { CalibrationMethod, QuantizedLayerState, QuantizedModelState } from "../model/quantized-state.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
 import { asFileError as wrap } from "./as-file-error.js";
@@ -78,6 +79,12 @@ export function decodeQuantizedState(bytes: Uint8Array, options: DecodeOptions =
   refuseForeign(bytes, name);
   const file = parseSafetensors(bytes, options.maxHeaderBytes);
   return fromNewerMinor(file, (f) => planQuantized(f, checkFinite));
+}
+
+/** Builds the quantised model in wasmlp file bytes, validating everything first; the core must be loaded. `name` names the file in errors. */
+export function decodeQuantizedModel(bytes: Uint8Array, options: DecodeOptions = {}, name?: string): QuantizedModel {
+  const state = decodeQuantizedState(bytes, options, name);
+  return wrap(() => new QuantizedModel(state), "model file");
 }
 
 function planQuantized(file: SafetensorsFile, checkFinite: boolean): QuantizedModelState {

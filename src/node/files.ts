@@ -9,7 +9,10 @@ import { guessBinaryKind } from "../util/file-kind.js";
 import { parseCsv, type CsvDataset, type CsvOptions } from "../data/csv.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
-import type { SaveOptions } from "../io/model-file.js";
+import type { DecodeOptions, SaveOptions } from "../io/model-file.js";
+import { decodeQuantizedModel, encodeQuantized } from "../io/quantized-file.js";
+import type { QuantizedModel } from "../model/quantized-model.js";
+import { checkKeys } from "../util/options.js";
 import { checkLoadOptions, decodeAnyModel, sideFileReader, type LoadOptions, type SideFiles } from "../io/load.js";
 import type { Sequential } from "../model/model.js";
 import { checkWritable, saveFile, writeFileAtomic } from "../runtime/write-file.js";
@@ -48,6 +51,19 @@ export async function loadModel(path: string, options: LoadOptions = {}, initOpt
   const bytes = await readFileBytes(path);
   await init(initOptions);
   return decodeAnyModel(bytes, options, { name: path, sideFiles: filesBeside(path, options.externalData) });
+}
+
+/** Loads a quantised (int8) model file from `path` (as 'wasmlp quantize' writes it); loads the core first if needed. */
+export async function loadQuantizedModel(path: string, options: DecodeOptions = {}, initOptions?: InitOptions): Promise<QuantizedModel> {
+  checkKeys(options, ["checkFinite", "maxHeaderBytes"], "loadQuantizedModel");
+  const bytes = await readFileBytes(path);
+  await init(initOptions);
+  return decodeQuantizedModel(bytes, options, path);
+}
+
+/** Saves a quantised model as a wasmlp file (safetensors, format 1.1) at `path`, atomically. */
+export async function saveQuantizedModel(model: QuantizedModel, path: string): Promise<void> {
+  await saveFile(path, encodeQuantized(model.state()));
 }
 
 /** Side files (ONNX external data, TensorFlow.js weight files) by their names relative to the model file at `path`, unless given. */
