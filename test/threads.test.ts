@@ -107,6 +107,37 @@ describe("thread pool", () => {
     expect(states[2].equals(states[0])).toBe(true);
   }, 30_000);
 
+  it("repacking weights and gathering batches are split across the threads and copy the same bytes", async () => {
+    const core = getCore();
+    const k = () => core.kernels;
+    const [K, N, rows, cols] = [300, 129, 131, 257];
+    const w = putF32(core, randomF32(K * N, 8));
+    const src = putF32(core, randomF32(500 * cols, 9));
+    const bytes = putF32(core, randomF32(500 * cols / 4 + 1, 10));
+    const index = core.allocator.alloc(rows * 4);
+    core.i32(index, rows).set(Array.from({ length: rows }, (_, r) => (r * 37) % 500));
+    const packed = core.allocator.alloc(k().packed_b_bytes(K, N));
+    const dst = core.allocF32(rows * cols);
+    const results: Buffer[] = [];
+    for (const t of [1, 2, 3]) {
+      await setThreads(t);
+      const before = core.stats().poolTasks;
+      core.f32(packed, k().packed_b_bytes(K, N) / 4).fill(NaN);
+      k().pack_b_nn(K, N, w, N, packed);
+      const out = [bits(getF32(core, packed, k().packed_b_bytes(K, N) / 4))];
+      for (const gather of [() => k().gather_rows(src, index, dst, rows, cols), () => k().gather_rows_u8_scaled(bytes, index, dst, rows, cols, 0.5, -1)]) {
+        core.f32(dst, rows * cols).fill(NaN);
+        gather();
+        out.push(bits(getF32(core, dst, rows * cols)));
+      }
+      expect(core.stats().poolTasks - before, `${t} threads`).toBe(3 * (t - 1));
+      results.push(Buffer.concat(out));
+    }
+    expect(results[1].equals(results[0])).toBe(true);
+    expect(results[2].equals(results[0])).toBe(true);
+    for (const p of [w, src, bytes, index, packed, dst]) core.free(p);
+  });
+
   it("counts kernel calls by thread and by kernel, and resets the counts", async () => {
     const core = getCore();
     await setThreads(2);

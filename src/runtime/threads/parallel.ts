@@ -2,7 +2,8 @@
 // is computed by exactly the same instructions whatever the thread count:
 // GEMMs split the columns of C at multiples of 16 (every tile and strip edge of
 // the kernels falls on the same global column), elementwise passes split at
-// multiples of 16 elements. Reductions stay on one thread. Results are
+// multiples of 16 elements, copies (repacking weights, gathering a batch) by
+// columns or rows. Reductions stay on one thread. Results are
 // therefore bit-identical for 1, 2 or more threads.
 import type { KernelCounters, Kernels } from "../kernels.js";
 import type { Pool, Task } from "./pool.js";
@@ -24,6 +25,7 @@ const MIN_ELEMENTS = 1 << 15;
  */
 export const POOL_KERNELS = [
   "gemm_nt", "gemm_tn", "gemm_nn_packed_bias_act", "adam_update", "momentum_update", "rmsprop_update", "activation_backward",
+  "pack_b_nn", "gather_rows", "gather_rows_u8_scaled",
 ] as const;
 
 type PoolKernel = (typeof POOL_KERNELS)[number];
@@ -49,6 +51,7 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
   /** Runs ranges[0] inline and the others on workers; `args` builds a range's argument list. */
   const fan = (name: PoolKernel, ranges: [number, number][], args: (r: [number, number], t: number) => number[]): void => {
     const fn = raw[name] as (...a: number[]) => void;
+    if (ranges.length === 1) return fn(...args(ranges[0], 0));
     const tasks: Task[] = ranges.slice(1).map((r, t) => ({ kernel: index(name), args: args(r, t + 1) }));
     const first = args(ranges[0], 0);
     counters.countSplit(tasks.length);
@@ -82,10 +85,7 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
   const rowShares = (M: number, N: number, K: number): [number, number][] | null => {
     const t = threads();
     if (t < 2 || M * N * K < MIN_GEMM_MACS || M < MIN_ROWS * t) return null;
-    const chunk = Math.ceil(M / t);
-    const out: [number, number][] = [];
-    for (let s = 0; s < M; s += chunk) out.push([s, Math.min(M, s + chunk)]);
-    return out;
+    return rowRanges(M, t);
   };
 
   /**
@@ -149,5 +149,31 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
     if (!ranges) return raw.activation_backward(act, y, dy, dx, n, alpha);
     fan("activation_backward", ranges, ([s, e]) => [act, y + 4 * s, dy + 4 * s, dx + 4 * s, e - s, alpha]);
   };
+  // Copies: any split gives the same bits. The weights are repacked after every optimizer step and a
+  // batch is gathered before every step, each on one thread a serial part of the step.
+  k.pack_b_nn = (K, N, b, ldb, packed) => {
+    const ranges = elements(K * N) ? split(N, threads()) : null;
+    if (!ranges) return raw.pack_b_nn(K, N, b, ldb, packed);
+    // Panels span all of K: columns from n0 (a multiple of 16) start at packed + 4·n0·K.
+    fan("pack_b_nn", ranges, ([n0, n1]) => [K, n1 - n0, b + 4 * n0, ldb, packed + 4 * n0 * K]);
+  };
+  k.gather_rows = (src, index, dst, rows, cols) => {
+    const ranges = elements(rows * cols) ? rowRanges(rows, threads()) : null;
+    if (!ranges) return raw.gather_rows(src, index, dst, rows, cols);
+    fan("gather_rows", ranges, ([r0, r1]) => [src, index + 4 * r0, dst + 4 * r0 * cols, r1 - r0, cols]);
+  };
+  k.gather_rows_u8_scaled = (src, index, dst, rows, cols, scale, offset) => {
+    const ranges = elements(rows * cols) ? rowRanges(rows, threads()) : null;
+    if (!ranges) return raw.gather_rows_u8_scaled(src, index, dst, rows, cols, scale, offset);
+    fan("gather_rows_u8_scaled", ranges, ([r0, r1]) => [src, index + 4 * r0, dst + 4 * r0 * cols, r1 - r0, cols, scale, offset]);
+  };
   return k;
+}
+
+/** Splits [0, rows) into `parts` nearly equal ranges, or null when there is only one. */
+function rowRanges(rows: number, parts: number): [number, number][] | null {
+  const chunk = Math.ceil(rows / parts);
+  const out: [number, number][] = [];
+  for (let s = 0; s < rows; s += chunk) out.push([s, Math.min(rows, s + chunk)]);
+  return out.length > 1 ? out : null;
 }
