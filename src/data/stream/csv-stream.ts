@@ -161,21 +161,33 @@ class CsvReader {
     let records = 0;
     let at = start;
     let line = 1;
-    while (records <= sampleRows) {
-      if (at >= this.n && this.eof) break;
-      const record = readRecord(this.buf, at, this.n, this.eof, this.delimiter, line, name);
-      if (!record) {
-        await this.moreFor(at, true);
-        continue;
+    let rows = sampleRows;
+    let sample: CsvDataset;
+    let whole: boolean;
+    for (;;) {
+      while (records <= rows && !(at >= this.n && this.eof)) {
+        const record = readRecord(this.buf, at, this.n, this.eof, this.delimiter, line, name);
+        if (!record) {
+          await this.moreFor(at, true);
+          continue;
+        }
+        if (!record.blank) records++;
+        at = record.next;
+        line = record.nextLine;
       }
-      if (!record.blank) records++;
-      at = record.next;
-      line = record.nextLine;
+      if (at >= this.n && !this.eof) await this.more(true); // whether the sample is the whole file
+      whole = at >= this.n && this.eof;
+      // Detection is left to parseCsv when the sample holds what it would look at in the whole file.
+      const delimiter = csv.delimiter ?? (whole || records > SNIFF_RECORDS ? undefined : given);
+      try {
+        sample = parseCsv(utf8.decode(this.buf.subarray(start, at)), { ...csv, delimiter });
+        break;
+      } catch (e) {
+        // Rows dropped for missing cells leave nothing to decide from: read on, as far as it takes.
+        if (whole || !(e instanceof InputError) || !e.message.endsWith(": every row has a missing value; nothing is left to read")) throw e;
+        rows *= 2;
+      }
     }
-    const whole = at >= this.n && this.eof;
-    // Detection is left to parseCsv when the sample holds what it would look at in the whole file.
-    const delimiter = csv.delimiter ?? (whole || records > SNIFF_RECORDS ? undefined : given);
-    const sample = parseCsv(utf8.decode(this.buf.subarray(start, at)), { ...csv, delimiter });
     this.p = at;
     this.line = line;
     this.progress.dropped += sample.dropped;

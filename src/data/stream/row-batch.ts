@@ -13,7 +13,7 @@ export interface RowBatch {
   targets?: Float32Array;
   /** The file line of each row. */
   lines: Int32Array;
-  /** Bytes of the source read up to the end of this batch's last row (for progress). */
+  /** Bytes of the source read by the time this batch was complete (for progress): at most the bytes pulled. */
   bytesRead: number;
 }
 
