@@ -30,5 +30,6 @@ export function parseRun(text: string): BenchRun;
 export function figure(x: number | undefined | null): string;
 export function renderTable(run: BenchRun): string;
 export function renderSummary(run: BenchRun): string;
+export function renderStream(run: BenchRun): string;
 export function replaceBetween(text: string, name: string, body: string): string;
 export const TARGETS: { file: string; name: string; render: (run: BenchRun) => string }[];

@@ -134,6 +134,30 @@ export function renderOnnx({ meta, rows }) {
   ].join("\n");
 }
 
+/** The streaming figures (Markdown) of a parsed run, beside their targets; a run without the stream section shows dashes. */
+export function renderStream({ meta, rows }) {
+  const v = (name) => figure(rows.get(name)?.value);
+  const ran = meta.sections?.includes("stream");
+  const cells = [
+    ["`readCsvStream`, 1,000,000 rows of 20 numbers and a class label, 152 MB (MB/s)", v("csv_parse_mb_per_s"), "≥ 150"],
+    ["`wasmlp predict` file to file, 1,000,000 rows: read, parse, infer, format, write (rows/s)", v("stream_predict_rows_per_s"), "≥ 250,000"],
+    ["its peak RSS (MiB)", v("stream_predict_peak_rss_mib"), "≤ 150"],
+    ["peak RSS of the same on 10,000,000 rows, 1.5 GB (MiB)", v("stream_predict_10m_peak_rss_mib"), "≤ 150"],
+    [`\`wasmlp train --stream\`, 20-64-32-3, batch 32, ${meta.mode === "quick" ? "500,000" : "5,000,000"} rows, one epoch (rows/s)`, v("stream_train_rows_per_s"), "≥ 300,000"],
+    ["its peak RSS (MiB)", v("stream_train_peak_rss_mib"), "≤ 300"],
+  ];
+  return [
+    ran
+      ? `Run of ${meta.date.slice(0, 10)} (commit \`${meta.commit?.slice(0, 7) ?? "unknown"}\`): ${meta.cpu}, ${meta.cores} vCPU, Node ${meta.node.replace(/^v/, "")}, ` +
+        `${meta.mode} mode; load average ${meta.loadAverage?.[0] ?? "unknown"} at the end.`
+      : "The committed run did not include the `stream` section (`npm run bench -- --only stream`).",
+    "",
+    "| metric | wasmlp | target |",
+    "| --- | --- | --- |",
+    ...cells.map((c) => `| ${c.join(" | ")} |`),
+  ].join("\n");
+}
+
 /** `text` with the part between the NAME markers replaced by `body`. */
 export function replaceBetween(text, name, body) {
   const start = `<!-- perf:${name}:start -->`;
@@ -147,6 +171,7 @@ export function replaceBetween(text, name, body) {
 /** The documents this script writes, with the renderer of each marked part. */
 export const TARGETS = [
   { file: "docs/performance.md", name: "table", render: renderTable },
+  { file: "docs/performance.md", name: "stream", render: renderStream },
   { file: "README.md", name: "summary", render: renderSummary },
   { file: "docs/import.md", name: "onnx", render: renderOnnx },
 ];

@@ -71,6 +71,29 @@ describe("generated performance figures", () => {
     expect(render("summary", run)).not.toContain("scikit-learn");
   });
 
+  it("the streaming table shows a run's stream rows beside their targets, and dashes for a run without them", () => {
+    const render = TARGETS.find((t) => t.name === "stream")!.render;
+    const stream = [
+      { name: "csv_parse_mb_per_s", value: 212.4, unit: "MB/s" },
+      { name: "stream_predict_rows_per_s", value: 263_456, unit: "rows/s" },
+      { name: "stream_predict_peak_rss_mib", value: 108, unit: "MiB" },
+      { name: "stream_train_rows_per_s", value: 150_321, unit: "rows/s" },
+      { name: "stream_train_peak_rss_mib", value: 121, unit: "MiB" },
+    ];
+    const withStream = parseRun(`${read("docs/bench/latest.jsonl")}\n${stream.map((r) => JSON.stringify(r)).join("\n")}`);
+    const table = render({ ...withStream, meta: { ...withStream.meta, sections: ["stream"] } });
+    const row = (start: string) => table.split("\n").find((l) => l.startsWith(`| ${start}`)) ?? "";
+    expect(table).toMatch(/^Run of \d{4}-\d\d-\d\d /);
+    expect(row("`readCsvStream`")).toMatch(/\| 212 \| ≥ 150 \|$/);
+    expect(row("`wasmlp predict`")).toMatch(/\| 263,000 \| ≥ 250,000 \|$/);
+    expect(row("peak RSS of the same on 10,000,000 rows")).toMatch(/\| — \| ≤ 150 \|$/);
+    expect(row("`wasmlp train --stream`")).toMatch(/\| 150,000 \| ≥ 300,000 \|$/);
+    expect(table.split("\n").filter((l) => l.startsWith("| its peak RSS")).map((l) => l.split(" | ")[1])).toEqual(["108", "121"]);
+    const without = render(run);
+    expect(without).toContain("did not include the `stream` section");
+    expect(without.split("\n").filter((l) => l.startsWith("| ")).slice(2).every((l) => l.split(" | ")[1] === "—")).toBe(true);
+  });
+
   it("replaceBetween refuses a document without the markers", () => {
     expect(() => replaceBetween("no markers here", "table", "x")).toThrow(/markers/);
   });
