@@ -17,6 +17,7 @@ const SECTIONS = [
   { name: "small", load: async () => (await import("./small.js")).smallSection },
   { name: "memory", load: async () => (await import("./memory.js")).memorySection },
   { name: "onnx", load: async () => (await import("./onnx.js")).onnxSection },
+  { name: "int8", load: async () => (await import("./int8.js")).int8Section },
   { name: "stream", load: async () => (await import("./stream.js")).streamSection },
   // Runs only when asked for: with --profile, or named in --only.
   { name: "profile", load: async () => (await import("./profile.js")).profileSection, optIn: true },
