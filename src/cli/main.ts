@@ -11,6 +11,7 @@ import { evaluateCommand, EVALUATE_USAGE } from "./evaluate.js";
 import { EXPORT_USAGE, exportCommand, INFO_USAGE, infoCommand } from "./info.js";
 import { type Io, processIo } from "./io.js";
 import { PREDICT_USAGE, predictCommand } from "./predict.js";
+import { QUANTIZE_USAGE, quantizeCommand } from "./quantize.js";
 import { TRAIN_USAGE, trainCommand } from "./train.js";
 
 const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number>; usage: string; summary: string }> = {
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   predict: { run: predictCommand, usage: PREDICT_USAGE, summary: "write predictions (class and probabilities, or values) as CSV" },
   info: { run: infoCommand, usage: INFO_USAGE, summary: "layers, parameter counts, format version and training record of a model" },
   export: { run: exportCommand, usage: EXPORT_USAGE, summary: "write a model as ONNX" },
+  quantize: { run: quantizeCommand, usage: QUANTIZE_USAGE, summary: "write a model as int8 (a quarter of the size), calibrated on sample rows" },
   convert: { run: convertCommand, usage: CONVERT_USAGE, summary: "read an ONNX or TensorFlow.js model and write it as a wasmlp model" },
 };
 

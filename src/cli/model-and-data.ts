@@ -17,7 +17,7 @@ const SHARED = {
 
 /** A parsed `<model> <data...>` command line. */
 export interface ModelAndDataArgs {
-  command: "evaluate" | "predict";
+  command: "evaluate" | "predict" | "quantize";
   o: Options;
   modelPath: string;
   dataPaths: string[];
@@ -46,21 +46,27 @@ export async function openModelAndData(args: ModelAndDataArgs, scoring: boolean)
   const { command, o, dataPaths } = args;
   const model = await openModel(args);
   try {
-    const split = o.choice("split", ["train", "test"] as const, "test");
-    const options = csvOptions(o, model.preprocessing, scoring);
-    const allInputs = !scoring && mayTakeAllColumns(model, options);
-    let data = await loadData(dataPaths, split, allInputs ? { ...options, label: null } : options, command);
-    if (allInputs && data.csv && data.x.cols !== model.inputs) data = await loadData(dataPaths, split, options, command);
-    // Notices go to stderr: predict may be writing its rows to stdout.
-    for (const notice of data.csv?.notices ?? []) process.stderr.write(`note: ${notice}\n`);
-    if (data.x.cols !== model.inputs) {
-      throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, command);
-    }
+    const data = await dataFor(model, { o, command, paths: dataPaths, split: o.choice("split", ["train", "test"] as const, "test") }, scoring);
     return { model, data, names: () => reportClassNames(args, model) };
   } catch (e) {
     model.dispose();
     throw e;
   }
+}
+
+/** Reads `paths` with the model's columns (with their targets when `scoring`), checked against its inputs. */
+export async function dataFor(model: Sequential, where: { o: Options; command: string; paths: string[]; split: "train" | "test" }, scoring: boolean): Promise<Loaded> {
+  const { o, command, paths, split } = where;
+  const options = csvOptions(o, model.preprocessing, scoring);
+  const allInputs = !scoring && mayTakeAllColumns(model, options);
+  let data = await loadData(paths, split, allInputs ? { ...options, label: null } : options, command);
+  if (allInputs && data.csv && data.x.cols !== model.inputs) data = await loadData(paths, split, options, command);
+  // Notices go to stderr: predict may be writing its rows to stdout.
+  for (const notice of data.csv?.notices ?? []) process.stderr.write(`note: ${notice}\n`);
+  if (data.x.cols !== model.inputs) {
+    throw new UsageError(`the model takes ${model.inputs} inputs but ${data.description} gives ${data.x.cols} per row`, command);
+  }
+  return data;
 }
 
 /** Loads the command's model; a data file named as the model, with a model file among the data, is pointed out as swapped arguments. */
