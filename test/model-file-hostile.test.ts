@@ -1,5 +1,5 @@
 // Hostile model files: more than 10,000 corrupted variants of small valid files,
-// plus fast-check properties over arbitrary bytes and headers. Every variant must
+// float and quantised, plus fast-check properties over arbitrary bytes and headers. Every variant must
 // be refused with a ModelFileError or load exactly what it says; none may crash,
 // hang, leak core memory or allocate more than a small multiple of its size.
 import * as fc from "fast-check";
@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Core } from "../src/runtime/core.js";
 import { getCore, init, ModelFileError, parseSafetensors, Sequential, dense, dropout, maxout, spiral } from "../src/index.js";
 import { decodeModel } from "../src/io/model-file.js";
-import { readF32 } from "../src/io/safetensors.js";
+import { decodeQuantizedModel, encodeQuantized, isQuantizedFile } from "../src/io/quantized-file.js";
+import { readF32, readI8 } from "../src/io/safetensors.js";
+import type { QuantizedModel } from "../src/model/quantized-model.js";
 import { rng, watchPeakAllocation } from "./helpers.js";
 
 let core: Core;
@@ -25,6 +27,11 @@ beforeAll(async () => {
     .compile({ optimizer: { type: "momentum", learningRate: 0.1 }, loss: "meanSquaredError", metrics: [] });
   const c = new Sequential({ inputs: 3, layers: [dense(2, "tanh")], seed: 3 });
   bases.push({ name: "dense+adam state", bytes: a.save({ optimizer: true }) }, { name: "maxout+dropout", bytes: b.save() }, { name: "single layer", bytes: c.save() });
+  // Quantised files (format 1.1) of the same models: I8 weights and zero points beside F32 scales and biases.
+  const x = { data: data.x, rows: data.x.length / 2, cols: 2 };
+  const quantized = [a.quantize({ calibration: x }), b.quantize({ calibration: x, method: "minmax" }), c.quantize({ calibration: { data: new Float32Array(30).map((_, i) => Math.sin(i)), rows: 10, cols: 3 } })];
+  bases.push(...quantized.map((q, i) => ({ name: `int8 ${["dense", "maxout", "single layer"][i]}`, bytes: encodeQuantized(q.state()) })));
+  for (const q of quantized) q.dispose();
   for (const m of [a, b, c]) m.dispose();
 });
 
@@ -43,9 +50,9 @@ function attempt(bytes: Uint8Array, what: string): Outcome {
   const before = core.allocator.bytesInUse;
   allocation.reset();
   const t0 = performance.now();
-  let model: Sequential | undefined;
+  let model: Sequential | QuantizedModel | undefined;
   try {
-    model = decodeModel(bytes);
+    model = quantized(bytes) ? decodeQuantizedModel(bytes) : decodeModel(bytes);
   } catch (e) {
     const ms = performance.now() - t0;
     if (!(e instanceof ModelFileError)) throw new Error(`${what}: threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
@@ -59,15 +66,31 @@ function attempt(bytes: Uint8Array, what: string): Outcome {
   const ratio = (allocation.peak() - before) / Math.max(bytes.length, 1);
   expect(ratio, `${what}: allocated ${allocation.peak() - before} bytes`).toBeLessThan(4);
   const file = parseSafetensors(bytes);
-  for (const w of model.getWeights()) {
-    const t = file.tensors.find((x) => x.name === w.name)!;
-    const stored = readF32(file, t);
-    expect(new Uint32Array(w.data.buffer).join(), `${what}: ${w.name}`).toBe(new Uint32Array(stored.slice().buffer).join());
+  const tensor = (name: string) => file.tensors.find((x) => x.name === name)!;
+  const f32Bits = (a: Float32Array) => new Uint32Array(a.slice().buffer).join();
+  if (model instanceof Sequential) {
+    for (const w of model.getWeights()) expect(f32Bits(w.data), `${what}: ${w.name}`).toBe(f32Bits(readF32(file, tensor(w.name))));
+  } else {
+    model.state().layers.forEach((l, i) => {
+      expect(l.weights.join(), `${what}: layer ${i} weights`).toBe(readI8(file, tensor(`layers.${i}.weight`)).join());
+      expect(f32Bits(l.weightScales), `${what}: layer ${i} scales`).toBe(f32Bits(readF32(file, tensor(`layers.${i}.weight_scale`))));
+      expect(f32Bits(l.bias), `${what}: layer ${i} bias`).toBe(f32Bits(readF32(file, tensor(`layers.${i}.bias`))));
+      expect(l.inputZeroPoint, `${what}: layer ${i} zero point`).toBe(readI8(file, tensor(`layers.${i}.input_zero_point`))[0]);
+    });
   }
   model.predict(new Float32Array(model.inputs * 2));
   model.dispose();
   expect(core.allocator.bytesInUse, `${what}: leaked core memory`).toBe(before);
   return { loaded: true, ratio, ms };
+}
+
+/** Whether the bytes are a quantised file, so that it goes to the quantised reader (which checks it all again). */
+function quantized(bytes: Uint8Array): boolean {
+  try {
+    return isQuantizedFile(parseSafetensors(bytes));
+  } catch {
+    return false;
+  }
 }
 
 /** Splits a file into header object and data so structured mutations can rebuild it. */
@@ -217,6 +240,8 @@ const MUTATIONS: Record<string, Mutation> = {
     '{"type": "adam", "steps": 3, "state": ["m", "m"]}', '{"type": "adam", "steps": 3, "state": []}', '{"type": "sgd", "steps": 3, "state": []}', '{"type": "adam", "steps": 1e300, "state": ["m", "v"]}', "{}", undefined]),
   "rng changed": metaEdit("rng", ["[0,0,0,0]", "[1,2,3]", "[1,2,3,4294967296]", "[-1,2,3,4]", "[1,2,3,4]", "{}", undefined]),
   "training changed": metaEdit("training", ['{"epochs": -1}', '{"epochs": 1, "last": {"loss": "x"}}', '{"epochs": 5, "last": null}', "[]", undefined]),
+  "quantization changed": metaEdit("quantization", ['{"calibration": {"method": "minmax", "rows": 0}, "evaluation": null}', '{"calibration": {"method": "percentile", "rows": 5}}',
+    '{"calibration": {"method": "minmax", "rows": 5}, "evaluation": {"loss": "meanSquaredError", "metrics": ["mae"]}}', "{}", "[]", "{", undefined]),
   "preprocessing set": metaEdit("preprocessing", ['{"scale": 2}', "[]", "0", "null", undefined]),
 };
 
