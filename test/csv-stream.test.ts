@@ -265,6 +265,12 @@ describe("numbers from bytes", () => {
       expect(read(s, s === "1.5" ? 44 : 46), s).toBeNaN();
     }
     expect(read(" 12 ")).toBe(12);
+    // Spaces and tabs around a number are skipped, unless they are the delimiter, where the number ends.
+    const bytes = encode("\t-12.5\t3");
+    const out = new Float32Array(1);
+    expect([parseDecimal(bytes, 0, bytes.length, 9, 46, out, 0), out[0]]).toEqual([-1, 0]);
+    expect([parseDecimal(bytes, 1, bytes.length, 9, 46, out, 0), out[0]]).toEqual([6, -12.5]);
+    expect([parseDecimal(bytes, 1, bytes.length, 32, 46, out, 0), out[0]]).toEqual([7, -12.5]);
   });
 });
 

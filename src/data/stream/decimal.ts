@@ -20,7 +20,7 @@ export function parseDecimal(bytes: Uint8Array, at: number, end: number, stop: n
   // The common case kept small enough to be inlined: at most 15 digits and no exponent.
   let i = at;
   let c = i < end ? bytes[i] : -1;
-  if (c === 32 || c === 9 || c === 43) return parseLong(bytes, at, end, stop, mark, out, index);
+  if (((c === 32 || c === 9) && c !== stop) || c === 43) return parseLong(bytes, at, end, stop, mark, out, index);
   const negative = c === 45;
   if (negative) c = ++i < end ? bytes[i] : -1;
   let mantissa = 0;
@@ -39,7 +39,7 @@ export function parseDecimal(bytes: Uint8Array, at: number, end: number, stop: n
       c = ++i < end ? bytes[i] : -1;
     }
   }
-  if (digits + scale === 0 || digits + scale > 15 || scale > 22 || c === 101 || c === 69 || c === 32 || c === 9) {
+  if (digits + scale === 0 || digits + scale > 15 || c === 101 || c === 69 || ((c === 32 || c === 9) && c !== stop)) {
     return parseLong(bytes, at, end, stop, mark, out, index);
   }
   // Storing into a Float32Array rounds the correctly rounded float64 to float32, as Math.fround does.
