@@ -132,7 +132,7 @@ async function predictRun(dir, model, data, rows, passes) {
     rates.push(rows / run.seconds);
     peak = Math.max(peak, run.peakMiB);
   }
-  return { rowsPerS: median(rates), peakMiB: peak };
+  return { rowsPerS: median(rates), rates, peakMiB: peak };
 }
 
 const count = (x) => Math.round(x).toLocaleString("en-US");
@@ -159,7 +159,7 @@ export async function streamSection({ quick, log }) {
     await runCli(["train", slice, "--layers", "64,32", "--epochs", "3", "--seed", "1", "--no-plot", "--json", "--out", model]);
 
     const one = await predictRun(dir, model, data, rows, quick ? 1 : 3);
-    log(`stream: wasmlp predict, ${count(rows)} rows file to file: ${count(one.rowsPerS)} rows/s (target ≥ ${count(TARGET.predictRowsPerS)}), ` +
+    log(`stream: wasmlp predict, ${count(rows)} rows file to file: ${count(one.rowsPerS)} rows/s (median of ${one.rates.map(count).join(", ")}; target ≥ ${count(TARGET.predictRowsPerS)}), ` +
       `peak RSS ${one.peakMiB.toFixed(0)} MiB (target ≤ ${TARGET.predictMiB})`);
     const out = [
       { name: "csv_parse_mb_per_s", value: parseMBps, unit: "MB/s" },
