@@ -25,7 +25,7 @@ const MIN_ELEMENTS = 1 << 15;
  */
 export const POOL_KERNELS = [
   "gemm_nt", "gemm_tn", "gemm_nn_packed_bias_act", "adam_update", "momentum_update", "rmsprop_update", "activation_backward",
-  "pack_b_nn", "gather_rows", "gather_rows_u8_scaled",
+  "pack_b_nn", "gather_rows", "gather_rows_u8_scaled", "gemm_int8_requant", "gemm_int8_f32",
 ] as const;
 
 type PoolKernel = (typeof POOL_KERNELS)[number];
@@ -166,6 +166,18 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
     const ranges = elements(rows * cols) ? rowRanges(rows, threads()) : null;
     if (!ranges) return raw.gather_rows_u8_scaled(src, index, dst, rows, cols, scale, offset);
     fan("gather_rows_u8_scaled", ranges, ([r0, r1]) => [src, index + 4 * r0, dst + 4 * r0 * cols, r1 - r0, cols, scale, offset]);
+  };
+  // Int8 GEMMs by rows of C: a row's sums are exact integers and its epilogue the same float operations on every
+  // path of the kernel, so any split gives the same bits; rows lie lda (codes) and ldc apart.
+  k.gemm_int8_requant = (M, N, K, a, lda, aZp, packed, c, ldc, act, alpha, inv, zp, fused) => {
+    const ranges = rowShares(M, N, K);
+    if (!ranges) return raw.gemm_int8_requant(M, N, K, a, lda, aZp, packed, c, ldc, act, alpha, inv, zp, fused);
+    fan("gemm_int8_requant", ranges, ([m0, m1]) => [m1 - m0, N, K, a + m0 * lda, lda, aZp, packed, c + m0 * ldc, ldc, act, alpha, inv, zp, fused]);
+  };
+  k.gemm_int8_f32 = (M, N, K, a, lda, aZp, packed, c, ldc, act, alpha, fused) => {
+    const ranges = rowShares(M, N, K);
+    if (!ranges) return raw.gemm_int8_f32(M, N, K, a, lda, aZp, packed, c, ldc, act, alpha, fused);
+    fan("gemm_int8_f32", ranges, ([m0, m1]) => [m1 - m0, N, K, a + m0 * lda, lda, aZp, packed, c + 4 * m0 * ldc, ldc, act, alpha, fused]);
   };
   return k;
 }
