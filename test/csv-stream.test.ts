@@ -528,6 +528,10 @@ describe("readNdjsonStream", () => {
 
     const dropped = await readAll(readNdjsonStream([lines(`{"b":"y"}`)], { missing: "drop" }));
     expect([dropped.lines, dropped.stream.dropped]).toEqual([[1, 2, 4], 1]);
+    // A sample whose every row is dropped reads on until rows are left to decide from.
+    const late = await readAll(readNdjsonStream([[`{"a":null,"b":"x"}`, `{"b":"y"}`, `{"a":1,"b":"x"}`, `{"a":2,"b":"y"}`].join("\n")], { missing: "drop", sampleRows: 1 }));
+    expect([late.lines, late.labels, late.stream.dropped]).toEqual([[3, 4], [0, 1], 2]);
+    await expect(readNdjsonStream([`{"a":null,"b":"x"}`], { missing: "drop" }).ready).rejects.toThrow(/^NDJSON: every row has a missing value; nothing is left to read$/);
   });
 
   it("reads strings, booleans and numbers in any column as parseCsv reads their text", async () => {

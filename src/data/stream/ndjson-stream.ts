@@ -5,7 +5,7 @@
 // (a missing value, text in a number column) is read as text fields with parseCsv's rules and messages.
 import { ConfigError, InputError } from "../../errors.js";
 import { checkKeys, choiceOption, describe, integerOption } from "../../util/options.js";
-import { decideColumns, inputColumn, isMissing, type CsvColumnOptions } from "../csv-columns.js";
+import { decideColumns, inputColumn, isMissing, type ColumnDecision, type CsvColumnOptions } from "../csv-columns.js";
 import { utf8 } from "./csv-records.js";
 import { BatchBuilder } from "./row-batch.js";
 import { byteChunks, type StreamSource } from "./source.js";
@@ -92,19 +92,29 @@ class NdjsonReader {
       const { name, sampleRows, missing, spell } = this.settings;
       const sample: Row[] = [];
       const keys = new Map<string, number>();
-      for (let row = await this.next(); row; row = sample.length < sampleRows ? await this.next() : undefined) {
-        sample.push(row);
-        for (const k in row.value) if (!keys.has(k)) keys.set(k, keys.size);
+      let wanted = sampleRows;
+      let header: string[];
+      let fields: string[][];
+      let decision: ColumnDecision;
+      let whole: boolean;
+      for (;;) {
+        for (let row = sample.length < wanted ? await this.next() : undefined; row; row = sample.length < wanted ? await this.next() : undefined) {
+          sample.push(row);
+          for (const k in row.value) if (!keys.has(k)) keys.set(k, keys.size);
+        }
+        if (sample.length === 0) throw new InputError(`${name}: no rows; expected one JSON object per line`);
+        whole = sample.length < wanted;
+        header = [...keys.keys()];
+        fields = sample.map((r) => fieldsOf(r, header, name));
+        decision = decideColumns(header, fields, this.settings.columns, { source: name, delimiter: "," });
+        const used = decision.label ? [...decision.inputs, decision.label] : decision.inputs;
+        if (missing === "error" || fields.some((f) => used.every((c) => !isMissing(f[c.index])))) break;
+        // Rows dropped for missing values leave nothing to decide from: read on, as far as it takes.
+        if (whole) throw new InputError(`${name}: every row has a missing value; nothing is left to read`);
+        wanted *= 2;
       }
-      if (sample.length === 0) throw new InputError(`${name}: no rows; expected one JSON object per line`);
-      const header = [...keys.keys()];
-      const fields = sample.map((r) => fieldsOf(r, header, name));
-      const decision = decideColumns(header, fields, this.settings.columns, { source: name, delimiter: "," });
-      const whole = this.eof && this.at >= this.text.length;
       const sampled = whole || this.settings.columns.schema ? undefined : sample.length;
       const rows = new RowReader(header, decision, { source: name, missing, spell, sampled }, this.progress);
-      const used = decision.label ? [...decision.inputs, decision.label] : decision.inputs;
-      if (!fields.some((f) => used.every((c) => !isMissing(f[c.index])))) throw new InputError(`${name}: every row has a missing value; nothing is left to read`);
       const classes = decision.classes;
       if (decision.label && classes && classes.length < 2) {
         throw new InputError(`${name}: the label column ${JSON.stringify(decision.label.name)} has a single class ${JSON.stringify(classes[0])}; classification needs at least 2`);
