@@ -4,7 +4,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { init } from "../src/index.js";
+import { init, type Preprocessing } from "../src/index.js";
 import { encodeQuantized } from "../src/io/quantized-file.js";
 import { loadCsv, loadModel, loadQuantizedModel } from "../src/node/files.js";
 import { runCli, scratchDir } from "./helpers.js";
@@ -20,6 +20,66 @@ beforeAll(async () => {
   expect(trained.code, trained.stderr).toBe(0);
 }, 60_000);
 afterAll(() => scratch.remove());
+
+describe("int8 models in predict, evaluate and info", () => {
+  beforeAll(async () => {
+    const run = await cli("quantize", "m.safetensors", "--calibration", PENGUINS, "--missing", "drop", "--out", "q.safetensors");
+    expect(run.code, run.stderr).toBe(0);
+  }, 30_000);
+  const rowsOf = async (model: { preprocessing: Preprocessing | null }) => {
+    const csv = await loadCsv(PENGUINS, { schema: model.preprocessing!, missing: "drop" });
+    return { x: { data: csv.x, rows: csv.rows, cols: csv.cols }, labels: csv.labels!, lines: csv.lines };
+  };
+
+  it("predict writes the int8 model's outputs (streamed, to a file and as JSON)", async () => {
+    const float = await loadModel(scratch.at("m.safetensors"));
+    const { x } = await rowsOf(float);
+    const q = await loadQuantizedModel(scratch.at("q.safetensors"));
+    const expected = q.predict(x).data;
+    const run = await cli("predict", "q.safetensors", PENGUINS, "--missing", "drop", "--out", "p.csv");
+    expect(run.code, run.stderr).toBe(0);
+    const lines = (await readFile(scratch.at("p.csv"), "utf8")).trim().split("\n");
+    expect(lines[0]).toBe("line,class,p(Adelie),p(Chinstrap),p(Gentoo)");
+    expect(lines).toHaveLength(x.rows + 1);
+    const classes = ["Adelie", "Chinstrap", "Gentoo"];
+    lines.slice(1).forEach((line, r) => {
+      const cells = line.split(",");
+      const p = Array.from(expected.subarray(3 * r, 3 * r + 3));
+      expect(cells.slice(2), `row ${r}`).toEqual(p.map((v) => String(Number(v.toPrecision(6)))));
+      expect(cells[1]).toBe(classes[p.indexOf(Math.max(...p))]);
+    });
+    const json = await cli("predict", "q.safetensors", PENGUINS, "--missing", "drop", "--json");
+    expect(JSON.parse(json.stdout).predictions).toHaveLength(x.rows);
+    for (const m of [float, q]) m.dispose();
+  }, 30_000);
+
+  it("evaluate scores the int8 model with the float model's loss and metrics", async () => {
+    const q = await loadQuantizedModel(scratch.at("q.safetensors"));
+    const float = await loadModel(scratch.at("m.safetensors"));
+    const { x, labels } = await rowsOf(float);
+    const expected = q.evaluate(x, labels);
+    const run = await cli("evaluate", "q.safetensors", PENGUINS, "--missing", "drop", "--no-plot", "--json");
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.loss).toBe(expected.loss);
+    expect(result.accuracy).toBe(expected.accuracy);
+    for (const m of [float, q]) m.dispose();
+  }, 30_000);
+
+  it("info shows the int8 layers, format version 1.1 and the calibration", async () => {
+    const text = await cli("info", "q.safetensors");
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^q\.safetensors: wasmlp int8 model, format version 1\.1, [\d,]+ bytes/);
+    expect(text.stdout).toMatch(/calibrated on 333 rows \(percentile 99\.99\)/);
+    const json = JSON.parse((await cli("info", "q.safetensors", "--json")).stdout);
+    const q = await loadQuantizedModel(scratch.at("q.safetensors"));
+    const state = q.state();
+    expect(json).toMatchObject({ formatVersion: "1.1", quantized: true, inputs: q.inputs, outputs: q.outputs, calibration: state.calibration });
+    expect(json.layers.map((l: { inputScale: number; inputZeroPoint: number }) => [l.inputScale, l.inputZeroPoint]))
+      .toEqual(state.layers.map((l) => [l.inputScale, l.inputZeroPoint]));
+    q.dispose();
+  }, 30_000);
+});
 
 describe("wasmlp quantize", () => {
   it("writes the int8 file quantize() makes from the same rows, and prints accuracy before and after", async () => {
@@ -61,6 +121,7 @@ describe("wasmlp quantize", () => {
     ["--method unknown", ["m.safetensors", "--calibration", PENGUINS, "--method", "kl"], 2, /--method must be one of percentile, minmax/],
     ["--out the model", ["m.safetensors", "--calibration", PENGUINS, "--out", "m.safetensors"], 2, /--out m.safetensors is the model being quantised/],
     ["a missing model", ["none.safetensors", "--calibration", PENGUINS], 1, /none\.safetensors/],
+    ["an int8 model", ["m.int8.safetensors", "--calibration", PENGUINS, "--out", "again.safetensors"], 1, /m\.int8\.safetensors is already an int8 model; quantise the float model it came from/],
     ["calibration rows with missing cells", ["m.safetensors", "--calibration", PENGUINS], 1, /missing/],
     ["test data without the target", ["m.safetensors", "--calibration", PENGUINS, "--missing", "drop", "--test", "inputs.csv"], 1, /species/],
   ])("%s", async (_, args, code, message) => {

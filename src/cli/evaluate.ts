@@ -1,13 +1,13 @@
 // `wasmlp evaluate`: loss, accuracy, per-class precision and recall, and the
 // confusion matrix (as a table and as a picture) of a saved model on labelled data.
 import { classScores, confusionMatrix, type ClassScores } from "../model/confusion.js";
-import type { Sequential } from "../model/model.js";
+import { Sequential } from "../model/model.js";
 import { checkWritable, saveFile } from "../node/files.js";
 import { confusionMatrixSvg } from "../plot/svg.js";
 import { formatCount, formatLoss, formatPercent } from "../util/format.js";
 import type { Loaded } from "./data.js";
 import { type Io, sibling } from "./io.js";
-import { openModelAndData, parseModelAndData } from "./model-and-data.js";
+import { openModelAndData, parseModelAndData, type InferenceModel } from "./model-and-data.js";
 
 /** Usage of `wasmlp evaluate`. */
 export const EVALUATE_USAGE = `Usage: wasmlp evaluate <model> <data...> [options]
@@ -39,7 +39,7 @@ export interface ClassificationReport {
 }
 
 /** Loss, accuracy, confusion matrix and per-class scores of `model` on `data`. */
-export function classificationReport(model: Sequential, data: Loaded, names: string[]): ClassificationReport {
+export function classificationReport(model: InferenceModel, data: Loaded, names: string[]): ClassificationReport {
   const { loss } = model.evaluate(data.x, data.labels!);
   const predicted = model.predictClasses(data.x);
   // One sigmoid output answers yes or no: two classes. Accuracy is read off the matrix, so it needs no compiled metric.
@@ -56,7 +56,7 @@ export interface RegressionReport {
 }
 
 /** Mean squared error, root mean squared error and mean absolute error of a regression model. */
-export function regressionReport(model: Sequential, data: Loaded): RegressionReport {
+export function regressionReport(model: InferenceModel, data: Loaded): RegressionReport {
   const out = model.predict(data.x).data;
   let se = 0;
   let ae = 0;
@@ -93,7 +93,8 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
   const { model, data, names } = await openModelAndData(args, true);
   try {
     // An imported model was never compiled: its loss is the default for its output, as a Keras user's evaluate would use.
-    if (model.learningRate === undefined) model.compile();
+    // An int8 model scores with the loss and metrics of the float model it came from.
+    if (model instanceof Sequential && model.learningRate === undefined) model.compile();
     if (data.task === "regression" || !data.labels) {
       const r = regressionReport(model, data);
       if (io.json) io.result({ command: "evaluate", model: modelPath, data: data.description, rows: data.x.rows, ...r });

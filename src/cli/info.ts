@@ -1,10 +1,11 @@
 // `wasmlp info` and `wasmlp export`: what a model file holds, and the model as ONNX.
 import { init } from "../runtime/core.js";
-import { decodeAnyModel, modelFormat, type ModelFileFormat } from "../io/load.js";
+import { decodeAnyModel, decodeInferenceModel, modelFormat, type ModelFileFormat } from "../io/load.js";
 import "../io/onnx/export.js"; // registers the encoder model.toONNX() uses
 import { parseSafetensors } from "../io/safetensors.js";
 import type { Sequential } from "../model/model.js";
 import type { ModelOrigin } from "../model/origin.js";
+import { QuantizedModel } from "../model/quantized-model.js";
 import { checkWritable, filesBeside, readFileBytes, saveFile } from "../node/files.js";
 import { formatCount, formatLoss, formatPercent } from "../util/format.js";
 import { Options, parse, UsageError } from "./args.js";
@@ -29,7 +30,12 @@ export async function infoCommand(argv: string[], io: Io): Promise<number> {
   const { positionals } = parse("info", argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } });
   const path = positionals[0];
   if (!path || positionals.length > 1) throw new UsageError("expected one model file", "info");
-  const { bytes, model, format } = await openModelFile(path);
+  const bytes = await readFileBytes(path);
+  await init({ threads: 1 });
+  const any = await decodeInferenceModel(bytes, {}, { name: path, sideFiles: filesBeside(path, undefined) });
+  if (any instanceof QuantizedModel) return quantizedInfo(path, bytes, any, io);
+  const model = any;
+  const format = modelFormat(bytes, path);
   try {
     const meta = format === "wasmlp" ? parseSafetensors(bytes).metadata : {};
     const parse = (key: string) => (meta[key] === undefined ? undefined : JSON.parse(meta[key]));
@@ -67,6 +73,39 @@ export async function infoCommand(argv: string[], io: Io): Promise<number> {
       lines.push(`trained: ${t.epochs} epoch${t.epochs === 1 ? "" : "s"}${last ? `; last epoch ${last}` : ""}${t.saved ? `; saved ${t.saved}` : ""}`);
     }
     if (info.origin) lines.push("", ...originLines(info.origin));
+    io.log(lines.join("\n"));
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `wasmlp info` of an int8 model: its layers with their input codes' scale and zero point, and how it was calibrated. */
+function quantizedInfo(path: string, bytes: Uint8Array, model: QuantizedModel, io: Io): number {
+  try {
+    const meta = parseSafetensors(bytes).metadata;
+    const state = model.state();
+    const layers = state.layers.map((l, i) => ({
+      index: i, type: l.type, ...(l.type === "maxout" ? { pieces: l.pieces } : { activation: l.activation }), outputs: l.units,
+      parameters: l.weights.length + l.bias.length, inputScale: l.inputScale, inputZeroPoint: l.inputZeroPoint,
+    }));
+    const p = state.preprocessing;
+    const info = {
+      command: "info", file: path, bytes: bytes.length, format: meta.format, formatVersion: meta.format_version, quantized: true,
+      inputs: model.inputs, outputs: model.outputs, parameters: layers.reduce((a, l) => a + l.parameters, 0), layers,
+      preprocessing: p && { method: p.method, columns: p.columns?.map((c) => c.name), target: p.target },
+      calibration: state.calibration, evaluation: state.evaluation, origin: state.origin,
+    };
+    if (io.json) {
+      io.result(info);
+      return 0;
+    }
+    const c = state.calibration;
+    const lines = [`${path}: wasmlp int8 model, format version ${info.formatVersion}, ${formatCount(bytes.length)} bytes`, "", layerTable(info.inputs, layers), "",
+      `int8 weights (symmetric per output unit), 7-bit activation codes; calibrated on ${formatCount(c.rows)} rows (${c.method}${c.percentile === undefined ? "" : ` ${c.percentile}`})`];
+    if (p?.columns) lines.push(`input columns: ${p.columns.map((col) => col.name).join(", ")}`);
+    if (p?.target) lines.push(`target: ${p.target.name}${p.target.classes ? ` (classes ${p.target.classes.join(", ")})` : ""}`);
+    if (state.origin) lines.push("", ...originLines(state.origin));
     io.log(lines.join("\n"));
     return 0;
   } finally {

@@ -2,8 +2,13 @@
 // choose and read the data; the model loaded and the data read with the model's own columns.
 import type { CsvOptions } from "../data/csv.js";
 import { ModelFileError } from "../errors.js";
+import { decodeInferenceModel } from "../io/load.js";
 import type { Sequential } from "../model/model.js";
-import { loadModel } from "../node/files.js";
+import { QuantizedModel } from "../model/quantized-model.js";
+import type { ActivationName } from "../nn/activations.js";
+import type { Preprocessing } from "../nn/preprocessing.js";
+import { init } from "../runtime/core.js";
+import { filesBeside, readFileBytes } from "../node/files.js";
 import { Options, parse, UsageError, type OptionSpec } from "./args.js";
 import { classNames, loadData, type Loaded } from "./data.js";
 import { csvOptions } from "./io.js";
@@ -23,9 +28,12 @@ export interface ModelAndDataArgs {
   dataPaths: string[];
 }
 
+/** A model the inference commands run: a float model, or an int8 one from 'wasmlp quantize'. */
+export type InferenceModel = Sequential | QuantizedModel;
+
 /** A loaded model (the caller disposes it), its data, and the class names for reports. */
 export interface ModelAndData {
-  model: Sequential;
+  model: InferenceModel;
   data: Loaded;
   names(): string[];
 }
@@ -55,9 +63,9 @@ export async function openModelAndData(args: ModelAndDataArgs, scoring: boolean)
 }
 
 /** Reads `paths` with the model's columns (with their targets when `scoring`), checked against its inputs. */
-export async function dataFor(model: Sequential, where: { o: Options; command: string; paths: string[]; split: "train" | "test" }, scoring: boolean): Promise<Loaded> {
+export async function dataFor(model: InferenceModel, where: { o: Options; command: string; paths: string[]; split: "train" | "test" }, scoring: boolean): Promise<Loaded> {
   const { o, command, paths, split } = where;
-  const options = csvOptions(o, model.preprocessing, scoring);
+  const options = csvOptions(o, preprocessingOf(model), scoring);
   const allInputs = !scoring && mayTakeAllColumns(model, options);
   let data = await loadData(paths, split, allInputs ? { ...options, label: null } : options, command);
   if (allInputs && data.csv && data.x.cols !== model.inputs) data = await loadData(paths, split, options, command);
@@ -70,8 +78,10 @@ export async function dataFor(model: Sequential, where: { o: Options; command: s
 }
 
 /** Loads the command's model; a data file named as the model, with a model file among the data, is pointed out as swapped arguments. */
-export async function openModel({ command, modelPath, dataPaths }: ModelAndDataArgs): Promise<Sequential> {
-  return loadModel(modelPath).catch((e) => {
+export async function openModel({ command, modelPath, dataPaths }: ModelAndDataArgs): Promise<InferenceModel> {
+  const bytes = await readFileBytes(modelPath);
+  await init();
+  return decodeInferenceModel(bytes, {}, { name: modelPath, sideFiles: filesBeside(modelPath, undefined) }).catch((e) => {
     // `wasmlp predict data.csv model.safetensors`: the error says what data.csv is; add that the order is swapped.
     if (e instanceof ModelFileError && dataPaths.some((p) => /\.(safetensors|onnx)$|(^|[/\\])model\.json$/i.test(p))) {
       throw new UsageError(`${e.message}\nThe model comes first: wasmlp ${command} <model> <data...>`, command);
@@ -84,11 +94,36 @@ export async function openModel({ command, modelPath, dataPaths }: ModelAndDataA
  * A model without a column schema (imported, or trained on arrays) takes rows of exactly its inputs: to predict, a
  * file of that many columns is all inputs; otherwise its last column (or --label) is the target. Whether to try that first.
  */
-export function mayTakeAllColumns(model: Sequential, options: Omit<CsvOptions, "source">): boolean {
-  return !model.preprocessing?.columns && options.label === undefined;
+export function mayTakeAllColumns(model: InferenceModel, options: Omit<CsvOptions, "source">): boolean {
+  return !preprocessingOf(model)?.columns && options.label === undefined;
 }
 
 /** Class names for reports: --class-names, the model's, Fashion-MNIST's for such a folder, or the indices. */
-export function reportClassNames({ o, dataPaths }: ModelAndDataArgs, model: Sequential): string[] {
-  return classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes);
+export function reportClassNames({ o, dataPaths }: ModelAndDataArgs, model: InferenceModel): string[] {
+  return classNames(o.list("class-names"), model.outputs, dataPaths[0], preprocessingOf(model)?.target?.classes);
+}
+
+/** What the commands read of an int8 model's state, read once (state() copies the weights). */
+const quantizedFacts = new WeakMap<QuantizedModel, { preprocessing: Preprocessing | null; activation: ActivationName }>();
+
+function factsOf(model: QuantizedModel): { preprocessing: Preprocessing | null; activation: ActivationName } {
+  let facts = quantizedFacts.get(model);
+  if (!facts) {
+    const { preprocessing, layers } = model.state();
+    facts = { preprocessing, activation: layers.at(-1)!.activation };
+    quantizedFacts.set(model, facts);
+  }
+  return facts;
+}
+
+/** The model's input preprocessing and column schema, of either kind. */
+export function preprocessingOf(model: InferenceModel): Preprocessing | null {
+  return model instanceof QuantizedModel ? factsOf(model).preprocessing : model.preprocessing;
+}
+
+/** The activation of the model's last layer ('maxout' for a float maxout layer), of either kind. */
+export function outputActivation(model: InferenceModel): ActivationName | "maxout" {
+  if (model instanceof QuantizedModel) return factsOf(model).activation;
+  const last = model.toConfig().layers.at(-1)!;
+  return last.type === "maxout" ? "maxout" : (last.activation as ActivationName);
 }

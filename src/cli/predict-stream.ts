@@ -5,7 +5,7 @@ import type { CsvOptions } from "../data/csv.js";
 import { readCsvStream } from "../data/stream/csv-stream.js";
 import type { CsvStream } from "../data/stream/table-stream.js";
 import { InputError } from "../errors.js";
-import type { Sequential } from "../model/model.js";
+import { QuantizedModel } from "../model/quantized-model.js";
 import { openFileStream } from "../node/files.js";
 import { openFileAtomic, rethrowWriteError } from "../runtime/write-file.js";
 import { guessBinaryKind } from "../util/file-kind.js";
@@ -13,7 +13,7 @@ import { formatCount } from "../util/format.js";
 import { UsageError } from "./args.js";
 import { csvDescription } from "./data.js";
 import type { Io } from "./io.js";
-import { mayTakeAllColumns } from "./model-and-data.js";
+import { mayTakeAllColumns, type InferenceModel } from "./model-and-data.js";
 import { PredictionCsv, predictionRecords, type ByteWrite, type PredictionLayout } from "./prediction-csv.js";
 
 /** Bytes read from a file at a time. */
@@ -21,7 +21,7 @@ const READ_CHUNK = 1 << 20;
 
 /** What a streamed `predict` is asked: the model, where the rows come from ("-": stdin) and go (undefined or "-": stdout). */
 export interface StreamedPredict {
-  model: Sequential;
+  model: InferenceModel;
   modelPath: string;
   input: string;
   out: string | undefined;
@@ -97,7 +97,7 @@ export async function writeOutput(out: string | undefined, fill: (write: ByteWri
 }
 
 /** Runs the model on the stream's batches one at a time, handing each batch's outputs and file lines to `use`, until `signal` aborts. */
-async function eachBatch(model: Sequential, stream: CsvStream, signal: AbortSignal, use: (out: Float32Array, lines: Int32Array) => Promise<void>): Promise<void> {
+async function eachBatch(model: InferenceModel, stream: CsvStream, signal: AbortSignal, use: (out: Float32Array, lines: Int32Array) => Promise<void>): Promise<void> {
   const lines: Int32Array[] = [];
   async function* batches() {
     for await (const batch of stream) {
@@ -105,7 +105,16 @@ async function eachBatch(model: Sequential, stream: CsvStream, signal: AbortSign
       yield batch;
     }
   }
-  for await (const out of model.predictStream(batches(), { signal })) await use(out, lines.shift()!);
+  const outputs = model instanceof QuantizedModel ? batchByBatch(model, batches(), signal) : model.predictStream(batches(), { signal });
+  for await (const out of outputs) await use(out, lines.shift()!);
+}
+
+/** An int8 model's outputs a batch at a time, as predictStream gives a float model's; stops before a batch once `signal` aborts. */
+async function* batchByBatch(model: QuantizedModel, source: AsyncIterable<{ x: Float32Array; rows: number; cols: number }>, signal: AbortSignal): AsyncGenerator<Float32Array> {
+  for await (const batch of source) {
+    signal.throwIfAborted();
+    yield model.predict({ data: batch.x, rows: batch.rows, cols: batch.cols }).data;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // (log-probabilities for a logSoftmax output), or the predicted values, after the row's file line (or
 // its index). Rows go straight into a reused byte buffer, numbers included, so that writing millions
 // of them costs no string per number; JSON records spell the same numbers.
-import type { Sequential } from "../model/model.js";
+import { outputActivation, preprocessingOf, type InferenceModel } from "./model-and-data.js";
 import { MAX_SIGNIFICANT6_BYTES, writeInteger, writeSignificant6 } from "../util/number-bytes.js";
 
 /** Which columns a model's predictions have. */
@@ -17,17 +17,17 @@ export interface PredictionLayout {
 }
 
 /** The layout of `model`'s predictions: a softmax, logSoftmax or one-sigmoid output is a classifier, anything else gives values. */
-export function predictionLayout(model: Sequential, classNames: () => string[]): PredictionLayout {
+export function predictionLayout(model: InferenceModel, classNames: () => string[]): PredictionLayout {
   const k = model.outputs;
-  const last = model.toConfig().layers.at(-1)!;
-  const logProbabilities = last.activation === "logSoftmax";
-  const classifier = last.activation === "softmax" || logProbabilities || (last.activation === "sigmoid" && k === 1);
+  const activation = outputActivation(model);
+  const logProbabilities = activation === "logSoftmax";
+  const classifier = activation === "softmax" || logProbabilities || (activation === "sigmoid" && k === 1);
   if (classifier && k > 1) {
     const names = classNames();
     return { kind: "classes", header: ["class", ...names.map((n) => (logProbabilities ? `log p(${n})` : `p(${n})`))], names, outputs: k };
   }
   if (classifier) return { kind: "binary", header: ["class", "p(1)"], names: [], outputs: k };
-  const target = model.preprocessing?.target?.name ?? "value";
+  const target = preprocessingOf(model)?.target?.name ?? "value";
   return { kind: "values", header: k === 1 ? [target] : Array.from({ length: k }, (_, j) => `${target}${j}`), names: [], outputs: k };
 }
 

@@ -1,9 +1,10 @@
 // `wasmlp quantize`: a float model file as an int8 one, its activation ranges
 // calibrated on rows of the model's own data, with accuracy before and after
 // on test data when given.
+import { ModelFileError } from "../errors.js";
 import { encodeQuantized } from "../io/quantized-file.js";
 import type { Sequential } from "../model/model.js";
-import type { QuantizedModel } from "../model/quantized-model.js";
+import { QuantizedModel } from "../model/quantized-model.js";
 import type { ByteMatrix, Matrix } from "../nn/input.js";
 import type { Evaluation } from "../train/trainer.js";
 import { checkWritable, saveFile } from "../node/files.js";
@@ -60,6 +61,7 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
   const model = await openModel({ command: "quantize", o, modelPath, dataPaths: [calibrationPath, ...(testPath ? [testPath] : [])] });
   let q: QuantizedModel | undefined;
   try {
+    if (model instanceof QuantizedModel) throw new ModelFileError(`${modelPath} is already an int8 model; quantise the float model it came from`);
     const paths = (p: string) => p.split(",");
     const calibration = await dataFor(model, { o, command: "quantize", paths: paths(calibrationPath), split: "train" }, false);
     const test = testPath === undefined ? undefined : await dataFor(model, { o, command: "quantize", paths: paths(testPath), split: "test" }, true);
