@@ -21,6 +21,7 @@ export { encodeQuantized, decodeQuantizedModel, QUANTIZED_FORMAT_VERSION } from 
 export type { ModelOrigin } from "./model/origin.js";
 export { parseSafetensors, type SafetensorsFile, type TensorEntry } from "./io/safetensors.js";
 export { ONNX_OPSET } from "./io/onnx/export.js";
+export { encodeQuantizedOnnx } from "./io/onnx/export-quantized.js";
 export { mlp, sequential, dense, maxout, dropout, type MlpOptions } from "./model/builders.js";
 export type {
   FitOptions, StreamFitOptions, PartialFitOptions, PartialFitResult, History, Callbacks, BatchLogs, EarlyStoppingOptions, EpochLogs, CheckpointOptions, LearningRateSchedule,

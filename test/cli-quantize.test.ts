@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { init, type Preprocessing } from "../src/index.js";
 import { encodeQuantized } from "../src/io/quantized-file.js";
+import { encodeQuantizedOnnx } from "../src/io/onnx/export-quantized.js";
 import { loadCsv, loadModel, loadQuantizedModel } from "../src/node/files.js";
 import { runCli, scratchDir } from "./helpers.js";
 
@@ -64,6 +65,14 @@ describe("int8 models in predict, evaluate and info", () => {
     expect(result.loss).toBe(expected.loss);
     expect(result.accuracy).toBe(expected.accuracy);
     for (const m of [float, q]) m.dispose();
+  }, 30_000);
+
+  it("export writes the int8 model's ONNX graph", async () => {
+    const run = await cli("export", "q.safetensors", "--out", "q.onnx");
+    expect(run.code, run.stderr).toBe(0);
+    const q = await loadQuantizedModel(scratch.at("q.safetensors"));
+    expect(Buffer.from(await readFile(scratch.at("q.onnx"))).equals(Buffer.from(encodeQuantizedOnnx(q.state())))).toBe(true);
+    q.dispose();
   }, 30_000);
 
   it("info shows the int8 layers, format version 1.1 and the calibration", async () => {

@@ -2,6 +2,7 @@
 import { init } from "../runtime/core.js";
 import { decodeAnyModel, decodeInferenceModel, modelFormat, type ModelFileFormat } from "../io/load.js";
 import "../io/onnx/export.js"; // registers the encoder model.toONNX() uses
+import { encodeQuantizedOnnx } from "../io/onnx/export-quantized.js";
 import { parseSafetensors } from "../io/safetensors.js";
 import type { Sequential } from "../model/model.js";
 import type { ModelOrigin } from "../model/origin.js";
@@ -135,9 +136,11 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   if (!path || positionals.length > 1) throw new UsageError("expected one model file", "export");
   const out = o.string("out") ?? sibling(path, ".onnx");
   await checkWritable(out);
-  const { model } = await openModelFile(path);
+  const bytes = await readFileBytes(path);
+  await init({ threads: 1 });
+  const model = await decodeInferenceModel(bytes, {}, { name: path, sideFiles: filesBeside(path, undefined) });
   try {
-    const onnx = model.toONNX();
+    const onnx = model instanceof QuantizedModel ? encodeQuantizedOnnx(model.state()) : model.toONNX();
     await saveFile(out, onnx);
     if (io.json) io.result({ command: "export", model: path, format: "onnx", out, bytes: onnx.length });
     else io.log(`wrote ${out} (ONNX, ${formatCount(onnx.length)} bytes)`);

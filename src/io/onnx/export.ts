@@ -16,7 +16,7 @@ const FLOAT = 1;
 const INT64 = 7;
 
 /** Appends protobuf fields to a growing buffer; nested messages are encoded first and written as bytes. */
-class ProtoWriter {
+export class ProtoWriter {
   private buf = new Uint8Array(256);
   private len = 0;
 
@@ -82,16 +82,18 @@ class ProtoWriter {
   }
 }
 
-const msg = () => new ProtoWriter();
+/** A new, empty protobuf message. */
+export const msg = () => new ProtoWriter();
 
 /** TensorProto with little-endian raw_data. */
-function tensor(name: string, dims: number[], type: number, raw: Uint8Array): ProtoWriter {
+export function tensor(name: string, dims: number[], type: number, raw: Uint8Array): ProtoWriter {
   const t = msg();
   for (const d of dims) t.int(1, d);
   return t.int(2, type).string(8, name).bytes(9, raw);
 }
 
-function floatTensor(name: string, dims: number[], data: Float32Array): ProtoWriter {
+/** A float32 TensorProto. */
+export function floatTensor(name: string, dims: number[], data: Float32Array): ProtoWriter {
   const raw = new Uint8Array(data.length * 4);
   const view = new DataView(raw.buffer);
   const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
@@ -99,7 +101,8 @@ function floatTensor(name: string, dims: number[], data: Float32Array): ProtoWri
   return tensor(name, dims, FLOAT, raw);
 }
 
-function int64Tensor(name: string, values: number[]): ProtoWriter {
+/** A one-dimensional int64 TensorProto. */
+export function int64Tensor(name: string, values: number[]): ProtoWriter {
   const raw = new Uint8Array(values.length * 8);
   const view = new DataView(raw.buffer);
   values.forEach((v, i) => view.setBigInt64(8 * i, BigInt(v), true));
@@ -112,13 +115,15 @@ function floatMatrixInfo(name: string, width: number): ProtoWriter {
   return msg().string(1, name).message(2, msg().message(1, msg().int(1, FLOAT).message(2, shape)));
 }
 
-interface Attribute {
+/** A node attribute: a float (f) or an int (i). */
+export interface Attribute {
   name: string;
   f?: number;
   i?: number;
 }
 
-function node(op: string, inputs: string[], output: string, attributes: Attribute[] = []): ProtoWriter {
+/** A NodeProto named after its one output. */
+export function node(op: string, inputs: string[], output: string, attributes: Attribute[] = []): ProtoWriter {
   const n = msg();
   for (const i of inputs) n.string(1, i);
   n.string(2, output).string(3, output).string(4, op);
@@ -132,7 +137,7 @@ function node(op: string, inputs: string[], output: string, attributes: Attribut
 }
 
 /** The ONNX op (and attributes) of a dense activation; undefined for linear. */
-function activationNode(activation: string, alpha: number, input: string, output: string): ProtoWriter | undefined {
+export function activationNode(activation: string, alpha: number, input: string, output: string): ProtoWriter | undefined {
   switch (activation) {
     case "linear": return undefined;
     case "relu": return node("Relu", [input], output);
@@ -150,7 +155,7 @@ function activationNode(activation: string, alpha: number, input: string, output
  * then a float32 sum), so that an import gets the preprocessing back rather than weights it was folded into.
  * Returns the name of the preprocessed value.
  */
-function preprocessingNodes(p: Preprocessing | null, nodes: ProtoWriter[], initializers: ProtoWriter[]): string {
+export function preprocessingNodes(p: Preprocessing | null, nodes: ProtoWriter[], initializers: ProtoWriter[]): string {
   let x = "input";
   const step = (op: string, values: number | number[], neutral: number, tensorName: string, output: string) => {
     if (typeof values === "number" ? values === neutral : values.every((v) => v === neutral)) return;
@@ -170,7 +175,6 @@ function preprocessingNodes(p: Preprocessing | null, nodes: ProtoWriter[], initi
 /** An ONNX ModelProto whose graph maps `input` [batch, inputs] to `output` [batch, outputs] like predict(). */
 export function encodeOnnx(config: ModelConfig, weights: NamedTensor[], preprocessing: Preprocessing | null): Uint8Array {
   const byName = new Map(weights.map((w) => [w.name, w]));
-  const graph = msg();
   const nodes: ProtoWriter[] = [];
   const initializers: ProtoWriter[] = [];
   let x = preprocessingNodes(preprocessing, nodes, initializers);
@@ -201,12 +205,18 @@ export function encodeOnnx(config: ModelConfig, weights: NamedTensor[], preproce
     x = act ? `layers.${i}.out` : z;
     width = layer.units as number;
   });
-  nodes.push(node("Identity", [x], "output"));
+  return modelProto(nodes, initializers, x, config.inputs, width);
+}
+
+/** The ModelProto of a graph from `input` [batch, inputs] through `nodes` to `output` [batch, outputs], `last` being the value output copies. */
+export function modelProto(nodes: ProtoWriter[], initializers: ProtoWriter[], last: string, inputs: number, outputs: number): Uint8Array {
+  const graph = msg();
+  nodes.push(node("Identity", [last], "output"));
   for (const n of nodes) graph.message(1, n);
   graph.string(2, "wasmlp");
   for (const t of initializers) graph.message(5, t);
-  graph.message(11, floatMatrixInfo("input", config.inputs));
-  graph.message(12, floatMatrixInfo("output", width));
+  graph.message(11, floatMatrixInfo("input", inputs));
+  graph.message(12, floatMatrixInfo("output", outputs));
   return msg()
     .int(1, IR_VERSION)
     .string(2, "wasmlp")
