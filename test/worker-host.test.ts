@@ -1,7 +1,7 @@
 // The worker side of createWorkerModel() in Node: requests posted to its message handler are answered as
 // the model answers them (the page side is exercised in the browser tests).
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { dense, init, Sequential, type ByteMatrix } from "../src/index.js";
+import { dense, encodeQuantized, init, maxout, Sequential, type ByteMatrix } from "../src/index.js";
 import type { Reply, Request } from "../src/worker/protocol.js";
 import { randomF32 } from "./helpers.js";
 
@@ -53,5 +53,29 @@ describe("worker host", () => {
     const modelJson = JSON.parse(await readFile(new URL("model.json", dir), "utf8"));
     const weights = { "weights.bin": await readFile(new URL("weights.bin", dir)) };
     expect(await send({ op: "load", source: { modelJson, weights } })).toMatchObject({ inputs: 6, outputs: 3 });
+  });
+
+  it("loads an int8 model file: predicts, evaluates and saves it as the model does, and refuses training by name", async () => {
+    const float = new Sequential({ inputs: 3, layers: [maxout(6, 2), dense(3, "softmax")], seed: 5 });
+    const x = randomF32(3 * 40, 6);
+    const q = float.quantize({ calibration: x });
+    const bytes = encodeQuantized(q.state());
+    await send({ op: "init", options: {} });
+    const summary = await send({ op: "load", source: bytes });
+    expect(summary).toEqual({
+      config: { inputs: 3, layers: [{ type: "maxout", units: 6, pieces: 2 }, { type: "dense", units: 3, activation: "softmax" }] },
+      inputs: 3, outputs: 3, parameterCount: 3 * 12 + 12 + 6 * 3 + 3, compiled: null, quantized: true,
+    });
+    const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
+    expect(bits(await send({ op: "predict", x }) as Float32Array)).toEqual(bits(q.predict(x)));
+    const y = Int32Array.from({ length: 40 }, (_, i) => i % 3);
+    expect(await send({ op: "predictClasses", x })).toEqual(q.predictClasses(x));
+    expect(await send({ op: "evaluate", x, y })).toEqual(q.evaluate(x, y));
+    expect(Buffer.from(await send({ op: "save" }) as Uint8Array).equals(Buffer.from(bytes))).toBe(true);
+    await expect(send({ op: "fit", x, y, options: {}, epochEvents: false, batchEvents: false })).rejects.toThrow(/fit: a quantised model only runs inference/);
+    await expect(send({ op: "compile", options: {} })).rejects.toThrow(/compile: a quantised model only runs inference/);
+    await expect(send({ op: "getWeights" })).rejects.toThrow(/getWeights: the worker's model is an int8 model, which has no float weights/);
+    await send({ op: "dispose" });
+    for (const m of [float, q]) m.dispose();
   });
 });

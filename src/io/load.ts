@@ -46,6 +46,17 @@ export type ModelFileFormat = "wasmlp" | "onnx" | "tfjs-layers";
 
 /** Reads a wasmlp, ONNX or TensorFlow.js model from bytes, a Blob, a Response, a URL or a TensorFlow.js model's files; loads the core first if needed. */
 export async function load(source: ModelSource, options: LoadOptions = {}, initOptions?: InitOptions): Promise<Sequential> {
+  return readModel(source, options, initOptions, decodeAnyModel);
+}
+
+/** load() for a model of either kind, float or int8: what the worker serves. */
+export async function loadInference(source: ModelSource, options: LoadOptions = {}, initOptions?: InitOptions): Promise<Sequential | QuantizedModel> {
+  return readModel(source, options, initOptions, decodeInferenceModel);
+}
+
+/** Reads a model from any source, decoding its bytes with `decode`. */
+async function readModel<M>(source: ModelSource, options: LoadOptions, initOptions: InitOptions | undefined,
+  decode: (bytes: Uint8Array, options: LoadOptions, source: { name?: string; sideFiles: SideFiles }) => Promise<M | Sequential>): Promise<M | Sequential> {
   checkLoadOptions(options, "load");
   if (isTfjsFiles(source)) {
     const json = typeof source.modelJson === "string" ? parseJson(new TextEncoder().encode(source.modelJson), "modelJson") : source.modelJson;
@@ -64,7 +75,7 @@ export async function load(source: ModelSource, options: LoadOptions = {}, initO
   const files = sideFilesFrom(options.externalData, baseUrl(source), "externalData", (file) =>
     `load: the model's data is in a side file "${file}": pass it as load(model, { externalData: { ${JSON.stringify(file)}: bytes or a URL } })` +
     (isNode ? ", or read the model with loadModel(path) from 'wasmlp/node', which finds it beside the model" : ""));
-  return decodeAnyModel(bytes, options, { name, sideFiles: files });
+  return decode(bytes, options, { name, sideFiles: files });
 }
 
 /**

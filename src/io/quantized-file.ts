@@ -17,6 +17,7 @@ import type { LossName } from "../nn/losses.js";
 import type { MetricName } from "../nn/metrics.js";
 import { checkPreprocessing } from "../nn/preprocessing.js";
 import { checkOrigin } from "../model/origin.js";
+import type { ModelConfig } from "../model/config.js";
 import { QuantizedModel } from "../model/quantized-model.js";
 import type { CalibrationMethod, QuantizedLayerState, QuantizedModelState } from "../model/quantized-state.js";
 import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
@@ -38,7 +39,7 @@ const DEFAULT_ALPHA = 0.01;
 export function encodeQuantized(state: QuantizedModelState): Uint8Array {
   const floats: F32Tensor[] = [];
   const ints: I8Tensor[] = [];
-  const layers = state.layers.map((l, i): LayerConfig => {
+  state.layers.forEach((l, i) => {
     const columns = l.units * l.pieces;
     floats.push(
       { name: `layers.${i}.input_scale`, shape: [], data: Float32Array.of(l.inputScale) },
@@ -49,11 +50,8 @@ export function encodeQuantized(state: QuantizedModelState): Uint8Array {
       { name: `layers.${i}.input_zero_point`, shape: [], data: Int8Array.of(l.inputZeroPoint) },
       { name: `layers.${i}.weight`, shape: [l.inputs, columns], data: l.weights },
     );
-    if (l.type === "maxout") return { type: "maxout", units: l.units, pieces: l.pieces };
-    return l.activation === "leakyRelu" ? { type: "dense", units: l.units, activation: l.activation, alpha: l.alpha }
-      : { type: "dense", units: l.units, activation: l.activation };
   });
-  const config = { inputs: state.inputs, layers };
+  const config = quantizedConfig(state);
   const metadata: Record<string, string> = {
     format: "wasmlp",
     format_version: QUANTIZED_FORMAT_VERSION,
@@ -64,6 +62,16 @@ export function encodeQuantized(state: QuantizedModelState): Uint8Array {
   if (state.origin) metadata.origin = JSON.stringify(state.origin);
   // Floats first: the 8-byte aligned data section then keeps every F32 tensor 4-byte aligned, readable in place.
   return encodeSafetensors([...floats, ...ints], metadata);
+}
+
+/** A quantised model's architecture as a float model's config: its dense and maxout layers (what a file's "config" holds). */
+export function quantizedConfig(state: QuantizedModelState): ModelConfig {
+  const layers = state.layers.map((l): LayerConfig => {
+    if (l.type === "maxout") return { type: "maxout", units: l.units, pieces: l.pieces };
+    return l.activation === "leakyRelu" ? { type: "dense", units: l.units, activation: l.activation, alpha: l.alpha }
+      : { type: "dense", units: l.units, activation: l.activation };
+  });
+  return { inputs: state.inputs, layers };
 }
 
 /** Whether a checked container holds a quantised model (its metadata has "quantization"). */

@@ -80,6 +80,8 @@ export class WorkerModel {
   get outputs(): number { return this.model.outputs; }
   /** Number of trainable parameters. */
   get parameterCount(): number { return this.model.parameterCount; }
+  /** Whether the worker's model is an int8 model (it predicts and evaluates; compile, fit and getWeights are refused). */
+  get quantized(): boolean { return this.model.quantized; }
   /** The compile() settings in force (from compile() or the loaded file), or null. */
   get compiled(): CompileOptions | null { return this.model.compiled && structuredClone(this.model.compiled); }
 

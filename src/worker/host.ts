@@ -3,8 +3,10 @@
 // the page; fit() yields between batches, so predict and cancel get through.
 import { getCore, init } from "../runtime/core.js";
 import * as errors from "../errors.js";
-import { load } from "../io/load.js";
+import { loadInference } from "../io/load.js";
+import { encodeQuantized, quantizedConfig } from "../io/quantized-file.js";
 import { Sequential } from "../model/model.js";
+import { QuantizedModel } from "../model/quantized-model.js";
 import type { InputBatch, TargetBatch } from "../nn/input.js";
 import type { CoreSummary, ModelSummary, Reply, Request, SerializedError } from "./protocol.js";
 
@@ -14,7 +16,7 @@ interface Scope {
 }
 const scope = globalThis as unknown as Scope;
 
-let model: Sequential | undefined;
+let model: Sequential | QuantizedModel | undefined;
 /** The running fit's request id, and the epoch it is in (for batch events). */
 let fitting: number | undefined;
 let epoch = 0;
@@ -24,7 +26,7 @@ scope.onmessage = (e) => {
   if (request.op === "cancel") {
     // Messages arrive in order, so a cancel finds its fit running (fit() has reset stopTraining by
     // then) or already answered; the page decides from its own signal whether the fit was aborted.
-    if (fitting === request.target && model) model.stopTraining = true;
+    if (fitting === request.target && model instanceof Sequential) model.stopTraining = true;
     return;
   }
   handle(request).then(
@@ -42,7 +44,7 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
       replace(new Sequential(request.config));
       return summary();
     case "load": {
-      replace(await load(request.source, request.options));
+      replace(await loadInference(request.source, request.options));
       return summary();
     }
     case "compile":
@@ -73,22 +75,32 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
       return current().predictLabels(request.x as InputBatch, request.options);
     case "evaluate":
       return current().evaluate(request.x as InputBatch, request.y as TargetBatch);
-    case "save":
-      return current().save(request.options);
+    case "save": {
+      // An int8 model saves as the int8 file it was loaded from (save()'s optimizer option has nothing to add).
+      const m = current();
+      return m instanceof QuantizedModel ? encodeQuantized(m.state()) : m.save(request.options);
+    }
     case "getWeights":
-      return current().getWeights();
+      return float("getWeights").getWeights();
     case "dispose":
       replace(undefined);
       return undefined;
   }
 }
-function current(): Sequential {
+function current(): Sequential | QuantizedModel {
   if (!model) throw new errors.StateError("the worker has no model: build or load one first");
   getCore();
   return model;
 }
 
-function replace(next: Sequential | undefined): void {
+/** The model, for an operation only a float model has. */
+function float(op: string): Sequential {
+  const m = current();
+  if (m instanceof QuantizedModel) throw new errors.StateError(`${op}: the worker's model is an int8 model, which has no float weights`);
+  return m;
+}
+
+function replace(next: Sequential | QuantizedModel | undefined): void {
   if (fitting !== undefined) {
     next?.dispose();
     throw new errors.StateError("the worker's model is training; wait for fit() to finish (or cancel it) before replacing it");
@@ -99,7 +111,12 @@ function replace(next: Sequential | undefined): void {
 
 function summary(): ModelSummary {
   const m = current();
-  return { config: m.toConfig(), inputs: m.inputs, outputs: m.outputs, parameterCount: m.parameterCount, compiled: m.state().compile };
+  if (m instanceof QuantizedModel) {
+    const state = m.state();
+    const parameterCount = state.layers.reduce((a, l) => a + l.weights.length + l.bias.length, 0);
+    return { config: quantizedConfig(state), inputs: m.inputs, outputs: m.outputs, parameterCount, compiled: null, quantized: true };
+  }
+  return { config: m.toConfig(), inputs: m.inputs, outputs: m.outputs, parameterCount: m.parameterCount, compiled: m.state().compile, quantized: false };
 }
 
 /** Results are copied out of shared memory (a view of it would be shared, not copied, by postMessage). */

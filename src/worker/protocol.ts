@@ -39,8 +39,10 @@ export interface ModelSummary {
   inputs: number;
   outputs: number;
   parameterCount: number;
-  /** The compile settings in full (as the model's state reports them), or null before compile. */
+  /** The compile settings in full (as the model's state reports them), or null before compile (and for an int8 model). */
   compiled: CompileSettings | null;
+  /** Whether the model is an int8 one (loaded from a file 'wasmlp quantize' or quantize() wrote): it predicts and evaluates, it does not train. */
+  quantized: boolean;
 }
 
 /** What init reports about the worker's core. */
