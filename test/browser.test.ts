@@ -206,6 +206,26 @@ describe.skipIf(!present)("in Chromium", () => {
     await page.close();
   }, 60_000);
 
+  it("an int8 model file loads by URL, on the page (plain and default build) and in a worker, predicting the same bits as in Node", async () => {
+    const { load, encodeQuantized } = await import("wasmlp");
+    const { GRID, hex } = await import("./browser/page/run.js");
+    const float = await load(node.model);
+    const q = float.quantize({ calibration: GRID });
+    await writeFile(join(out, "page", "spiral.int8.safetensors"), encodeQuantized(q.state()));
+    const inNode = hex(q.predict(GRID));
+    for (const m of [float, q]) m.dispose();
+    const page = await open("/plain/");
+    const url = server.url("/plain/spiral.int8.safetensors");
+    const rows = Array.from(GRID);
+    expect(await call(page, "loadQuantizedUrlAndPredict", url, rows, PLAIN.init)).toBe(inNode);
+    expect(await call(page, "workerLoadUrlAndPredict", url, rows, PLAIN.init)).toBe(inNode);
+    await page.close();
+    // The default build (relaxed SIMD where the browser has it) gives the same integers, so the same bits.
+    const other = await open("/plain/");
+    expect(await call(other, "loadQuantizedUrlAndPredict", url, rows, { threads: 1 })).toBe(inNode);
+    await other.close();
+  }, 60_000);
+
   it("a browser without WebAssembly SIMD gets a CoreError naming the requirement", async () => {
     const page = await browser.newPage();
     // Chromium cannot switch SIMD off, so the page's validate refuses every module with a v128.const, as such a browser would.

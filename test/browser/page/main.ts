@@ -1,6 +1,6 @@
 // The page the browser tests drive: the library as a bundler packs it, with
 // entry points on window that the tests call through page.evaluate().
-import { CoreError, dense, init, load, type InitOptions, type ModelConfig } from "wasmlp";
+import { CoreError, dense, init, load, loadQuantized, type InitOptions, type ModelConfig } from "wasmlp";
 import { createWorkerModel } from "wasmlp/worker";
 import { GRID, hex, spiralData, trainSpiral } from "./run.js";
 
@@ -99,6 +99,15 @@ const api = {
     await init(initOptions);
     const model = await load(url);
     const result = hex(model.predict(Float32Array.from(rows)) as Float32Array);
+    model.dispose();
+    return result;
+  },
+
+  /** An int8 model file fetched from `url`: its predictions on `rows`, as hex. */
+  async loadQuantizedUrlAndPredict(url: string, rows: number[], initOptions?: InitOptions) {
+    await init(initOptions);
+    const model = await loadQuantized(url);
+    const result = hex(model.predict(Float32Array.from(rows)));
     model.dispose();
     return result;
   },
