@@ -3,22 +3,14 @@
 // preprocessing and a scaled regression target; its outputs must lie within the
 // quantisation error of the int8 model's predict(): closer to it than the int8
 // model is to the float model it came from, with the same classes.
-import * as ort from "onnxruntime-web";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dense, dropout, encodeQuantizedOnnx, init, maxout, scaling, Sequential, sine, spiral, type LayerConfig } from "../src/index.js";
+import { runOnnx, useOnnxRuntime } from "./onnx-runtime.js";
 
 beforeAll(async () => {
   await init();
-  ort.env.wasm.wasmPaths = new URL("./", import.meta.resolve("onnxruntime-web")).href;
-  ort.env.wasm.numThreads = 1;
+  useOnnxRuntime();
 });
-
-async function runOnnx(bytes: Uint8Array, x: Float32Array, inputs: number): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ input: new ort.Tensor("float32", x, [x.length / inputs, inputs]) });
-  await session.release();
-  return out.output.data as Float32Array;
-}
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 

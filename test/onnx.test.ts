@@ -2,27 +2,16 @@
 // loaded from node_modules, must compute what predict() computes for every
 // activation, maxout, dropout, missing biases, a model without hidden layers and
 // the input preprocessing (Mul and Add nodes on the input).
-import * as ort from "onnxruntime-web";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dense, dropout, init, maxout, ONNX_OPSET, scaling, Sequential, spiral, type LayerConfig, type Preprocessing } from "../src/index.js";
 import { maxRelError, randomF32 } from "./helpers.js";
+import { runOnnx, useOnnxRuntime } from "./onnx-runtime.js";
 import { parse } from "./protobuf-bytes.js";
 
 beforeAll(async () => {
   await init();
-  // Its .wasm sits beside the entry point in node_modules; nothing is fetched.
-  ort.env.wasm.wasmPaths = new URL("./", import.meta.resolve("onnxruntime-web")).href;
-  ort.env.wasm.numThreads = 1;
+  useOnnxRuntime();
 });
-
-/** Runs ONNX bytes on a row-major batch and returns the "output" tensor's values. */
-async function runOnnx(bytes: Uint8Array, x: Float32Array, inputs: number): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ input: new ort.Tensor("float32", x, [x.length / inputs, inputs]) });
-  await session.release();
-  expect(out.output.dims).toEqual([x.length / inputs, expect.any(Number)]);
-  return out.output.data as Float32Array;
-}
 
 const CASES: [string, number, LayerConfig[]][] = [
   ["linear", 4, [dense(6, "linear"), dense(3, "linear")]],

@@ -78,11 +78,7 @@ registerEncoder("wasmlp", encodeModel);
 
 /** Builds a model from wasmlp file bytes, validating everything first; the core must be loaded. `name` names the file in errors. */
 export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}, name?: string): Sequential {
-  checkKeys(options, ["checkFinite", "maxHeaderBytes"], "decodeModel");
-  const checkFinite = booleanOption(options.checkFinite ?? true, "load: checkFinite");
-  if (options.maxHeaderBytes !== undefined) integerOption(options.maxHeaderBytes, "load: maxHeaderBytes");
-  refuseForeign(bytes, name);
-  const file = parseSafetensors(bytes, options.maxHeaderBytes);
+  const { file, checkFinite } = openContainer(bytes, options, name, "decodeModel", "load");
   const plan = fromNewerMinor(file, planModel);
   if (checkFinite) for (const [name, data] of plan.data) checkFiniteTensor(name, data);
   const model = wrap(() => new Sequential(plan.config), 'metadata "config"');
@@ -106,6 +102,18 @@ interface Plan {
   origin: ModelOrigin | null;
   params: { name: string; shape: number[] }[];
   data: Map<string, Float32Array>;
+}
+
+/**
+ * Checks decode options (`where` names the call, `option` prefixes an option's name) and the container of a model file:
+ * a file plainly of another kind is named as such. Returns the checked container and whether weights must be finite.
+ */
+export function openContainer(bytes: Uint8Array, options: DecodeOptions, name: string | undefined, where: string, option: string): { file: SafetensorsFile; checkFinite: boolean } {
+  checkKeys(options, ["checkFinite", "maxHeaderBytes"], where);
+  const checkFinite = booleanOption(options.checkFinite ?? true, `${option}: checkFinite`);
+  if (options.maxHeaderBytes !== undefined) integerOption(options.maxHeaderBytes, `${option}: maxHeaderBytes`);
+  refuseForeign(bytes, name);
+  return { file: parseSafetensors(bytes, options.maxHeaderBytes), checkFinite };
 }
 
 /**
@@ -161,7 +169,7 @@ function planModel(file: SafetensorsFile): Plan {
 }
 
 /** A file that is plainly something else (CSV, ONNX, …) is called that, not a safetensors file with a corrupt header. */
-export function refuseForeign(bytes: Uint8Array, name: string | undefined): void {
+function refuseForeign(bytes: Uint8Array, name: string | undefined): void {
   const kind = looksLikeSafetensors(bytes) ? undefined : guessFileKind(bytes);
   if (kind === undefined) return;
   throw new ModelFileError(`${name ?? "the bytes given"} ${name ? "is" : "are"} not a wasmlp model file: ${name ? "it looks" : "they look"} like ${kind}; ` +

@@ -20,12 +20,12 @@ import { checkOrigin } from "../model/origin.js";
 import type { ModelConfig } from "../model/config.js";
 import { QuantizedModel } from "../model/quantized-model.js";
 import type { CalibrationMethod, QuantizedLayerState, QuantizedModelState } from "../model/quantized-state.js";
-import { booleanOption, checkKeys, describe, integerOption } from "../util/options.js";
+import { checkKeys, describe } from "../util/options.js";
 import { asFileError as wrap } from "./as-file-error.js";
 import {
-  checkFiniteTensor, checkFormat, expectedParams, fromNewerMinor, isObject, json, planConfig, refuseForeign, type DecodeOptions,
+  checkFiniteTensor, checkFormat, expectedParams, fromNewerMinor, isObject, json, openContainer, planConfig, type DecodeOptions,
 } from "./model-file.js";
-import { encodeSafetensors, parseSafetensors, readF32, readI8, type F32Tensor, type I8Tensor, type SafetensorsFile } from "./safetensors.js";
+import { encodeSafetensors, readF32, readI8, type F32Tensor, type I8Tensor, type SafetensorsFile } from "./safetensors.js";
 
 /** The format version of quantised model files: 1.1 added them (float models are still written as 1.0). */
 export const QUANTIZED_FORMAT_VERSION = "1.1";
@@ -81,11 +81,7 @@ export function isQuantizedFile(file: SafetensorsFile): boolean {
 
 /** The state of the quantised model in wasmlp file bytes, validated throughout; nothing is allocated in the core. `name` names the file in errors. */
 export function decodeQuantizedState(bytes: Uint8Array, options: DecodeOptions = {}, name?: string): QuantizedModelState {
-  checkKeys(options, ["checkFinite", "maxHeaderBytes"], "loadQuantized");
-  const checkFinite = booleanOption(options.checkFinite ?? true, "loadQuantized: checkFinite");
-  if (options.maxHeaderBytes !== undefined) integerOption(options.maxHeaderBytes, "loadQuantized: maxHeaderBytes");
-  refuseForeign(bytes, name);
-  const file = parseSafetensors(bytes, options.maxHeaderBytes);
+  const { file, checkFinite } = openContainer(bytes, options, name, "loadQuantized", "loadQuantized");
   return fromNewerMinor(file, (f) => planQuantized(f, checkFinite));
 }
 
