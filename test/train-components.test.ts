@@ -232,6 +232,25 @@ describe("learning rate", () => {
     expect(target.learningRate).toBe(0.1);
   });
 
+  it("in fit, begins only batches that exist: a cosine run's last epoch ends above zero and its checkpoint loads", async () => {
+    const { Sequential, dense, decodeModel } = await import("../src/index.js");
+    await init();
+    const m = new Sequential({ inputs: 2, layers: [dense(4, "tanh"), dense(2, "softmax")], seed: 1 }).compile({ optimizer: "adam" });
+    const x = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i));
+    const y = Int32Array.from({ length: 20 }, (_, i) => i % 2);
+    const seen: number[] = [];
+    let last: Uint8Array | undefined;
+    await m.fit(x, y, {
+      epochs: 2, batchSize: 8, learningRateSchedule: { type: "cosine" },
+      callbacks: { onBatchEnd: () => { seen.push(m.learningRate!); } },
+      checkpoint: { onSave: (bytes: Uint8Array) => { last = bytes; } },
+    });
+    expect(seen).toHaveLength(6);
+    expect(Math.min(...seen)).toBeGreaterThan(0);
+    expect(decodeModel(last!).learningRate).toBeGreaterThan(0);
+    m.dispose();
+  });
+
   it("leaves a constant rate alone until a divergence scales it", () => {
     const target = { learningRate: 0.1 };
     const rate = new LearningRate(target, undefined, 3);

@@ -126,7 +126,6 @@ async function runEpoch(ctx: FitContext, callbacks: CallbackList, guard: Diverge
   let rows = 0;
   const sums = new MetricSums(t.metrics);
   for (let batch = 0; ; batch++) {
-    callbacks.onBatchBegin(epoch, batch);
     const { x, targets } = t.batchBuffers;
     const pulled = source.next(plan.batchSize, x, targets);
     // Resident data answers at once: only a stream costs a promise per batch.
@@ -136,6 +135,8 @@ async function runEpoch(ctx: FitContext, callbacks: CallbackList, guard: Diverge
     }) : pulled;
     if (plan.signal?.aborted) throw abortError(plan.signal, `before batch ${batch} of epoch ${epoch}`, ctx.history);
     if (!b) return { batch: batch - 1, logs: { loss: loss / rows, ...sums.means(rows) } };
+    // Only once the batch is there: an epoch's end is found by a pull that brings none, which is no batch to begin.
+    callbacks.onBatchBegin(epoch, batch);
     const r = t.step(b, (batchLoss) => callbacks.beforeUpdate(epoch, batch, batchLoss));
     const diverged = guard.checkBatch(batch, r.loss);
     if (diverged) return { batch, logs: { loss: NaN }, diverged };
