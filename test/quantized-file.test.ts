@@ -38,7 +38,7 @@ async function trained(layers: LayerConfig[]): Promise<{ float: Sequential; q: Q
 }
 
 /** A quantised state of the given layers with seeded random codes, as quantize() would give for some float model. */
-export function syntheticState(inputs: number, layers: LayerConfig[], seed: number): QuantizedModelState {
+function syntheticState(inputs: number, layers: LayerConfig[], seed: number): QuantizedModelState {
   const r = rng(seed);
   let width = inputs;
   const out = layers.map((c, i): QuantizedLayerState => {
