@@ -89,6 +89,17 @@ describe("readCsvStream reads as parseCsv", () => {
     }
   });
 
+  it("a tab-separated file with quoted fields: the tab after a closing quote delimits, in parseCsv and in both stream paths", async () => {
+    const tsv = 'a\tb\tcolour\tlabel\n"1.5"\t2\t"red"\tx\n3\t"4"\t"dark blue" \ty\n"5"\t6\tred\tx\n';
+    const whole = parseCsv(tsv);
+    expect([whole.rows, whole.cols, Array.from(whole.x.subarray(0, 2))]).toEqual([3, 4, [1.5, 2]]);
+    const tab = encode(tsv);
+    for (let k = 0; k <= tab.length; k++) {
+      expectSame(await readAll(readCsvStream(cut(tab, [k]), { batchRows: 2 })), whole, `sample, split at ${k}`);
+      expectSame(await readAll(readCsvStream(cut(tab, [k]), { schema: csvPreprocessing(whole, "none"), sampleRows: 1 })), whole, `fast path, split at ${k}`);
+    }
+  });
+
   it("a tricky file one byte at a time", async () => {
     const chunks = cut(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1));
     expectSame(await readAll(readCsvStream(chunks, TRICKY_OPTIONS)), want);

@@ -194,8 +194,8 @@ function readRecords(text: string, delimiter: string, source: string): Rec[] {
           field += ch;
           i++;
         }
-        // After a closing quote only a delimiter or the end of the line may follow (spaces allowed).
-        while (i < n && (text[i] === " " || text[i] === "\t")) i++;
+        // After a closing quote only a delimiter or the end of the line may follow (spaces allowed, and tabs unless they delimit).
+        while (i < n && text[i] !== delimiter && (text[i] === " " || text[i] === "\t")) i++;
         if (i < n && text[i] !== delimiter && text[i] !== "\n" && text[i] !== "\r") {
           throw new InputError(`${source}:${line}: unexpected ${JSON.stringify(text[i])} after a closing quote`);
         }

@@ -60,7 +60,7 @@ export function readRecord(bytes: Uint8Array, at: number, end: number, eof: bool
       const text = utf8.decode(bytes.subarray(from, i));
       fields.push(escaped ? text.replaceAll('""', '"') : text);
       i++;
-      while (i < end && (bytes[i] === 32 || bytes[i] === 9)) i++;
+      while (i < end && (bytes[i] === 32 || bytes[i] === 9) && !isDelimiter(bytes, i, end, delimiter)) i++;
       if (i >= end && !eof) return undefined;
       if (i < end && !isDelimiter(bytes, i, end, delimiter) && bytes[i] !== LF && bytes[i] !== CR) {
         if (delimiter.length > 1 && i + delimiter.length > end && !eof) return undefined;

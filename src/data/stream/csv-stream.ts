@@ -306,7 +306,7 @@ class CsvReader {
           a = i + 1;
           b = q;
           i = q + 1;
-          while (i < n && (buf[i] === 32 || buf[i] === 9)) i++;
+          while (i < n && (buf[i] === 32 || buf[i] === 9) && buf[i] !== delim) i++;
           if (kind === NUMBER || kind === TARGET) {
             if (parseDecimal(buf, a, b, -1, marks[f], kind === NUMBER ? x : batch.targets, kind === NUMBER ? o + offsets[f] : batch.rows) !== b) {
               status = CAREFUL;
