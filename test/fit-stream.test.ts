@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, ConfigError, InputError, init, mlp, spiral, type Sequential } from "../src/index.js";
 import { loadModel } from "../src/node/files.js";
 import { mulberry32 } from "../src/util/random.js";
+import { runCli, scratchDir } from "./helpers.js";
 import type { Dataset, DatasetItem } from "../src/train/dataset.js";
 import { heldOut } from "../src/train/stream-source.js";
 
@@ -358,4 +359,19 @@ describe("wasmlp train --stream", () => {
     const test = await wasmlp([], "train", csv, "--stream", "--test", csv);
     expect([test.code, test.stderr]).toEqual([2, expect.stringMatching(/--test is not available with --stream/)]);
   }, 30_000);
+});
+
+describe("wasmlp train --stream --sample-rows", () => {
+  it("names the flag when a category first appears after the rows that decided, and a larger sample reads the file", async () => {
+    const scratch = await scratchDir("sample-rows");
+    const rows = Array.from({ length: 300 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${i < 200 ? "red" : "blue"},${i % 2}`);
+    await writeFile(scratch.at("late.csv"), ["a,b,colour,label", ...rows].join("\n") + "\n");
+    const small = await runCli(scratch.dir, "train", "late.csv", "--stream", "--sample-rows", "50", "--layers", "4", "--no-plot", "--out", "m.safetensors");
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/late\.csv:202: column 3 \("colour"\): category "blue".*the first 50 rows decided.*pass --sample-rows \d+/);
+    const large = await runCli(scratch.dir, "train", "late.csv", "--stream", "--sample-rows", "500", "--layers", "4", "--no-plot", "--out", "m.safetensors");
+    expect(large.stderr).toBe("");
+    expect(large.code).toBe(0);
+    await scratch.remove();
+  }, 60_000);
 });

@@ -66,8 +66,9 @@ export async function trainStream(positionals: string[], o: Options, s: StreamSe
   await checkWritable(s.out);
   const core = await init(s.threads ? { threads: s.threads } : {});
   const method = o.choice("scale", ["minmax", "standardize", "none"] as const, "standardize");
-  const read = (schema?: Preprocessing, signal?: AbortSignal): CsvStream =>
-    readCsvStream(createReadStream(path), { ...csvOptions(o, schema, !!schema), name: path, ...(signal ? { signal } : {}) });
+  const sampleRows = o.int("sample-rows");
+  const read = (schema?: Preprocessing, signal?: AbortSignal): CsvStream => readCsvStream(createReadStream(path),
+    { ...csvOptions(o, schema, !!schema), name: path, ...(sampleRows ? { sampleRows } : {}), ...(signal ? { signal } : {}) });
 
   // First pass: the columns, and the preprocessing's statistics over every row.
   const first = read();

@@ -58,6 +58,7 @@ Data
                            constant memory (automatic for files over 256 MB): statistics in a first
                            pass, --validation-split by a hash of each row's number, --epochs default 1;
                            rows are shuffled through a buffer, so results differ from in-memory training
+  --sample-rows N          with --stream: rows read first to decide each column's kind (default 1000)
 
 Network
   --layers 256,128         hidden layer widths (default 128; 0 for no hidden layer)
@@ -111,7 +112,7 @@ const OPTIONS = {
   schedule: { type: "string" }, "min-lr": { type: "string" }, "step-size": { type: "string" }, gamma: { type: "string" },
   l2: { type: "string" }, epochs: { type: "string" }, "time-limit": { type: "string" }, "batch-size": { type: "string" }, seed: { type: "string" },
   "validation-split": { type: "string" }, patience: { type: "string" }, monitor: { type: "string" }, threads: { type: "string" },
-  stream: { type: "boolean" },
+  stream: { type: "boolean" }, "sample-rows": { type: "string" },
   out: { type: "string", short: "o" }, "no-plot": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
