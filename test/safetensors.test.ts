@@ -93,9 +93,17 @@ describe("files written by wasmlp", () => {
         expect(theirs.tensors.find((x) => x.name === t.name)!.bits).toEqual(bitsOf(t.data));
       }
       const text = new TextDecoder().decode(bytes.subarray(8, ours.dataStart));
-      const positions = tensors.map((t) => text.indexOf(`${JSON.stringify(t.name)}:{"dtype"`));
+      // A key starts after '{' or ','; inside another key the same characters are escaped ("\"valu" holds "valu").
+      const keyAt = (key: string) => [`{${key}`, `,${key}`].map((k) => text.indexOf(`${k}:{"dtype"`)).filter((i) => i >= 0)[0];
+      const positions = tensors.map((t) => keyAt(JSON.stringify(t.name)));
       expect(positions).toEqual([...positions].sort((a, b) => a - b));
     }), { numRuns: 300 });
+  });
+
+  it("reads each tensor by its own name when one name holds another's quoted form", () => {
+    const tensors = [{ name: '"valu', shape: [1], data: Float32Array.of(1) }, { name: "valu", shape: [1], data: Float32Array.of(2) }];
+    const f = parseSafetensors(encodeSafetensors(tensors, {}));
+    expect(tensors.map((t) => readF32(f, f.tensors.find((x) => x.name === t.name)!)[0])).toEqual([1, 2]);
   });
 });
 
