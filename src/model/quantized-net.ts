@@ -30,12 +30,17 @@ interface Stage {
   argmax: number;
 }
 
-/** Whether each core may run the fused relaxed dot, asked once per core before any kernel can tier up (gemm_int8.ts). */
-const fusedDot = new WeakMap<Core, number>();
+/**
+ * Whether a build may run the fused relaxed dot, asked once per build and process (gemm_int8.ts): cores of the
+ * same .wasm share compiled code, so asking again per core would call the probe until it tiers up and answers
+ * for optimised code while the kernels may still run in the baseline compiler.
+ */
+const fusedDot = new Map<string, number>();
 
 function fusedDotOf(core: Core): number {
-  let v = fusedDot.get(core);
-  if (v === undefined) fusedDot.set(core, v = core.raw.int8_fused_dot_exact(3, 5, 7));
+  const build = `${core.build}${core.checked ? ":checked" : ""}`;
+  let v = fusedDot.get(build);
+  if (v === undefined) fusedDot.set(build, v = core.raw.int8_fused_dot_exact(3, 5, 7));
   return v;
 }
 
