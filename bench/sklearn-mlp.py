@@ -5,7 +5,7 @@ rows of 784, native byte order) and train-y.u8 and test-y.u8 (one label a byte).
 Trains the benchmark network (784-256-128-10, ReLU, Adam 1e-3, batch 128, no L2
 term, float32 throughout) one warm-up epoch and then EPOCHS timed ones with
 partial_fit, and prints one JSON line: the median samples/s of the timed epochs,
-the test accuracy after all of them, and the versions and BLAS threads in use.
+the test accuracy after all of them, and the versions (scikit-learn, NumPy) and BLAS threads in use.
 """
 import json
 import statistics
@@ -45,6 +45,7 @@ def main():
         "test_accuracy": float((net.predict(tx) == ty).mean()),
         "weights_dtype": str(net.coefs_[0].dtype),
         "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
         "blas": blas,
     }))
 
