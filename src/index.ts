@@ -7,6 +7,7 @@ export {
   Sequential, type ModelConfig, type CompileOptions, type CompileSettings, type Evaluation, type NamedTensor, type Tensor, type LayerWeights,
 } from "./model/model.js";
 export { QuantizedModel } from "./model/quantized-model.js";
+export type { Predictor } from "./model/predictor.js";
 export type { QuantizeOptions } from "./model/quantize.js";
 export type { QuantizedModelState, QuantizedLayerState, CalibrationMethod } from "./model/quantized-state.js";
 export type { LabelOptions } from "./model/predict.js";

@@ -17,6 +17,7 @@ import type { LossName } from "../nn/losses.js";
 import type { MetricName } from "../nn/metrics.js";
 import { checkPreprocessing } from "../nn/preprocessing.js";
 import { checkOrigin } from "../model/origin.js";
+import { registerEncoder } from "../model/encoders.js";
 import type { ModelConfig } from "../model/config.js";
 import { QuantizedModel } from "../model/quantized-model.js";
 import type { CalibrationMethod, QuantizedLayerState, QuantizedModelState } from "../model/quantized-state.js";
@@ -26,6 +27,8 @@ import {
   checkFiniteTensor, checkFormat, expectedParams, fromNewerMinor, isObject, json, openContainer, planConfig, type DecodeOptions,
 } from "./model-file.js";
 import { encodeSafetensors, readF32, readI8, type F32Tensor, type I8Tensor, type SafetensorsFile } from "./safetensors.js";
+// Registers an int8 model's toONNX() encoder too: every entry point imports this module, so both are always there.
+import "./onnx/export-quantized.js";
 
 /** The format version of quantised model files: 1.1 added them (float models are still written as 1.0). */
 export const QUANTIZED_FORMAT_VERSION = "1.1";
@@ -63,6 +66,9 @@ export function encodeQuantized(state: QuantizedModelState): Uint8Array {
   // Floats first: the 8-byte aligned data section then keeps every F32 tensor 4-byte aligned, readable in place.
   return encodeSafetensors([...floats, ...ints], metadata);
 }
+
+// QuantizedModel.save() reaches this module through the model's encoder registry (see model/encoders.ts).
+registerEncoder("wasmlp-int8", encodeQuantized);
 
 /** A quantised model's architecture as a float model's config: its dense and maxout layers (what a file's "config" holds). */
 export function quantizedConfig(state: QuantizedModelState): ModelConfig {

@@ -3,8 +3,8 @@
 // runs in src/train, the model's state and weights have files of their own,
 // and file formats reach the model through encoders.ts.
 import { getCore, type Core } from "../runtime/core.js";
-import { ConfigError, StateError } from "../errors.js";
-import { toRows, type ByteMatrix, type InputBatch, type Matrix, type TargetBatch } from "../nn/input.js";
+import { StateError } from "../errors.js";
+import type { InputBatch, TargetBatch } from "../nn/input.js";
 import { Network } from "../nn/network.js";
 import { checkPreprocessing, type Preprocessing } from "../nn/preprocessing.js";
 import { train } from "../train/loop.js";
@@ -19,10 +19,10 @@ import type { PartialFitOptions, PartialFitResult } from "../train/training.js";
 import { resolveCompile, type Compiled, type CompileOptions } from "./compile.js";
 import { checkModelConfig, type ModelConfig } from "./config.js";
 import { fitData, fitSource, fitStream, freeing, hostPair, upload } from "./data.js";
-import { encoderFor } from "./encoders.js";
+import { encoderFor, refusePath } from "./encoders.js";
 import { outputReading } from "../nn/output-kind.js";
-import { classesOf, labelsOf, predictRows, type LabelOptions } from "./predict.js";
-import { predictStream, predictTransform, type PredictSource, type PredictStreamOptions, type StreamBatch, type StreamModel } from "./predict-stream.js";
+import type { StreamModel } from "./predict-stream.js";
+import { Predictor } from "./predictor.js";
 import { reclaimer, release, type Owned } from "./reclaim.js";
 import { checkState, readState, writeState, type LoadStateOptions, type ModelState, type StateOptions, type StateParts, type TrainingRecord } from "./state.js";
 import { layersInfo, type LayerInfo } from "./layers-info.js";
@@ -39,8 +39,8 @@ export type { ModelConfig } from "./config.js";
 export type { Evaluation } from "../train/trainer.js";
 export type { LayerWeights, NamedTensor, Tensor } from "./weights.js";
 
-/** A feed-forward network of dense, maxout and dropout layers. */
-export class Sequential {
+/** A feed-forward network of dense, maxout and dropout layers; predict and its kin are Predictor's. */
+export class Sequential extends Predictor {
   /** Set to true (e.g. from a callback or a signal handler) to end fit() after the current batch. */
   stopTraining = false;
   readonly seed: number;
@@ -55,6 +55,7 @@ export class Sequential {
   /** Builds the layers and initialises weights; the core must be loaded (see init()). */
   constructor(config: ModelConfig) {
     const { inputs, seed } = checkModelConfig(config);
+    super();
     this.seed = seed;
     this.core = getCore();
     this.owned = { core: this.core, lossBuffers: { grad: 0, targets: 0, rows: 0 } };
@@ -173,47 +174,6 @@ export class Sequential {
     return freeing(source, (s) => this.trainer(c).evaluate(s, "train", 0, s.rows));
   }
 
-  /** Outputs for a batch: Float32Array in → Float32Array out (row-major), rows in → rows out, one row (number[]) → one row. */
-  predict(x: Float32Array): Float32Array;
-  predict(x: Matrix | ByteMatrix): Matrix;
-  predict(x: number[][]): number[][];
-  predict(x: number[]): number[];
-  predict(x: InputBatch): Float32Array | Matrix | number[][];
-  predict(x: InputBatch | number[]): Float32Array | Matrix | number[][] | number[] {
-    this.ensureIdle("predict", true);
-    return predictRows(this.network, x, this.owned.prep?.transform);
-  }
-
-  /**
-   * The predicted class of each row: the largest output (softmax, logSoftmax, or logits under categoricalCrossentropy), or
-   * 1 where one sigmoid output is ≥ 0.5 — the reading accuracy uses. Several sigmoid outputs (multi-label) are a
-   * ConfigError pointing to predictLabels(); so are value outputs (regression), which have no classes.
-   */
-  predictClasses(x: InputBatch): Int32Array {
-    this.ensureIdle("predictClasses", true);
-    return classesOf(this.network, toRows(x, this.inputs, "x"), this.owned.prep?.transform, outputReading(this.network, this.compiled?.loss.name));
-  }
-
-  /** Outputs of a stream of input batches, one output batch per input batch in order, pulled one at a time (see PredictStreamOptions). */
-  predictStream(batches: PredictSource, options: PredictStreamOptions & { output: "classes" }): AsyncIterableIterator<Int32Array>;
-  predictStream(batches: PredictSource, options?: PredictStreamOptions & { output?: "values" }): AsyncIterableIterator<Float32Array>;
-  predictStream(batches: PredictSource, options?: PredictStreamOptions): AsyncIterableIterator<Float32Array | Int32Array> {
-    return predictStream(this.streamModel(), batches, options);
-  }
-
-  /** predictStream() as a web TransformStream: input batches written in, output batches read out. */
-  predictTransform(options: PredictStreamOptions & { output: "classes" }): TransformStream<StreamBatch, Int32Array>;
-  predictTransform(options?: PredictStreamOptions & { output?: "values" }): TransformStream<StreamBatch, Float32Array>;
-  predictTransform(options?: PredictStreamOptions): TransformStream<StreamBatch, Float32Array | Int32Array> {
-    return predictTransform(this.streamModel(), options);
-  }
-
-  /** Multi-label predictions: rows × outputs bytes, 1 where a sigmoid output's probability is ≥ `threshold` (default 0.5), else 0. */
-  predictLabels(x: InputBatch, options?: LabelOptions): ByteMatrix {
-    this.ensureIdle("predictLabels", true);
-    return labelsOf(this.network, toRows(x, this.inputs, "x"), this.owned.prep?.transform, outputReading(this.network, this.compiled?.loss.name), options);
-  }
-
   /** Loss and gradient of the loss w.r.t. every parameter on (x, y), dropout off; weights unchanged. */
   computeGradients(x: InputBatch, y: TargetBatch): { loss: number; gradients: NamedTensor[] } {
     this.ensureIdle("computeGradients", true);
@@ -251,9 +211,7 @@ export class Sequential {
   /** The model as wasmlp file bytes: a safetensors file any safetensors reader opens (see docs/model-files.md). */
   save(options?: { optimizer?: boolean }): Uint8Array {
     this.ensureIdle("save", true);
-    if (typeof options === "string") {
-      throw new ConfigError(`save: model.save() returns the file's bytes and takes no path; to write a file, use saveModel(model, ${JSON.stringify(options)}) from 'wasmlp/node'`);
-    }
+    refusePath(options, "saveModel");
     return encoderFor("wasmlp", "save")(this, options);
   }
 
@@ -330,8 +288,8 @@ export class Sequential {
     return { net: this.network, config: this.toConfig(), compiled: this.compiled, preprocessing: this.owned.prep?.spec ?? null, training: this.training, origin: this.importedFrom };
   }
 
-  /** The model as a prediction stream sees it at each batch: disposed, training or not, and its current preprocessing. */
-  private streamModel(): StreamModel {
+  /** The model as inference sees it at each call and streamed batch: disposed, training or not, and its current preprocessing. */
+  protected inference(): StreamModel {
     return {
       network: () => this.network, training: () => this.busy, transform: () => this.owned.prep?.transform,
       reading: () => outputReading(this.network, this.compiled?.loss.name),

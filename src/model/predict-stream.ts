@@ -3,13 +3,12 @@
 // of the batch being computed and memory stays that of one batch (each computed in core-sized chunks).
 import { ConfigError, InputError, StateError } from "../errors.js";
 import { toRows, type ByteMatrix, type InputBatch, type Matrix } from "../nn/input.js";
-import type { Network } from "../nn/network.js";
 import type { OutputReading } from "../nn/output-kind.js";
 import type { RowTransform } from "../train/device-data.js";
 import { AbortError } from "../train/errors.js";
 import { checkKeys, describe } from "../util/options.js";
 import { abortable, pullFrom, type Pull } from "../util/pull.js";
-import { checkHasClasses, classesOf, outputsOf } from "./predict.js";
+import { checkHasClasses, classesOf, outputsOf, type Forward } from "./predict.js";
 
 /** One item of a prediction stream: an input batch, or an object holding it as `x` (such as a CSV stream's row batch, with its `rows` and `cols`). */
 export type StreamBatch = InputBatch | { x: InputBatch; rows?: number; cols?: number };
@@ -25,9 +24,9 @@ export interface PredictStreamOptions {
   output?: "values" | "classes";
 }
 
-/** What a stream asks of its model at every batch: `network()` throws a StateError once the model is disposed. */
+/** What a stream asks of its model (float or int8) at every batch: `network()` throws a StateError once the model is disposed. */
 export interface StreamModel {
-  network(): Network;
+  network(): Forward;
   training(): boolean;
   transform(): RowTransform | undefined;
   reading(): OutputReading;

@@ -1,19 +1,23 @@
 // An int8 model for inference: built by Sequential.quantize() or from a state
-// (a file, a tool), it predicts, classifies and evaluates like the float model
-// it came from, through the same inference code (predict.ts) on its own
-// network of int8 kernels. It does not train: weights and activation ranges
-// were fixed when it was quantised.
+// (a file, a tool), it predicts, classifies, streams, evaluates and saves like
+// the float model it came from, through the same inference code (Predictor,
+// predict.ts) on its own network of int8 kernels, and the encoders src/io
+// registers. It does not train: weights and activation ranges were fixed when
+// it was quantised.
 import { getCore, type Core } from "../runtime/core.js";
-import { StateError } from "../errors.js";
-import { toRows, type ByteMatrix, type InputBatch, type Matrix, type TargetBatch } from "../nn/input.js";
+import { ConfigError, StateError } from "../errors.js";
+import { describe } from "../util/options.js";
+import type { InputBatch, TargetBatch } from "../nn/input.js";
 import { createLoss, defaultLoss } from "../nn/losses.js";
 import { createMetrics, type MetricName } from "../nn/metrics.js";
-import { readingOf, type OutputReading } from "../nn/output-kind.js";
+import { readingOf } from "../nn/output-kind.js";
 import { MetricSums } from "../train/metric-logs.js";
 import type { RowTransform } from "../train/device-data.js";
 import type { Evaluation } from "../train/trainer.js";
 import { freeing, hostPair, upload } from "./data.js";
-import { classesOf, labelsOf, predictRows, type LabelOptions } from "./predict.js";
+import { encoderFor, refusePath } from "./encoders.js";
+import type { StreamModel } from "./predict-stream.js";
+import { Predictor } from "./predictor.js";
 import { QuantizedNet } from "./quantized-net.js";
 import { checkQuantizedState, type QuantizedModelState } from "./quantized-state.js";
 import { CHUNK } from "./trainer.js";
@@ -44,14 +48,15 @@ const reclaimer = typeof FinalizationRegistry === "function" ? new FinalizationR
 /** What a quantised model only runs: the StateError of every training call. */
 const INFERENCE_ONLY = "a quantised model only runs inference; train the float model, then quantize() it again";
 
-/** An int8 model: predict, predictClasses, predictLabels and evaluate, as the float model it was quantised from. */
-export class QuantizedModel {
+/** An int8 model: predict and its kin (Predictor's), evaluate, save and toONNX, as the float model it was quantised from. */
+export class QuantizedModel extends Predictor {
   private readonly spec: QuantizedModelState;
   private readonly owned: QuantizedOwned;
 
   /** Builds the model a state describes (from state(), a file, a tool), checked whole first; the core must be loaded (see init()). */
   constructor(state: QuantizedModelState) {
     const checked = checkQuantizedState(state);
+    super();
     const core = getCore();
     // The model keeps its own copies: a caller's later writes to the state's arrays change nothing here.
     this.spec = structuredClone(checked);
@@ -74,26 +79,6 @@ export class QuantizedModel {
   get disposed(): boolean { return this.owned.net === undefined; }
   /** Bytes of the packed int8 weights in the core (column sums, scales and bias included): about a quarter of the float weights. */
   get weightBytes(): number { return this.network.packedBytes; }
-
-  /** Outputs for a batch, in float: Float32Array in → Float32Array out (row-major), rows in → rows out, one row (number[]) → one row. */
-  predict(x: Float32Array): Float32Array;
-  predict(x: Matrix | ByteMatrix): Matrix;
-  predict(x: number[][]): number[][];
-  predict(x: number[]): number[];
-  predict(x: InputBatch): Float32Array | Matrix | number[][];
-  predict(x: InputBatch | number[]): Float32Array | Matrix | number[][] | number[] {
-    return predictRows(this.network, x, this.owned.transform);
-  }
-
-  /** The predicted class of each row, read as the float model reads its outputs (see Sequential.predictClasses). */
-  predictClasses(x: InputBatch): Int32Array {
-    return classesOf(this.network, toRows(x, this.inputs, "x"), this.owned.transform, this.reading());
-  }
-
-  /** Multi-label predictions: rows × outputs bytes, 1 where a sigmoid output's probability is ≥ `threshold` (default 0.5). */
-  predictLabels(x: InputBatch, options?: LabelOptions): ByteMatrix {
-    return labelsOf(this.network, toRows(x, this.inputs, "x"), this.owned.transform, this.reading(), options);
-  }
 
   /**
    * Mean loss and metrics over (x, y): the float model's compile() loss and metrics, carried in the state; for a model
@@ -128,10 +113,30 @@ export class QuantizedModel {
     return structuredClone(this.spec);
   }
 
+  /** The model as wasmlp file bytes (format 1.1, read back by loadQuantized()); in Node, saveQuantizedModel(model, path) writes a file. */
+  save(): Uint8Array {
+    this.network;
+    // From JavaScript, what a float model's save() takes may come: a path (that is saveModel's job) or options.
+    const given: unknown = arguments[0];
+    refusePath(given, "saveQuantizedModel");
+    if (given !== undefined) throw new ConfigError(`save: an int8 model's save() takes no options (it has no optimizer state), got ${describe(given)}`);
+    return encoderFor("wasmlp-int8", "save")(this.spec);
+  }
+
+  /** The model as ONNX bytes in the QDQ form (int8 weights, per-layer input codes), computing predict() within a code's rounding. */
+  toONNX(): Uint8Array {
+    this.network;
+    return encoderFor("onnx-int8", "toONNX")(this.spec);
+  }
+
   /** Refused: a quantised model only runs inference (train the float model and quantise it again). */
   compile(): never { throw new StateError(`compile: ${INFERENCE_ONLY}`); }
   /** Refused: a quantised model only runs inference (train the float model and quantise it again). */
   fit(): never { throw new StateError(`fit: ${INFERENCE_ONLY}`); }
+  /** Refused: a quantised model only runs inference (train the float model and quantise it again). */
+  partialFit(): never { throw new StateError(`partialFit: ${INFERENCE_ONLY}`); }
+  /** Refused: a quantised model only runs inference (train the float model and quantise it again). */
+  trainOnBatch(): never { throw new StateError(`trainOnBatch: ${INFERENCE_ONLY}`); }
 
   /** Frees the model's memory in the core; any later call throws a StateError. */
   dispose(): void {
@@ -150,9 +155,12 @@ export class QuantizedModel {
     return last.type === "maxout" ? "maxout" : last.activation;
   }
 
-  private reading(): OutputReading {
-    this.network;
-    return readingOf(this.lastActivation(), this.outputs, this.spec.evaluation?.loss);
+  /** The model as inference sees it: disposed or not; it never trains, and its preprocessing and reading are fixed. */
+  protected inference(): StreamModel {
+    return {
+      network: () => this.network, training: () => false, transform: () => this.owned.transform,
+      reading: () => readingOf(this.lastActivation(), this.outputs, this.spec.evaluation?.loss),
+    };
   }
 
   private scoring() {

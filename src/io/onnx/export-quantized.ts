@@ -5,6 +5,7 @@
 // and the activation (or maxout's max) in float. A runtime may fuse each
 // Q → DQ → MatMul into an integer matrix multiply; either way the graph computes
 // what the int8 model computes, up to the rounding of a requantised code.
+import { registerEncoder } from "../../model/encoders.js";
 import type { QuantizedModelState } from "../../model/quantized-state.js";
 import { activationNode, floatTensor, int64Tensor, modelProto, node, preprocessingNodes, tensor, type ProtoWriter } from "./export.js";
 
@@ -61,3 +62,6 @@ export function encodeQuantizedOnnx(state: QuantizedModelState): Uint8Array {
   }
   return modelProto(nodes, initializers, x, state.inputs, state.outputs);
 }
+
+// QuantizedModel.toONNX() reaches this module through the model's encoder registry (see model/encoders.ts).
+registerEncoder("onnx-int8", encodeQuantizedOnnx);
