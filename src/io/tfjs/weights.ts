@@ -6,6 +6,7 @@
 import { ModelFileError, WasmlpError } from "../../errors.js";
 import { float16ToFloat32 } from "../../util/float16.js";
 import { describe } from "../../util/options.js";
+import { checkSideFileName } from "../side-file-name.js";
 
 /** Reads a weight file named by the manifest, given its path relative to model.json's folder ("./" segments dropped). */
 export type WeightReader = (path: string) => Promise<Uint8Array | ArrayBuffer>;
@@ -80,22 +81,11 @@ export async function readTfjsWeights(manifest: unknown, read: WeightReader): Pr
   return weights;
 }
 
-/**
- * A manifest path as a relative path without "." segments, or a ModelFileError: absolute paths, URLs,
- * ".." and backslashes are refused, since weight files must sit beside model.json or below it.
- */
-export function checkWeightPath(path: unknown, where: string): string {
+/** A manifest path without its "." segments, once checkSideFileName has found it inside model.json's folder; else a ModelFileError. */
+function checkWeightPath(path: unknown, where: string): string {
   if (typeof path !== "string" || path === "") throw new ModelFileError(`${where}: a path must be a non-empty string, got ${describe(path)}`);
-  const segments = path.split("/");
-  const refuse = (why: string): never => {
-    throw new ModelFileError(`${where}: path ${JSON.stringify(path)} ${why}; weight files are named relative to model.json, in its folder or below it`);
-  };
-  if (path.includes("\\")) refuse("holds a backslash");
-  if (path.startsWith("/") || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(path)) refuse("is absolute or a URL");
-  if (segments.includes("..")) refuse("leaves the model's folder");
-  const kept = segments.filter((s) => s !== ".");
-  if (kept.length === 0 || kept.includes("")) refuse("names no file");
-  return kept.join("/");
+  checkSideFileName(path, `${where}: path`, "weight files are named relative to model.json, in its folder or below it");
+  return path.split("/").filter((s) => s !== ".").join("/");
 }
 
 function checkGroup(g: unknown, index: number): Group {
