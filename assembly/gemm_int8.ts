@@ -28,7 +28,7 @@
 //   int8_fused_dot_exact                   whether the engine may run the fused relaxed dot (once, at load)
 //   quantize_rows_u7                       floats into codes, for the first layer's input
 
-import { activate_v128, ACT_LINEAR } from "./activation_math";
+import { activate_v128, ACT_LINEAR, ACT_RELU } from "./activation_math";
 import { scratch, span } from "./checks";
 
 /** Columns per packed panel: two i32x4 accumulators a row. */
@@ -53,8 +53,15 @@ const HEADER_BYTES = 3 * NR * 4;
 const MC = 64;
 /** Largest K whose int32 sums cannot overflow, even with weights of −128: 2¹⁷ · 127 · 128 < 2³¹. */
 const K_MAX = 1 << 17;
-/** Requantised values are clamped to this before conversion, so adding the zero point cannot overflow. */
+/** Requantised values are clamped to this before rounding, so the rounding trick below holds and codes fit an i16. */
 const CODE_LIMIT: f32 = 512;
+/**
+ * 1.5·2²³: a float of magnitude at most 2²² plus this rounds, ties to even, to an integer held in the
+ * low mantissa bits, which MAGIC_BITS (its bit pattern) then removes. One add instead of nearest and
+ * trunc_sat, both several instructions on x86.
+ */
+const MAGIC: f32 = 12582912;
+const MAGIC_BITS: i32 = 0x4b400000;
 
 // ---------------------------------------------------------------------------
 // Exports
@@ -156,12 +163,21 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
   assert(rows == 0 || (ldx >= cols && span(x, <i64>(rows - 1) * ldx + cols, 4)), "quantize_rows_u7: x outside memory, misaligned or ldx too small");
   assert(rows == 0 || (ldq >= cols && span(q, <i64>(rows - 1) * ldq + cols, 1)), "quantize_rows_u7: q outside memory or ldq too small");
   const inv = f32x4.splat(inv_scale);
-  const zpv = i32x4.splat(zp);
+  const offset = i32x4.splat(zp - MAGIC_BITS);
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>r * <usize>ldx << 2);
     const qr = q + <usize>r * <usize>ldq;
     let j = 0;
-    for (; j + 4 <= cols; j += 4) v128.store32_lane(qr + <usize>j, codes(v128.load(xr + (<usize>j << 2)), inv, zpv), 0);
+    for (; j + 16 <= cols; j += 16) {
+      const p = xr + (<usize>j << 2);
+      const h0 = i16x8.narrow_i32x4_s(rounded(v128.load(p), inv, offset), rounded(v128.load(p, 16), inv, offset));
+      const h1 = i16x8.narrow_i32x4_s(rounded(v128.load(p, 32), inv, offset), rounded(v128.load(p, 48), inv, offset));
+      v128.store(qr + <usize>j, code_bytes(h0, h1));
+    }
+    for (; j + 4 <= cols; j += 4) {
+      const h = i16x8.narrow_i32x4_s(rounded(v128.load(xr + (<usize>j << 2)), inv, offset), i32x4.splat(0));
+      v128.store32_lane(qr + <usize>j, code_bytes(h, h), 0);
+    }
     for (; j < cols; j++) store<u8>(qr + <usize>j, code_scalar(load<f32>(xr + (<usize>j << 2)), inv_scale, zp));
   }
 }
@@ -262,10 +278,22 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
 // @ts-ignore: decorator
 @inline function tile(rows: i32, panels: i32, fused: bool, K: i32, a: usize, la: usize, pw: usize, pbytes: usize,
   c: usize, lc: usize, cols: i32, a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
-  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c02 = i32x4.splat(0), c03 = i32x4.splat(0), c04 = i32x4.splat(0), c05 = i32x4.splat(0);
-  let c10 = i32x4.splat(0), c11 = i32x4.splat(0), c12 = i32x4.splat(0), c13 = i32x4.splat(0);
-  let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
-  let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  // Every sum starts at −a_zp·colsum, so the loop's last dot leaves the exact Σ(a − a_zp)·w (int32 wraps alike either way).
+  const nzp = i32x4.splat(-a_zp);
+  const z0 = i32x4.mul(nzp, v128.load(pw)), z1 = i32x4.mul(nzp, v128.load(pw, 16));
+  let z2 = z0, z3 = z1, z4 = z0, z5 = z1;
+  if (panels > 1) {
+    z2 = i32x4.mul(nzp, v128.load(pw + pbytes));
+    z3 = i32x4.mul(nzp, v128.load(pw + pbytes, 16));
+  }
+  if (panels > 2) {
+    z4 = i32x4.mul(nzp, v128.load(pw + 2 * pbytes));
+    z5 = i32x4.mul(nzp, v128.load(pw + 2 * pbytes, 16));
+  }
+  let c00 = z0, c01 = z1, c02 = z2, c03 = z3, c04 = z4, c05 = z5;
+  let c10 = z0, c11 = z1, c12 = z2, c13 = z3;
+  let c20 = z0, c21 = z1;
+  let c30 = z0, c31 = z1;
   let x0 = a, x1 = a + la, x2 = a + 2 * la, x3 = a + 3 * la;
   let w = pw + HEADER_BYTES;
   const end = w + <usize>round_up4(K) * NR;
@@ -314,17 +342,16 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
     w += STEP_BYTES;
     x0 += KG; x1 += KG; x2 += KG; x3 += KG;
   }
-  const zp = i32x4.splat(a_zp);
   const shift: usize = requant ? 0 : 2;
-  finish_pair(c00, c01, pw, c, cols, zp, act, alpha, requant, inv, ozp);
-  if (panels > 1) finish_pair(c02, c03, pw + pbytes, c + (<usize>NR << shift), cols - NR, zp, act, alpha, requant, inv, ozp);
-  if (panels > 2) finish_pair(c04, c05, pw + 2 * pbytes, c + (<usize>(2 * NR) << shift), cols - 2 * NR, zp, act, alpha, requant, inv, ozp);
+  finish_row(c00, c01, pw, c, cols, act, alpha, requant, inv, ozp);
+  if (panels > 1) finish_row(c02, c03, pw + pbytes, c + (<usize>NR << shift), cols - NR, act, alpha, requant, inv, ozp);
+  if (panels > 2) finish_row(c04, c05, pw + 2 * pbytes, c + (<usize>(2 * NR) << shift), cols - 2 * NR, act, alpha, requant, inv, ozp);
   if (rows > 1) {
-    finish_pair(c10, c11, pw, c + lc, cols, zp, act, alpha, requant, inv, ozp);
-    if (panels > 1) finish_pair(c12, c13, pw + pbytes, c + lc + (<usize>NR << shift), cols - NR, zp, act, alpha, requant, inv, ozp);
+    finish_row(c10, c11, pw, c + lc, cols, act, alpha, requant, inv, ozp);
+    if (panels > 1) finish_row(c12, c13, pw + pbytes, c + lc + (<usize>NR << shift), cols - NR, act, alpha, requant, inv, ozp);
   }
-  if (rows > 2) finish_pair(c20, c21, pw, c + 2 * lc, cols, zp, act, alpha, requant, inv, ozp);
-  if (rows > 3) finish_pair(c30, c31, pw, c + 3 * lc, cols, zp, act, alpha, requant, inv, ozp);
+  if (rows > 2) finish_row(c20, c21, pw, c + 2 * lc, cols, act, alpha, requant, inv, ozp);
+  if (rows > 3) finish_row(c30, c31, pw, c + 3 * lc, cols, act, alpha, requant, inv, ozp);
 }
 
 /** Columns 0–3 of a packed k group: as loaded (relaxed), or the first four columns' pairs widened to i16 (plain). */
@@ -360,48 +387,86 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
 // ---------------------------------------------------------------------------
 // Epilogue
 
-/** The epilogue of one row of a panel (sums of columns 0–3 and 4–7), writing its first `cols` columns. */
-function finish_pair(s0: v128, s1: v128, panel: usize, c: usize, cols: i32, zp: v128, act: i32, alpha: f32,
+/** One row of a panel (exact sums of columns 0–3 and 4–7) as codes or floats; a separate function per form keeps each small. */
+// @ts-ignore: decorator
+@inline function finish_row(s0: v128, s1: v128, panel: usize, c: usize, cols: i32, act: i32, alpha: f32,
   requant: bool, inv: f32, ozp: i32): void {
-  const shift: usize = requant ? 0 : 2;
-  finish4(s0, panel, c, min(cols, 4), zp, act, alpha, requant, inv, ozp);
-  if (cols > 4) finish4(s1, panel + 16, c + (<usize>4 << shift), min(cols - 4, 4), zp, act, alpha, requant, inv, ozp);
+  if (requant) finish_codes(s0, s1, panel, c, cols, act, alpha, inv, ozp);
+  else finish_floats(s0, s1, panel, c, cols, act, alpha);
+}
+
+/** The first min(cols, 8) floats of a row: y = act(float(s)·scale + bias) from the panel header at h. */
+function finish_floats(s0: v128, s1: v128, h: usize, c: usize, cols: i32, act: i32, alpha: f32): void {
+  let y0 = scaled(s0, h), y1 = scaled(s1, h + 16);
+  if (act != ACT_LINEAR) {
+    y0 = activate_v128(y0, act, alpha);
+    y1 = activate_v128(y1, act, alpha);
+  }
+  if (cols >= NR) {
+    v128.store(c, y0);
+    v128.store(c, y1, 16);
+    return;
+  }
+  store_lanes(c, y0, min(cols, 4));
+  if (cols > 4) store_lanes(c + 16, y1, cols - 4);
 }
 
 /**
- * Four sums s of the columns whose header entries start at h: y = act(float(s −
- * zp·colsum)·scale + bias), a multiply then an add in both builds (never fused, so
- * the builds agree bit for bit), stored as floats or requantised codes; the first
- * n ≤ 4 lanes are written.
+ * The first min(cols, 8) codes of a row: the floats of finish_floats requantised. ReLU is a pseudo-max
+ * here (one instruction): it differs from f32x4.max only on NaN and −0, which both become the zero point.
  */
-function finish4(s: v128, h: usize, c: usize, n: i32, zp: v128, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
-  const exact = i32x4.sub(s, i32x4.mul(zp, v128.load(h)));
-  let y = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(exact), v128.load(h, NR * 4)), v128.load(h, 2 * NR * 4));
-  if (act != ACT_LINEAR) y = activate_v128(y, act, alpha);
-  if (!requant) {
-    if (n == 4) return v128.store(c, y);
-    v128.store32_lane(c, y, 0);
-    if (n > 1) v128.store32_lane(c, y, 1, 4);
-    if (n > 2) v128.store32_lane(c, y, 2, 8);
-    return;
+function finish_codes(s0: v128, s1: v128, h: usize, c: usize, cols: i32, act: i32, alpha: f32, inv: f32, ozp: i32): void {
+  let y0 = scaled(s0, h), y1 = scaled(s1, h + 16);
+  if (act == ACT_RELU) {
+    y0 = f32x4.pmax(y0, f32x4.splat(0));
+    y1 = f32x4.pmax(y1, f32x4.splat(0));
+  } else if (act != ACT_LINEAR) {
+    y0 = activate_v128(y0, act, alpha);
+    y1 = activate_v128(y1, act, alpha);
   }
-  const q = codes(y, f32x4.splat(inv), i32x4.splat(ozp));
-  if (n == 4) return v128.store32_lane(c, q, 0);
-  v128.store8_lane(c, q, 0);
-  if (n > 1) v128.store8_lane(c, q, 1, 1);
-  if (n > 2) v128.store8_lane(c, q, 2, 2);
+  const invv = f32x4.splat(inv);
+  const offset = i32x4.splat(ozp - MAGIC_BITS);
+  const h16 = i16x8.narrow_i32x4_s(rounded(y0, invv, offset), rounded(y1, invv, offset));
+  const q = code_bytes(h16, h16);
+  if (cols >= NR) return v128.store64_lane(c, q, 0);
+  let bytes = i64x2.extract_lane(q, 0);
+  for (let j = 0; j < cols; j++, bytes >>= 8) store<u8>(c + <usize>j, <u8>bytes);
 }
 
-/** Four floats y to codes clamp(nearest(y·inv) + zp, 0, 127), packed into the low four bytes. */
+/** float(s)·scale + bias for four columns whose header entries start at h: a multiply then an add in both builds, so they agree bit for bit. */
 // @ts-ignore: decorator
-@inline function codes(y: v128, inv: v128, zp: v128): v128 {
-  const r = f32x4.min(f32x4.max(f32x4.nearest(f32x4.mul(y, inv)), f32x4.splat(-CODE_LIMIT)), f32x4.splat(CODE_LIMIT));
-  const q = i32x4.min_s(i32x4.max_s(i32x4.add(i32x4.trunc_sat_f32x4_s(r), zp), i32x4.splat(0)), i32x4.splat(127));
-  const h = i16x8.narrow_i32x4_s(q, q);
-  return i8x16.narrow_i16x8_u(h, h);
+@inline function scaled(s: v128, h: usize): v128 {
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(s), v128.load(h, NR * 4)), v128.load(h, 2 * NR * 4));
 }
 
-/** Scalar twin of codes for ragged row ends: the same IEEE operations, so the same code. */
+/** The first n (1–3) lanes of y at c. */
+function store_lanes(c: usize, y: v128, n: i32): void {
+  if (n == 4) return v128.store(c, y);
+  v128.store32_lane(c, y, 0);
+  if (n > 1) v128.store32_lane(c, y, 1, 4);
+  if (n > 2) v128.store32_lane(c, y, 2, 8);
+}
+
+/**
+ * Four floats y to nearest(y·inv) + zp as i32, ties to even, with offset = zp − MAGIC_BITS: y·inv clamped
+ * to ±CODE_LIMIT (NaN to 0, as trunc_sat makes it), rounded by MAGIC. Clamping before rounding equals
+ * clamping after, as the limits are integers.
+ */
+// @ts-ignore: decorator
+@inline function rounded(y: v128, inv: v128, offset: v128): v128 {
+  let x = f32x4.mul(y, inv);
+  x = v128.and(x, f32x4.eq(x, x));
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-CODE_LIMIT)), f32x4.splat(CODE_LIMIT));
+  return i32x4.add(f32x4.add(x, f32x4.splat(MAGIC)), offset);
+}
+
+/** Sixteen rounded values (as two i16x8 of rounded's results) clamped to codes in [0, 127], one byte each. */
+// @ts-ignore: decorator
+@inline function code_bytes(h0: v128, h1: v128): v128 {
+  return i8x16.min_u(i8x16.narrow_i16x8_u(h0, h1), i8x16.splat(127));
+}
+
+/** Scalar twin of rounded and code_bytes for ragged row ends: the same rounding and clamps, so the same code. */
 // @ts-ignore: decorator
 @inline function code_scalar(y: f32, inv: f32, zp: i32): u8 {
   const r = min(max(nearest(y * inv), -CODE_LIMIT), CODE_LIMIT);

@@ -300,14 +300,16 @@ describe("quantize_rows_u7", () => {
   it("rounds ties to even, clamps to 0…127, maps NaN to the zero point, and leaves row padding alone", () => {
     const special = [2.5, 3.5, -2.5, 0.49999997, 1e9, -1e9, Infinity, -Infinity, NaN, 0, -0];
     for (const { name, core } of cores) {
-      // With as many columns as special values, every special value meets every lane position and the scalar tail.
-      for (const [cols, inv] of [[1, 1], [3, 0.75], [4, 1], [5, 0.75], [8, 1], [special.length, 1], [special.length, 0.75], [13, 1]]) {
+      // With a multiple of the special values' count as columns, every special value meets every lane position of the
+      // 16- and 4-wide steps and the scalar tail.
+      const n = special.length;
+      for (const [cols, inv] of [[1, 1], [3, 0.75], [4, 1], [5, 0.75], [8, 1], [n, 1], [n, 0.75], [13, 1], [16, 1], [37, 0.75], [2 * n, 1], [4 * n, 0.75]]) {
         const rows = 3;
         const ldx = cols + 2;
         const ldq = cols + 3;
         const r = rng(cols);
         const x = Float32Array.from({ length: rows * ldx }, (_, i) =>
-          (cols === special.length ? special[(i % ldx + Math.floor(i / ldx)) % special.length] : r() * 300 - 150));
+          (cols % n === 0 ? special[(i % ldx + Math.floor(i / ldx)) % n] : r() * 300 - 150));
         const zp = 41;
         const px = core.allocF32(x.length);
         const pq = core.allocator.alloc(rows * ldq);
