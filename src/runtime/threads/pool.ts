@@ -3,7 +3,8 @@
 // waits for the others: no messages, no copies, one notify per worker.
 import { CoreError } from "../../errors.js";
 import { isNode, nodeImport } from "../platform.js";
-import { ARG0, DONE, FAILED, KERNEL, MAX_ARGS, QUIT, SEQ, SLOT_BYTES, SLOT_F64, SLOT_I32, SPIN_MS, STATUS, type WorkerInit } from "./protocol.js";
+import { ARG0, DONE, FAILED, KERNEL, MAX_ARGS, QUIT, SEQ, SLOT_BYTES, SLOT_F64, SLOT_I32, STATUS, type WorkerInit } from "./protocol.js";
+import { HOT_MS, Spinner } from "./spin.js";
 
 /** The few things the pool needs from a platform's worker. */
 interface WorkerHandle {
@@ -30,6 +31,7 @@ export class Pool {
   private failure: string | undefined;
   /** Atomics.wait is refused on a browser's main thread; there we only spin. */
   private readonly canBlock: boolean;
+  private readonly spinner = new Spinner();
 
   private constructor(private readonly workers: WorkerHandle[], control: SharedArrayBuffer,
     private readonly onFailure: (reason: string) => void) {
@@ -119,14 +121,14 @@ export class Pool {
 
   private await(w: number, seq: number): void {
     const i = w * SLOT_I32 + DONE;
-    if (Atomics.load(this.ctl, i) === seq) return;
+    // DONE holds the worker's previous task until it finishes this one.
+    const before = Atomics.load(this.ctl, i);
+    if (before === seq) return;
     const started = performance.now();
-    const spinUntil = started + SPIN_MS;
+    this.spinner.poll(this.ctl, i, before, HOT_MS);
     while (Atomics.load(this.ctl, i) !== seq) {
-      for (let p = 0; p < 256 && Atomics.load(this.ctl, i) !== seq; p++);
+      if (this.canBlock) Atomics.wait(this.ctl, i, before, 1);
       const now = performance.now();
-      if (now < spinUntil) continue;
-      if (this.canBlock) Atomics.wait(this.ctl, i, Atomics.load(this.ctl, i), 1);
       if (now - started > Pool.taskTimeoutMs) {
         this.fail(`worker ${w} did not finish a task within ${Pool.taskTimeoutMs / 1000} s`);
         throw new CoreError(`a pool worker stopped responding: ${this.failure}`);

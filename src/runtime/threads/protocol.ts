@@ -21,15 +21,6 @@ export const QUIT = -1;
 /** Status values a worker reports. */
 export const OK = 0;
 export const FAILED = 1;
-/**
- * Milliseconds a thread polls a counter before it blocks in Atomics.wait: waking a blocked thread
- * costs ~60 µs, a poll well under 1 µs, so polling bridges the gaps between a step's kernels. Short,
- * and timed by the clock rather than by a count of polls: with more busy threads than cores, a
- * thread that polls for long loses its turn to the scheduler, so its next share starts late (two
- * threads trained 3–7× slower with 0.2–3 ms than with 0.05 ms under such load), and a fixed count
- * of polls lasted 0.1–7 ms once polls were preempted.
- */
-export const SPIN_MS = 0.05;
 
 /** Message that starts a worker. */
 export interface WorkerInit {

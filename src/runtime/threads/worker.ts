@@ -1,8 +1,10 @@
 // A pool worker: instantiates the core on the shared memory, then runs the
 // kernels the pool posts in its control slot until told to quit. It blocks in
-// Atomics.wait only after spinning briefly, so back-to-back calls wake fast.
+// Atomics.wait only after polling a while (spin.ts), so the calls of a step
+// find it awake.
 import { isNode, nodeImport } from "../platform.js";
-import { ARG0, DONE, FAILED, KERNEL, OK, QUIT, SEQ, SLOT_F64, SLOT_I32, SPIN_MS, STATUS, type WorkerInit } from "./protocol.js";
+import { ARG0, DONE, FAILED, KERNEL, OK, QUIT, SEQ, SLOT_F64, SLOT_I32, STATUS, type WorkerInit } from "./protocol.js";
+import { HOT_MS, Spinner } from "./spin.js";
 
 type Kernel = (...args: number[]) => unknown;
 
@@ -15,12 +17,9 @@ async function start(init: WorkerInit, post: (message: unknown) => void): Promis
   // Read the counter before announcing readiness: a task posted right after would otherwise be missed.
   let last = Atomics.load(ctl, SEQ);
   post({ ready: true });
+  const spinner = new Spinner();
   for (;;) {
-    let seq = Atomics.load(ctl, SEQ);
-    // The clock is read once per 256 polls: a read costs many polls.
-    for (const until = performance.now() + SPIN_MS; seq === last && performance.now() < until;) {
-      for (let i = 0; i < 256 && seq === last; i++) seq = Atomics.load(ctl, SEQ);
-    }
+    const seq = spinner.poll(ctl, SEQ, last, HOT_MS);
     if (seq === last) {
       Atomics.wait(ctl, SEQ, last);
       continue;
