@@ -1,6 +1,8 @@
 // Compiled by test/types.test.ts: the public types accept what the library accepts and catch the usual mistakes.
 // Each @ts-expect-error line must be an error, or tsc reports the directive as unused.
-import { mlp, sine, spiral, xor, type ByteMatrix, type Matrix, type Sequential, type ToyDataset } from "../../src/index.js";
+import {
+  mlp, sine, spiral, xor, type ByteMatrix, type Matrix, type Predictor, type QuantizedModel, type Sequential, type ToyDataset,
+} from "../../src/index.js";
 import type { WorkerModel } from "../../src/worker/client.js";
 
 export async function tour(model: Sequential, batch: Float32Array | number[][], worker: WorkerModel): Promise<void> {
@@ -31,6 +33,20 @@ export async function tour(model: Sequential, batch: Float32Array | number[][], 
   model.predictLabels(batch, { treshold: 0.3 });
   const fromWorker: ByteMatrix = await worker.predictLabels(batch, { threshold: 0.3 });
   void [classes, labels, fromWorker];
+
+  // The int8 model predicts with the same forms, and either model is a Predictor.
+  const int8: QuantizedModel = model.quantize({ calibration: batch });
+  const int8Flat: Float32Array = int8.predict(new Float32Array(4));
+  const int8One: number[] = int8.predict([0, 1]);
+  // @ts-expect-error: a Float32Array in is a Float32Array out, not rows
+  const int8Rows: number[][] = int8.predict(new Float32Array(4));
+  for await (const c of int8.predictStream([batch], { output: "classes" })) void (c satisfies Int32Array);
+  const stream: TransformStream<unknown, Float32Array> = int8.predictTransform();
+  const models: Predictor[] = [model, int8];
+  const bytes: Uint8Array[] = [int8.save(), int8.toONNX()];
+  // @ts-expect-error: an int8 model does not train
+  await int8.fit(batch, classes);
+  void [int8Flat, int8One, int8Rows, stream, models, bytes];
 
   // Toy data sets: a classification set has labels, a regression set targets, so fit() takes them as they are.
   const data = spiral({ pointsPerClass: 10 });
