@@ -40,6 +40,12 @@ const NR = 8;
  */
 const MR = 4;
 /**
+ * Rows per register tile of the fused dot: 10 accumulators, 2 weight vectors, one activation and the
+ * scratch V8 gives every dot take 14 of its 15 vector registers (6 rows spill), and 10 independent sums
+ * hide more of the dot's latency on VNNI than 8.
+ */
+const MR_FUSED = 5;
+/**
  * Consecutive k per lane in a packed weight vector: 4 bytes feed one i32 lane of
  * the relaxed dot, 2 i16 values one lane of dot_i16x8_s. Either way a panel
  * holds 8·round_up(K, 4) weight bytes, so both builds pack to the same size.
@@ -197,9 +203,9 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
 /**
  * One to three rows (a single sample, say) run tiles several panels wide, so the
  * weights stream through once with six or eight independent sums in flight. More
- * rows go by 4-row tiles, row block by row block, each panel used by every tile
- * of the block while it is in L1. Sums span the whole of K: integers need no
- * partial stores, and every path gives the same exact sums.
+ * rows go by 5-row tiles (fused dot) or 4-row ones, row block by row block, each
+ * panel used by every tile of the block while it is in L1. Sums span the whole of
+ * K: integers need no partial stores, and every path gives the same exact sums.
  */
 function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed: usize,
   c: usize, ldc: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
@@ -222,6 +228,11 @@ function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed
     for (let jr = j; jr < N; jr += NR) {
       const pw = packed + <usize>(jr / NR) * pbytes;
       let i = 0;
+      if (ASC_FEATURE_RELAXED_SIMD && fused) {
+        for (; i + MR_FUSED <= mc; i += MR_FUSED) {
+          tile_5x1(K, a + <usize>(ic + i) * la, la, pw, pbytes, c + <usize>(ic + i) * lc + (<usize>jr << shift), lc, N - jr, a_zp, act, alpha, requant, inv, ozp);
+        }
+      }
       for (; i + MR <= mc; i += MR) {
         const ai = a + <usize>(ic + i) * la;
         tile_4x1(K, ai, la, pw, pbytes, c + <usize>(ic + i) * lc + (<usize>jr << shift), lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
@@ -237,6 +248,10 @@ function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed
 }
 
 // One function per tile shape, each with its accumulators in locals of its own, and a loop per form of the dot.
+function tile_5x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(5, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
 function tile_4x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
   a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
   if (ASC_FEATURE_RELAXED_SIMD && fused) tile(4, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
@@ -272,7 +287,7 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
  * `rows` rows of activations (la bytes apart) times `panels` consecutive panels from
  * pw (pbytes apart): rows × panels × 2 accumulators along the whole of K, then the
  * epilogue into c (rows lc bytes apart) for the first `cols` columns (capped at the
- * tile's width). Inlined with constant rows and panels (rows·panels ≤ 4, or 1×3),
+ * tile's width). Inlined with constant rows and panels (rows·panels ≤ 5, or 1×3),
  * the unused accumulators and branches fold away.
  */
 // @ts-ignore: decorator
@@ -294,7 +309,8 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
   let c10 = z0, c11 = z1, c12 = z2, c13 = z3;
   let c20 = z0, c21 = z1;
   let c30 = z0, c31 = z1;
-  let x0 = a, x1 = a + la, x2 = a + 2 * la, x3 = a + 3 * la;
+  let c40 = z0, c41 = z1;
+  let x0 = a, x1 = a + la, x2 = a + 2 * la, x3 = a + 3 * la, x4 = a + 4 * la;
   let w = pw + HEADER_BYTES;
   const end = w + <usize>round_up4(K) * NR;
   // One k group per step; kept simple, as unrolled loops make V8 hoist loads and spill (see gemm.ts).
@@ -339,8 +355,14 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
       c30 = mac(fused, c30, w00, x);
       c31 = mac(fused, c31, w01, x);
     }
+    if (rows > 4) {
+      x = splat(x4);
+      c40 = mac(fused, c40, w00, x);
+      c41 = mac(fused, c41, w01, x);
+    }
     w += STEP_BYTES;
     x0 += KG; x1 += KG; x2 += KG; x3 += KG;
+    if (rows > 4) x4 += KG;
   }
   const shift: usize = requant ? 0 : 2;
   finish_row(c00, c01, pw, c, cols, act, alpha, requant, inv, ozp);
@@ -352,6 +374,7 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
   }
   if (rows > 2) finish_row(c20, c21, pw, c + 2 * lc, cols, act, alpha, requant, inv, ozp);
   if (rows > 3) finish_row(c30, c31, pw, c + 3 * lc, cols, act, alpha, requant, inv, ozp);
+  if (rows > 4) finish_row(c40, c41, pw, c + 4 * lc, cols, act, alpha, requant, inv, ozp);
 }
 
 /** Columns 0–3 of a packed k group: as loaded (relaxed), or the first four columns' pairs widened to i16 (plain). */
