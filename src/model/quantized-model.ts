@@ -116,7 +116,7 @@ export class QuantizedModel extends Predictor {
   /** The model as wasmlp file bytes (format 1.1, read back by loadQuantized()); in Node, saveQuantizedModel(model, path) writes a file. */
   save(): Uint8Array {
     this.network;
-    // From JavaScript, what a float model's save() takes may come: a path (that is saveModel's job) or options.
+    // From JavaScript, what a float model's save() takes may come: a path (saveQuantizedModel writes files) or options.
     const given: unknown = arguments[0];
     refusePath(given, "saveQuantizedModel");
     if (given !== undefined) throw new ConfigError(`save: an int8 model's save() takes no options (it has no optimizer state), got ${describe(given)}`);
