@@ -330,4 +330,27 @@ describe("quantize_rows_u7", () => {
       }
     }
   });
+
+  it("split by rows across two threads, as a batch's input is, gives the same codes", async () => {
+    const core = await createCore({ threads: 2 });
+    const [rows, cols, ldq] = [300, 785, 800];
+    const r = rng(3);
+    const x = Float32Array.from({ length: rows * cols }, () => r() * 300 - 150);
+    const px = core.allocF32(x.length);
+    const pq = [core.allocator.alloc(rows * ldq), core.allocator.alloc(rows * ldq)];
+    try {
+      core.f32(px, x.length).set(x);
+      core.raw.quantize_rows_u7(px, cols, rows, cols, 0.75, 41, pq[0], ldq);
+      const tasks = core.stats().poolTasks;
+      core.kernels.quantize_rows_u7(px, cols, rows, cols, 0.75, 41, pq[1], ldq);
+      if (core.shared) expect(core.stats().poolTasks).toBeGreaterThan(tasks);
+      const [one, two] = pq.map((p) => Uint8Array.from(core.u8(p, rows * ldq).subarray(0, rows * ldq).filter((_, i) => i % ldq < cols)));
+      expect(firstDifference(two, one, 1)).toBe("");
+      expect(one[0]).toBe(referenceCode(x[0], 0.75, 41));
+    } finally {
+      core.free(px);
+      for (const p of pq) core.free(p);
+      await core.stopPool();
+    }
+  });
 });

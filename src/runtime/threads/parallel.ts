@@ -32,6 +32,7 @@ const SHARED_PACK_MIN = 1 << 16;
 export const POOL_KERNELS = [
   "gemm_nt", "gemm_tn", "gemm_nn_packed_bias_act", "adam_update", "momentum_update", "rmsprop_update", "activation_backward",
   "pack_b_nn", "gather_rows", "gather_rows_u8_scaled", "gemm_int8_requant", "gemm_int8_f32", "pack_b_nt", "gemm_packed_b",
+  "quantize_rows_u7",
 ] as const;
 
 type PoolKernel = (typeof POOL_KERNELS)[number];
@@ -193,6 +194,12 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
     const ranges = rowShares(M, N, K);
     if (!ranges) return raw.gemm_int8_f32(M, N, K, a, lda, aZp, packed, c, ldc, act, alpha, fused);
     fan("gemm_int8_f32", ranges, ([m0, m1]) => [m1 - m0, N, K, a + m0 * lda, lda, aZp, packed, c + 4 * m0 * ldc, ldc, act, alpha, fused]);
+  };
+  // The int8 input's codes by rows (each code depends on its own float only): on one thread, a serial part of every batch.
+  k.quantize_rows_u7 = (x, ldx, rows, cols, inv, zp, q, ldq) => {
+    const ranges = elements(rows * cols) ? rowRanges(rows, threads()) : null;
+    if (!ranges) return raw.quantize_rows_u7(x, ldx, rows, cols, inv, zp, q, ldq);
+    fan("quantize_rows_u7", ranges, ([r0, r1]) => [x + 4 * r0 * ldx, ldx, r1 - r0, cols, inv, zp, q + r0 * ldq, ldq]);
   };
   return k;
 }
