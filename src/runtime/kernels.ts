@@ -176,12 +176,26 @@ export class KernelCounters {
     this.timeByKernel = names.map(noTime);
   }
 
-  /** Kernels that count each call on the calling thread and run the function `raw()` holds under that name at the time of the call. */
+  /**
+   * Kernels that count each call on the calling thread and run the function `raw()` holds under that name at
+   * the time of the call. The function is looked up again only when `raw()` is another object (an instance's
+   * exports are frozen): every wrapper shares one lookup site, which a lookup per call makes megamorphic,
+   * and a small network's step makes a dozen and more kernel calls.
+   */
   count(raw: () => Kernels): Kernels {
-    return Object.fromEntries(this.names.map((name, i) => [name, (...a: number[]) => {
-      this.byKernel[i]++;
-      return (raw() as unknown as Record<string, (...a: number[]) => number>)[name](...a);
-    }])) as unknown as Kernels;
+    return Object.fromEntries(this.names.map((name, i) => {
+      let from: Kernels | undefined;
+      let fn: (...a: number[]) => number = () => 0;
+      return [name, (...a: number[]) => {
+        this.byKernel[i]++;
+        const r = raw();
+        if (r !== from) {
+          from = r;
+          fn = (r as unknown as Record<string, (...a: number[]) => number>)[name];
+        }
+        return fn(...a);
+      }];
+    })) as unknown as Kernels;
   }
 
   /**
