@@ -330,7 +330,8 @@ describe("concurrency", () => {
 
   it("a second fit, compile or setWeights during fit is refused; predict and getWeights are not", async () => {
     const m = (await mlp([2, 8, 3], { seed: 1 })).compile();
-    const first = m.fit(d.x, d.labels!, { epochs: 5 });
+    // Epochs of resident data run without a pause; an epoch end that waits for a timer keeps this fit going meanwhile.
+    const first = m.fit(d.x, d.labels!, { epochs: 5, callbacks: { onEpochEnd: () => new Promise((r) => setTimeout(r, 1)) } });
     await expect(m.fit(d.x, d.labels!)).rejects.toThrow(StateError);
     expect(() => m.compile()).toThrow(/compile: the model is already training/);
     expect(() => m.setWeights(m.getWeights())).toThrow(/setWeights: the model is already training/);

@@ -1,6 +1,6 @@
 // The parts training is made of, each on its own, without a full fit(): the
-// monitor parser, the plan, the callback list, history, verbose progress,
-// early stopping, checkpoints, the learning rate, and the in-memory batch source.
+// monitor parser, the plan, the callback list, metric sums, views of core memory, history,
+// verbose progress, early stopping, checkpoints, the learning rate, and the in-memory batch source.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, getCore, init } from "../src/index.js";
 import { CallbackList, type Callback } from "../src/train/callback.js";
@@ -9,8 +9,10 @@ import { DeviceData } from "../src/train/device-data.js";
 import { GrowingBuffer } from "../src/train/growing-buffer.js";
 import { EarlyStopping, earlyStoppingSettings, type EarlyStoppingTarget } from "../src/train/early-stopping.js";
 import { emptyHistory, HistoryRecorder } from "../src/train/history.js";
+import { lastingView } from "../src/train/lasting-view.js";
 import { LearningRate, scheduleOption } from "../src/train/learning-rate.js";
 import { MemorySource } from "../src/train/memory-source.js";
+import { MetricSums } from "../src/train/metric-logs.js";
 import { improves, monitorOption, worstValue } from "../src/train/monitor.js";
 import { fitPlan } from "../src/train/plan.js";
 import type { EpochLogs } from "../src/train/training.js";
@@ -122,6 +124,53 @@ describe("CallbackList", () => {
     list.onBatchEnd(0, { loss: 1, size: 1 });
     list.onFinally();
     expect(calls).toEqual(["a begin", "b begin", "a epoch 0", "b epoch 0", "b finally", "a finally"]);
+  });
+
+  it("returns a promise from onEpochEnd only once a member does, and says which hooks its members have", async () => {
+    const calls: string[] = [];
+    const sync: Callback = { onEpochEnd: (epoch) => { calls.push(`sync ${epoch}`); } };
+    const slow: Callback = { onEpochEnd: (epoch) => new Promise((resolve) => setTimeout(() => { calls.push(`slow ${epoch}`); resolve(); }, 1)) };
+    const after: Callback = { onEpochEnd: (epoch) => { calls.push(`after ${epoch}`); }, onBatchEnd: () => {} };
+    expect(new CallbackList([sync, sync]).onEpochEnd(0, { loss: 1 })).toBeUndefined();
+    const pending = new CallbackList([sync, slow, after]).onEpochEnd(1, { loss: 1 });
+    expect(pending).toBeInstanceOf(Promise);
+    // The members after the one that returned a promise wait for it.
+    expect(calls).toEqual(["sync 0", "sync 0", "sync 1"]);
+    await pending;
+    expect(calls).toEqual(["sync 0", "sync 0", "sync 1", "slow 1", "after 1"]);
+    const nested = new CallbackList([sync, new CallbackList([after])]);
+    expect([nested.has("onBatchEnd"), nested.has("onEpochEnd"), nested.has("onTrainBegin")]).toEqual([true, true, false]);
+    expect(new CallbackList([sync, new CallbackList([sync])]).has("onBatchEnd")).toBe(false);
+  });
+});
+
+describe("MetricSums", () => {
+  it("weights each batch by its rows, writes the means after what the target object holds, and starts again on reset", () => {
+    const sums = new MetricSums(["accuracy", "mae"]);
+    sums.add({ accuracy: 1, mae: 2 }, 3);
+    sums.add({ accuracy: 0, mae: 4 }, 1);
+    const logs = sums.means(4, { loss: 0.5 });
+    expect(logs).toEqual({ loss: 0.5, accuracy: 0.75, mae: 2.5 });
+    expect(Object.keys(logs)).toEqual(["loss", "accuracy", "mae"]);
+    sums.reset();
+    sums.add({ accuracy: 0.5, mae: 1 }, 2);
+    expect(sums.means(2)).toEqual({ accuracy: 0.5, mae: 1 });
+  });
+});
+
+describe("lastingView", () => {
+  it("keeps one view until growing an unshared memory detaches it, then makes one over the grown memory", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    let made = 0;
+    const view = lastingView(() => { made++; return new Uint8Array(memory.buffer); });
+    const first = view();
+    first[10] = 7;
+    expect(view()).toBe(first);
+    memory.grow(1);
+    const grown = view();
+    expect(grown === first).toBe(false);
+    expect([grown.length, grown[10], made]).toEqual([2 * 65536, 7, 2]);
+    expect(view()).toBe(grown);
   });
 });
 

@@ -49,21 +49,22 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     }
   };
   const penalty = (): number => c.l2 ? 0.5 * c.l2 * core.kernels.sum_squares(net.params, net.decaySize) : 0;
-  /** The compiled metrics of a batch, from the outputs the loss read, before backward() overwrites them. */
-  const measure = (out: number, targets: DeviceTargets, rows: number): MetricValues => {
+  /** The compiled metrics of a batch, from the outputs the loss read, before backward() overwrites them; written into `values`. */
+  const measure = <T extends MetricValues>(out: number, targets: DeviceTargets, rows: number, values: T): T => {
+    if (c.metrics.length === 0) return values;
     // Errors in the targets' own units: learnt differences times the scale predict() maps outputs back with.
     const units = owned.prep?.transform?.outputs?.scale ?? 0;
-    const values: MetricValues = {};
     for (const m of c.metrics) values[m.name] = m.compute(core, out, targets, rows, outputs, units);
     return values;
   };
   const lossAndGradient = (x: number, targets: DeviceTargets, rows: number, training: boolean): Score => {
     const out = net.forward(rows, training, loss.fused, x);
-    const value = loss.compute(core, out, targets, owned.lossBuffers.grad, rows, outputs);
-    const values = measure(out, targets, rows);
+    const score: Score = { loss: loss.compute(core, out, targets, owned.lossBuffers.grad, rows, outputs) };
+    measure(out, targets, rows, score);
     net.backward(owned.lossBuffers.grad, rows, loss.fused);
     if (c.l2) core.kernels.axpy(c.l2, net.params, net.grads, net.decaySize);
-    return { loss: value + penalty(), ...values };
+    score.loss += penalty();
+    return score;
   };
   /** Sums of the loss and metrics over scored chunks (dropout off), and their means. */
   const scoring = () => {
@@ -74,10 +75,10 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
       add(x: number, targets: DeviceTargets, rows: number): void {
         const out = net.forward(rows, false, loss.fused, x);
         sum += loss.compute(core, out, targets, 0, rows, outputs) * rows;
-        sums.add(measure(out, targets, rows), rows);
+        sums.add(measure(out, targets, rows, {}), rows);
         count += rows;
       },
-      result: (): Evaluation => ({ loss: sum / count + penalty(), ...sums.means(count) }),
+      result: (): Evaluation => sums.means(count, { loss: sum / count + penalty() }),
     };
   };
   return {
@@ -91,7 +92,8 @@ export function bindTrainer(owned: Owned, c: Compiled, hooks: TrainerHooks): Tra
     get stop() { return hooks.stop; },
     get learningRate() { return optimizer.learningRate; },
     set learningRate(value: number) { optimizer.learningRate = value; },
-    get batchBuffers() { return { x: net.inputBuffer, targets: owned.lossBuffers.targets }; },
+    get batchX() { return net.inputBuffer; },
+    get batchTargets() { return owned.lossBuffers.targets; },
     trainBatch(source) {
       reserve(source.rows);
       source.beginEpoch(false, 0);

@@ -4,6 +4,7 @@
 // are one component among them.
 import { ConfigError } from "../errors.js";
 import { checkKeys, describe } from "../util/options.js";
+import { isPending } from "./batch-source.js";
 import type { BatchLogs, Callbacks, EpochLogs, History } from "./training.js";
 
 /** The hooks a user's callbacks object may have. */
@@ -50,47 +51,73 @@ function checkHooks(c: unknown, where: string): void {
   }
 }
 
-/** A list of callbacks called in order (onFinally in reverse, as destructors are). */
+/** The hooks a CallbackList calls, each on the members that have it. */
+type Hook = keyof Callback;
+const HOOKS: Hook[] = ["onTrainBegin", "onEpochBegin", "onBatchBegin", "beforeUpdate", "onBatchEnd", "onEpochEnd", "onEpochsEnd", "onFinally", "onTrainEnd"];
+
+/**
+ * A list of callbacks called in order (onFinally in reverse, as destructors are). Each hook runs over the
+ * members that have it, found once: the loop calls several hooks a batch, and most members have few.
+ */
 export class CallbackList implements Required<Callback> {
-  private readonly list: Callback[];
+  private readonly byHook: Record<Hook, Callback[]>;
 
   constructor(callbacks: (Callback | undefined)[]) {
-    this.list = callbacks.filter((c): c is Callback => c !== undefined);
+    const list = callbacks.filter((c): c is Callback => c !== undefined);
+    this.byHook = Object.fromEntries(HOOKS.map((hook) => [hook, list.filter((c) => c instanceof CallbackList ? c.has(hook) : typeof c[hook] === "function")])) as Record<Hook, Callback[]>;
+    this.byHook.onFinally.reverse();
+  }
+
+  /** Whether some member has `hook`: the loop makes a batch's logs only for someone who reads them. */
+  has(hook: Hook): boolean {
+    return this.byHook[hook].length > 0;
   }
 
   onTrainBegin(): void {
-    for (const c of this.list) c.onTrainBegin?.();
+    for (const c of this.byHook.onTrainBegin) c.onTrainBegin!();
   }
 
   onEpochBegin(epoch: number): void {
-    for (const c of this.list) c.onEpochBegin?.(epoch);
+    for (const c of this.byHook.onEpochBegin) c.onEpochBegin!(epoch);
   }
 
   onBatchBegin(epoch: number, batch: number): void {
-    for (const c of this.list) c.onBatchBegin?.(epoch, batch);
+    for (const c of this.byHook.onBatchBegin) c.onBatchBegin!(epoch, batch);
   }
 
   beforeUpdate(epoch: number, batch: number, loss: number): void {
-    for (const c of this.list) c.beforeUpdate?.(epoch, batch, loss);
+    for (const c of this.byHook.beforeUpdate) c.beforeUpdate!(epoch, batch, loss);
   }
 
   onBatchEnd(batch: number, logs: BatchLogs): void {
-    for (const c of this.list) c.onBatchEnd?.(batch, logs);
+    for (const c of this.byHook.onBatchEnd) c.onBatchEnd!(batch, logs);
   }
 
-  async onEpochEnd(epoch: number, logs: EpochLogs): Promise<void> {
-    for (const c of this.list) await c.onEpochEnd?.(epoch, logs);
+  /** Each member's onEpochEnd in turn, waiting for any that returns a promise; a promise only if one did. */
+  onEpochEnd(epoch: number, logs: EpochLogs): void | Promise<void> {
+    const list = this.byHook.onEpochEnd;
+    for (let i = 0; i < list.length; i++) {
+      const pending = list[i].onEpochEnd!(epoch, logs);
+      if (isPending(pending)) return this.epochEndFrom(pending, i + 1, epoch, logs);
+    }
   }
 
   onEpochsEnd(): void {
-    for (const c of this.list) c.onEpochsEnd?.();
+    for (const c of this.byHook.onEpochsEnd) c.onEpochsEnd!();
   }
 
   onFinally(): void {
-    for (const c of [...this.list].reverse()) c.onFinally?.();
+    for (const c of this.byHook.onFinally) c.onFinally!();
   }
 
   onTrainEnd(history: History): void {
-    for (const c of this.list) c.onTrainEnd?.(history);
+    for (const c of this.byHook.onTrainEnd) c.onTrainEnd!(history);
+  }
+
+  /** The rest of onEpochEnd once a member's hook has returned `pending`: the members from `next` on, one after another. */
+  private async epochEndFrom(pending: Promise<void>, next: number, epoch: number, logs: EpochLogs): Promise<void> {
+    await pending;
+    const list = this.byHook.onEpochEnd;
+    for (let i = next; i < list.length; i++) await list[i].onEpochEnd!(epoch, logs);
   }
 }

@@ -10,6 +10,7 @@ import { ConfigError } from "../errors.js";
 import type { Network } from "../nn/network.js";
 import type { Optimizer } from "../nn/optimizers.js";
 import { checkKeys, choiceOption, describe, integerOption, numberOption } from "../util/options.js";
+import { lastingView } from "./lasting-view.js";
 
 /** What fit() does when training diverges; a string is the action with default settings. */
 export interface DivergenceOptions {
@@ -57,12 +58,14 @@ export class Snapshot {
   private readonly ptr: number;
   private readonly buffers: number[];
   private steps = 0;
+  private readonly memory: () => Uint8Array;
   /** The epoch whose starting weights the copy holds. */
   epoch = 0;
 
   constructor(private readonly core: Core, private readonly net: Network, private readonly optimizer: Optimizer) {
     this.buffers = [net.params, ...optimizer.state().map((s) => s.ptr)];
     this.ptr = core.allocF32(this.buffers.length * net.size);
+    this.memory = lastingView(() => new Uint8Array(core.memory.buffer));
   }
 
   /** Copies the current parameters and optimizer state, as those of the start of `epoch`. */
@@ -82,7 +85,7 @@ export class Snapshot {
   /** Number of NaN or infinite values among the optimizer's state buffers. */
   stateNonFinite(): number {
     let bad = 0;
-    for (const b of this.buffers.slice(1)) bad += this.core.kernels.count_nonfinite(b, this.net.size);
+    for (let i = 1; i < this.buffers.length; i++) bad += this.core.kernels.count_nonfinite(this.buffers[i], this.net.size);
     return bad;
   }
 
@@ -93,12 +96,12 @@ export class Snapshot {
 
   private copy(save: boolean): void {
     const bytes = this.net.size * 4;
-    // A fresh view: memory may have grown since the last copy.
-    const memory = new Uint8Array(this.core.memory.buffer);
-    this.buffers.forEach((b, i) => {
+    const memory = this.memory();
+    for (let i = 0; i < this.buffers.length; i++) {
+      const b = this.buffers[i];
       const saved = this.ptr + i * bytes;
       if (save) memory.copyWithin(saved, b, b + bytes);
       else memory.copyWithin(b, saved, saved + bytes);
-    });
+    }
   }
 }

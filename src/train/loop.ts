@@ -4,7 +4,7 @@
 // learning rate, clipping, the divergence guard, the user's callbacks) is a
 // component the loop calls through a CallbackList.
 import { TimeLimit } from "./auto-epochs.js";
-import { isPending, type BatchSource } from "./batch-source.js";
+import { isPending, type Batch, type BatchSource } from "./batch-source.js";
 import { CallbackList, type Callback } from "./callback.js";
 import { GradientClipping } from "./clipping.js";
 import type { FitContext } from "./context.js";
@@ -16,7 +16,7 @@ import { LearningRate } from "./learning-rate.js";
 import { metricValues, MetricSums, validationKey } from "./metric-logs.js";
 import { checkCheckpointPaths, ModelCheckpoint } from "./checkpoint.js";
 import type { FitPlan } from "./plan.js";
-import type { Trainer } from "./trainer.js";
+import type { Evaluation, Trainer } from "./trainer.js";
 import type { EpochLogs, History } from "./training.js";
 import { VerboseProgress } from "./verbose.js";
 
@@ -31,7 +31,10 @@ interface EpochRun {
   interrupted?: boolean;
 }
 
-/** Trains `t` on `source` as `plan` says; resolves to the history. */
+/**
+ * Trains `t` on `source` as `plan` says; resolves to the history. Epochs of resident data run without
+ * awaiting anything: only a hook, a pull or the pacer that returns a promise is awaited.
+ */
 export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Promise<History> {
   const history = emptyHistory(plan.metrics, source.validationRows > 0);
   if (plan.signal?.aborted) throw abortError(plan.signal, "before training started", history);
@@ -44,13 +47,16 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
   const guard = new DivergenceGuard(ctx, rate, rows);
   const callbacks = new CallbackList([rate, guard, ...components(ctx)]);
   const pace = pacer();
+  const epochs = new EpochRunner(ctx, callbacks, guard, pace);
   try {
     callbacks.onTrainBegin();
     for (let epoch = plan.initialEpoch; epoch < plan.epochs; epoch++) {
       if (plan.signal?.aborted) throw abortError(plan.signal, `before epoch ${epoch}`, history);
       callbacks.onEpochBegin(epoch);
-      const run = await runEpoch(ctx, callbacks, guard, epoch, pace);
-      const diverged = run.diverged ?? guard.checkWeights(run.batch) ?? (run.interrupted ? undefined : await score(ctx, guard, epoch, run));
+      const ran = epochs.run(epoch);
+      const run = isPending(ran) ? await ran : ran;
+      const checked = run.diverged ?? guard.checkWeights(run.batch) ?? (run.interrupted ? undefined : score(ctx, guard, epoch, run));
+      const diverged = isPending(checked) ? await checked : checked;
       if (diverged) {
         guard.recover(epoch, diverged);
         epoch--;
@@ -61,14 +67,16 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
         history.stopReason ??= "stopTraining";
         break;
       }
-      await callbacks.onEpochEnd(epoch, run.logs);
+      const ended = callbacks.onEpochEnd(epoch, run.logs);
+      if (ended) await ended;
       if (ctx.stop) break;
       if (t.stop) {
         history.stoppedEarly = epoch + 1 < plan.epochs;
         history.stopReason = "stopTraining";
         break;
       }
-      await pace();
+      const paused = pace();
+      if (paused) await paused;
     }
     history.stopReason ??= "epochs";
     callbacks.onEpochsEnd();
@@ -118,56 +126,138 @@ function components(ctx: FitContext): Callback[] {
   return list.filter((c): c is Callback => c !== undefined);
 }
 
-/** One pass over the training rows; ends early on a non-finite loss, an abort or a stop request. */
-async function runEpoch(ctx: FitContext, callbacks: CallbackList, guard: DivergenceGuard, epoch: number, pace: () => Promise<void>): Promise<EpochRun> {
-  const { t, source, plan } = ctx;
-  source.beginEpoch(plan.shuffle, epoch);
-  let loss = 0;
-  let rows = 0;
-  const sums = new MetricSums(t.metrics);
-  for (let batch = 0; ; batch++) {
-    const { x, targets } = t.batchBuffers;
-    const pulled = source.next(plan.batchSize, x, targets);
-    // Resident data answers at once: only a stream costs a promise per batch.
-    const b = isPending(pulled) ? await pulled.catch((e: unknown) => {
-      // A stream rejects its pull when aborted: that is an abort, not a data error.
-      throw plan.signal?.aborted ? abortError(plan.signal, `before batch ${batch} of epoch ${epoch}`, ctx.history) : e;
-    }) : pulled;
-    if (plan.signal?.aborted) throw abortError(plan.signal, `before batch ${batch} of epoch ${epoch}`, ctx.history);
-    if (!b) return { batch: batch - 1, logs: { loss: loss / rows, ...sums.means(rows) } };
+/** What a pull brings: a batch, the end of the epoch (undefined), or a stream's promise of either. */
+type Pulled = ReturnType<BatchSource["next"]>;
+
+/**
+ * Passes over the training rows, one per run(); a pass ends early on a non-finite loss, an abort or a stop
+ * request. A pass runs synchronously while pulls answer at once and the pacer has no pause to take; from
+ * the first pull or pause that must wait, the rest of it is async. One runner serves a whole fit(), so
+ * an epoch allocates nothing beyond its logs.
+ */
+class EpochRunner {
+  private epoch = 0;
+  private batch = 0;
+  private loss = 0;
+  private rows = 0;
+  private readonly sums: MetricSums;
+  /** Whether any component reads a batch's logs: they are made only then. */
+  private readonly batchLogs: boolean;
+  /** The step's call back between backward pass and update, made once. */
+  private readonly beforeUpdate: (loss: number) => void;
+
+  constructor(private readonly ctx: FitContext, private readonly callbacks: CallbackList, private readonly guard: DivergenceGuard,
+    private readonly pace: Pacer) {
+    this.sums = new MetricSums(ctx.t.metrics);
+    this.batchLogs = callbacks.has("onBatchEnd");
+    this.beforeUpdate = (loss) => callbacks.beforeUpdate(this.epoch, this.batch, loss);
+  }
+
+  /** Runs epoch `epoch`: its run at once, or a promise of it once a pull or a pause has had to wait. */
+  run(epoch: number): EpochRun | Promise<EpochRun> {
+    this.epoch = epoch;
+    this.batch = this.loss = this.rows = 0;
+    this.sums.reset();
+    this.ctx.source.beginEpoch(this.ctx.plan.shuffle, epoch);
+    for (;;) {
+      const pulled = this.pull();
+      if (isPending(pulled)) return this.finish(pulled);
+      const end = this.take(pulled);
+      if (end) return end;
+      const paused = this.pace();
+      if (paused) return paused.then(() => this.finish(this.pull()));
+    }
+  }
+
+  /** The rest of a pass once something has had to wait, from the pull `pulled`. */
+  private async finish(pulled: Pulled): Promise<EpochRun> {
+    for (;;) {
+      const end = this.take(isPending(pulled) ? await this.arrival(pulled) : pulled);
+      if (end) return end;
+      const paused = this.pace();
+      if (paused) await paused;
+      pulled = this.pull();
+    }
+  }
+
+  private pull(): Pulled {
+    const { t, source, plan } = this.ctx;
+    return source.next(plan.batchSize, t.batchX, t.batchTargets);
+  }
+
+  /** A stream's pull once it settles: a stream rejects its pull when aborted, which is an abort, not a data error. */
+  private arrival(pulled: Promise<Batch | undefined>): Promise<Batch | undefined> {
+    const { plan, history } = this.ctx;
+    return pulled.catch((e: unknown) => {
+      throw plan.signal?.aborted ? abortError(plan.signal, `before batch ${this.batch} of epoch ${this.epoch}`, history) : e;
+    });
+  }
+
+  /** Trains on a pulled batch; returns the pass's run once the pass is over (no batch left, a divergence, a stop). */
+  private take(b: Batch | undefined): EpochRun | undefined {
+    const { t, source, plan, history } = this.ctx;
+    const { epoch, batch } = this;
+    if (plan.signal?.aborted) throw abortError(plan.signal, `before batch ${batch} of epoch ${epoch}`, history);
+    if (!b) return { batch: batch - 1, logs: this.sums.means(this.rows, { loss: this.loss / this.rows }) };
     // Only once the batch is there: an epoch's end is found by a pull that brings none, which is no batch to begin.
-    callbacks.onBatchBegin(epoch, batch);
-    const r = t.step(b, (batchLoss) => callbacks.beforeUpdate(epoch, batch, batchLoss));
-    const diverged = guard.checkBatch(batch, r.loss);
+    this.callbacks.onBatchBegin(epoch, batch);
+    const r = t.step(b, this.beforeUpdate);
+    const diverged = this.guard.checkBatch(batch, r.loss);
     if (diverged) return { batch, logs: { loss: NaN }, diverged };
-    loss += r.loss * b.rows;
-    rows += b.rows;
-    sums.add(r, b.rows);
-    callbacks.onBatchEnd(batch, { loss: r.loss, ...metricValues(t.metrics, r), size: b.rows, ...source.progress?.() });
-    if (plan.signal?.aborted) throw abortError(plan.signal, `after batch ${batch} of epoch ${epoch}`, ctx.history);
-    if (t.stop || ctx.stop) return { batch, logs: { loss: NaN }, interrupted: true };
-    await pace();
+    this.loss += r.loss * b.rows;
+    this.rows += b.rows;
+    this.sums.add(r, b.rows);
+    if (this.batchLogs) this.callbacks.onBatchEnd(batch, { loss: r.loss, ...metricValues(t.metrics, r), size: b.rows, ...source.progress?.() });
+    if (plan.signal?.aborted) throw abortError(plan.signal, `after batch ${batch} of epoch ${epoch}`, history);
+    if (t.stop || this.ctx.stop) return { batch, logs: { loss: NaN }, interrupted: true };
+    this.batch++;
+    return undefined;
   }
 }
 
-/** Adds the validation metrics to a completed epoch's logs; returns a divergence the last weights show. */
-async function score(ctx: FitContext, guard: DivergenceGuard, epoch: number, run: EpochRun): Promise<Divergence | undefined> {
+/** Adds the validation metrics to a completed epoch's logs; returns a divergence the last weights show (a promise for a stream's). */
+function score(ctx: FitContext, guard: DivergenceGuard, epoch: number, run: EpochRun): Divergence | undefined | Promise<Divergence | undefined> {
   const { t, source, plan } = ctx;
-  if (source.validationRows > 0) {
-    const v = source.validationBatches ? await t.evaluateStream(source) : t.evaluate(source, "validation", 0, source.validationRows);
+  if (source.validationRows === 0) return epoch === plan.epochs - 1 ? guard.checkFinal(run.batch) : undefined;
+  const validated = (v: Evaluation): Divergence | undefined => {
     run.logs.valLoss = v.loss;
     for (const name of t.metrics) run.logs[validationKey(name)] = v[name];
     return guard.checkValidation(run.batch, v.loss);
-  }
-  return epoch === plan.epochs - 1 ? guard.checkFinal(run.batch) : undefined;
+  };
+  return source.validationBatches ? t.evaluateStream(source).then(validated) : validated(t.evaluate(source, "validation", 0, source.validationRows));
 }
 
-/** A function that yields to the event loop when YIELD_MS have passed since it last did. */
-function pacer(): () => Promise<void> {
+/** Yields to the event loop when YIELD_MS have passed since it last did: a promise to await then, else undefined. */
+type Pacer = () => Promise<void> | undefined;
+
+/**
+ * A Pacer. It yields by the quickest macrotask at hand: setImmediate in Node (setTimeout(0) waits
+ * at least a millisecond there), a MessageChannel message in browsers and workers.
+ */
+function pacer(): Pacer {
   let last = Date.now();
-  return async () => {
-    if (Date.now() - last <= YIELD_MS) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    last = Date.now();
+  const yieldNow = macrotask();
+  return () => {
+    if (Date.now() - last <= YIELD_MS) return undefined;
+    return yieldNow().then(() => {
+      last = Date.now();
+    });
   };
+}
+
+/** A function that resolves after the event loop has run other tasks once. */
+function macrotask(): () => Promise<void> {
+  if (typeof setImmediate === "function") return () => new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel === "function") {
+    // A channel per pause, closed once used: an open port would keep some runtimes from exiting.
+    return () => new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(undefined);
+    });
+  }
+  return () => new Promise((resolve) => setTimeout(resolve, 0));
 }

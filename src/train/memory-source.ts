@@ -10,12 +10,15 @@ import type { DeviceData } from "./device-data.js";
 import type { DeviceWeights } from "./sample-weights.js";
 import type { RowSplit } from "./split.js";
 import { GrowingBuffer } from "./growing-buffer.js";
+import { lastingView } from "./lasting-view.js";
 
 /** Resident data as a batch source; it owns `data` and `validation` and frees them with itself. */
 export class MemorySource implements BatchSource {
   readonly rows: number;
   readonly validationRows: number;
   private index = 0;
+  /** The index buffer as a view, made once it exists. */
+  private indexView: (() => Int32Array) | undefined;
   /** The next row of this epoch's order to train on. */
   private cursor = 0;
   private readonly order: Int32Array;
@@ -48,8 +51,11 @@ export class MemorySource implements BatchSource {
 
   beginEpoch(shuffle: boolean): void {
     const core = this.core;
-    if (!this.index) this.index = core.allocator.alloc(this.rows * 4);
-    core.i32(this.index, this.rows).set(this.order);
+    if (!this.index) {
+      const index = (this.index = core.allocator.alloc(this.rows * 4));
+      this.indexView = lastingView(() => core.i32(index, this.rows));
+    }
+    this.indexView!().set(this.order);
     if (shuffle) core.kernels.rng_shuffle(this.rng, this.index, this.rows);
     this.cursor = 0;
   }
@@ -75,6 +81,7 @@ export class MemorySource implements BatchSource {
     const core = this.core;
     for (const ptr of [this.index, this.lists?.train ?? 0, this.lists?.validation ?? 0]) if (ptr) core.free(ptr);
     this.index = 0;
+    this.indexView = undefined;
     this.scratch.free();
     this.data.free();
     this.validation?.free();

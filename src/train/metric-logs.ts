@@ -19,19 +19,27 @@ export function metricValues(names: readonly MetricName[], from: MetricValues): 
 
 /** Running sums of batch metrics, each weighted by the batch's rows, for an epoch's means. */
 export class MetricSums {
-  private readonly sums = new Map<MetricName, number>();
+  private readonly sums: Float64Array;
 
-  constructor(private readonly names: readonly MetricName[]) {}
+  constructor(private readonly names: readonly MetricName[]) {
+    this.sums = new Float64Array(names.length);
+  }
 
   /** Adds a batch of `rows` rows whose metrics are `values`. */
   add(values: MetricValues, rows: number): void {
-    for (const name of this.names) this.sums.set(name, (this.sums.get(name) ?? 0) + values[name]! * rows);
+    for (let i = 0; i < this.names.length; i++) this.sums[i] += values[this.names[i]]! * rows;
   }
 
-  /** The means over `rows` rows in all. */
-  means(rows: number): MetricValues {
-    const means: MetricValues = {};
-    for (const name of this.names) means[name] = (this.sums.get(name) ?? 0) / rows;
-    return means;
+  /** The means over `rows` rows in all, written into `into` (a new object by default), after what it holds. */
+  means(rows: number): MetricValues;
+  means<T extends object>(rows: number, into: T): T & MetricValues;
+  means(rows: number, into: MetricValues = {}): MetricValues {
+    for (let i = 0; i < this.names.length; i++) into[this.names[i]] = this.sums[i] / rows;
+    return into;
+  }
+
+  /** Starts the sums again from zero, for the next epoch. */
+  reset(): void {
+    this.sums.fill(0);
   }
 }

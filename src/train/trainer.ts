@@ -34,9 +34,11 @@ export interface Trainer {
   learningRate: number;
   /** Makes every batch buffer hold at least `rows` rows. */
   reserve(rows: number): void;
-  /** Where a source gathers the next batch: the network's input buffer and the loss's target buffer (both hold the reserved rows). */
-  readonly batchBuffers: { x: number; targets: number };
-  /** One training step on the batch in batchBuffers: forward, backward, `beforeUpdate` (given the batch's loss), optimizer step. */
+  /** Where a source gathers the next batch's inputs: the network's input buffer (it holds the reserved rows). */
+  readonly batchX: number;
+  /** Where a source gathers the next batch's targets: the loss's target buffer (it holds the reserved rows). */
+  readonly batchTargets: number;
+  /** One training step on the batch in batchX and batchTargets: forward, backward, `beforeUpdate` (given the batch's loss), optimizer step. */
   step(batch: Batch, beforeUpdate: (loss: number) => void): Score;
   /** Mean loss (L2 penalty included) and metrics over rows [start, start + count) of `part`; dropout off, weights unchanged. */
   evaluate(source: BatchSource, part: Part, start: number, count: number): Evaluation;
