@@ -202,7 +202,7 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
 
 /**
  * One to three rows (a single sample, say) run tiles several panels wide, so the
- * weights stream through once with six or eight independent sums in flight. More
+ * weights stream through once with six to eight independent sums in flight. More
  * rows go by 5-row tiles (fused dot) or 4-row ones, row block by row block, each
  * panel used by every tile of the block while it is in L1. Sums span the whole of
  * K: integers need no partial stores, and every path gives the same exact sums.
@@ -215,6 +215,11 @@ function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed
   const lc = <usize>ldc << shift;
   let j = 0;
   if (M == 1) {
+    if (ASC_FEATURE_RELAXED_SIMD && fused) {
+      for (; j + 3 * NR < N; j += 4 * NR) {
+        tile_1x4(K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp);
+      }
+    }
     for (; j + 2 * NR < N; j += 3 * NR) {
       tile_1x3(K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp, fused);
     }
@@ -277,6 +282,10 @@ function tile_2x2(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
   if (ASC_FEATURE_RELAXED_SIMD && fused) tile(2, 2, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
   else tile(2, 2, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
+function tile_1x4(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(1, 4, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
 function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
   a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
   if (ASC_FEATURE_RELAXED_SIMD && fused) tile(1, 3, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
@@ -287,7 +296,7 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
  * `rows` rows of activations (la bytes apart) times `panels` consecutive panels from
  * pw (pbytes apart): rows × panels × 2 accumulators along the whole of K, then the
  * epilogue into c (rows lc bytes apart) for the first `cols` columns (capped at the
- * tile's width). Inlined with constant rows and panels (rows·panels ≤ 5, or 1×3),
+ * tile's width). Inlined with constant rows and panels (rows·panels ≤ 5, or 1×3 and 1×4),
  * the unused accumulators and branches fold away.
  */
 // @ts-ignore: decorator
@@ -296,7 +305,7 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
   // Every sum starts at −a_zp·colsum, so the loop's last dot leaves the exact Σ(a − a_zp)·w (int32 wraps alike either way).
   const nzp = i32x4.splat(-a_zp);
   const z0 = i32x4.mul(nzp, v128.load(pw)), z1 = i32x4.mul(nzp, v128.load(pw, 16));
-  let z2 = z0, z3 = z1, z4 = z0, z5 = z1;
+  let z2 = z0, z3 = z1, z4 = z0, z5 = z1, z6 = z0, z7 = z1;
   if (panels > 1) {
     z2 = i32x4.mul(nzp, v128.load(pw + pbytes));
     z3 = i32x4.mul(nzp, v128.load(pw + pbytes, 16));
@@ -305,7 +314,11 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
     z4 = i32x4.mul(nzp, v128.load(pw + 2 * pbytes));
     z5 = i32x4.mul(nzp, v128.load(pw + 2 * pbytes, 16));
   }
-  let c00 = z0, c01 = z1, c02 = z2, c03 = z3, c04 = z4, c05 = z5;
+  if (panels > 3) {
+    z6 = i32x4.mul(nzp, v128.load(pw + 3 * pbytes));
+    z7 = i32x4.mul(nzp, v128.load(pw + 3 * pbytes, 16));
+  }
+  let c00 = z0, c01 = z1, c02 = z2, c03 = z3, c04 = z4, c05 = z5, c06 = z6, c07 = z7;
   let c10 = z0, c11 = z1, c12 = z2, c13 = z3;
   let c20 = z0, c21 = z1;
   let c30 = z0, c31 = z1;
@@ -331,10 +344,15 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
       c03 = mac(fused, c03, w11, x);
     }
     if (panels > 2) {
-      // One row only: each vector of the third panel is used once, straight from its load.
+      // One row only: each vector of the third and fourth panels is used once, straight from its load.
       const p2 = v128.load(w + 2 * pbytes);
       c04 = mac(fused, c04, lo(p2, w + 2 * pbytes), x);
       c05 = mac(fused, c05, hi(p2, w + 2 * pbytes), x);
+    }
+    if (panels > 3) {
+      const p3 = v128.load(w + 3 * pbytes);
+      c06 = mac(fused, c06, lo(p3, w + 3 * pbytes), x);
+      c07 = mac(fused, c07, hi(p3, w + 3 * pbytes), x);
     }
     if (rows > 1) {
       x = splat(x1);
@@ -368,6 +386,7 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
   finish_row(c00, c01, pw, c, cols, act, alpha, requant, inv, ozp);
   if (panels > 1) finish_row(c02, c03, pw + pbytes, c + (<usize>NR << shift), cols - NR, act, alpha, requant, inv, ozp);
   if (panels > 2) finish_row(c04, c05, pw + 2 * pbytes, c + (<usize>(2 * NR) << shift), cols - 2 * NR, act, alpha, requant, inv, ozp);
+  if (panels > 3) finish_row(c06, c07, pw + 3 * pbytes, c + (<usize>(3 * NR) << shift), cols - 3 * NR, act, alpha, requant, inv, ozp);
   if (rows > 1) {
     finish_row(c10, c11, pw, c + lc, cols, act, alpha, requant, inv, ozp);
     if (panels > 1) finish_row(c12, c13, pw + pbytes, c + lc + (<usize>NR << shift), cols - NR, act, alpha, requant, inv, ozp);

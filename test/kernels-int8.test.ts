@@ -15,7 +15,7 @@ const ALPHA = Math.fround(0.1);
 /** A byte no requantised code can be (codes are 0…127): marks memory the kernel must leave alone. */
 const SENTINEL_BYTE = 0xee;
 const SENTINEL_F32 = 777.25;
-/** Rows around the 5-row (fused dot) and 4-row tiles and the 64-row block; columns around the 8-column panel and the 24- and 16-column single-row tiles. */
+/** Rows around the 5-row (fused dot) and 4-row tiles and the 64-row block; columns around the 8-column panel and the 32-, 24- and 16-column tiles of one and two rows. */
 const ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 67];
 const COLS = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 24, 25, 31, 33, 40];
 /** Depths around the k groups of 4 (relaxed) and 2 (plain). */
