@@ -2,20 +2,19 @@
 // blocked in Atomics.wait costs ~60 µs on a VM, a poll well under 1 µs, so a
 // thread that has just run a task keeps polling for HOT_MS: long enough to
 // bridge every single-threaded stretch of a training step (optimizer, loss,
-// TypeScript between kernels), so a step pays at most one wake. A thread that
-// finds it was descheduled while polling (the clock jumped) stops at once and
-// polls only SPIN_MS for a while: with more busy threads than cores, a thread
-// that polls for long uses up its turn, and the scheduler then starts its next
-// share late (two threads trained 3–7× slower with 0.2–3 ms of polling than
-// with 0.05 ms under such load), where a thread woken from a wait runs at once.
+// TypeScript between kernels), so a step pays at most one wake. Polling pays
+// only while each thread has a core of its own. With more busy threads than
+// cores the two often share one, and then a thread that polls holds the core
+// its partner needs (measured: two threads trained 5× slower polling 2 ms, and
+// a call's hand-over took 160 µs polling 0.15 ms, 60 µs polling 0.05 ms, 10 µs
+// blocking at once). So a thread that finds it was descheduled while polling
+// (the clock jumped) blocks at once for a while instead.
 
-/** Milliseconds a thread polls after its last task, or for its workers to finish, while it runs undisturbed. */
+/** Milliseconds a thread polls after its last task, or for its workers to finish, while it has a core to itself. */
 export const HOT_MS = 2;
-/** Milliseconds it polls for a while after it was seen descheduled. */
-export const SPIN_MS = 0.05;
 /** A gap this long (ms) between two readings of the clock means the thread lost its core in between. */
 const PREEMPTED_MS = 0.2;
-/** How long (ms) a thread seen descheduled keeps to SPIN_MS. */
+/** How long (ms) a thread seen descheduled blocks without polling. */
 const CONTENDED_MS = 100;
 /** Polls between readings of the clock: a reading costs many polls. */
 const POLLS = 256;
@@ -25,14 +24,13 @@ export class Spinner {
   private contendedUntil = -Infinity;
 
   /**
-   * Polls ctl[i] while it holds `value`, for up to `ms` (SPIN_MS while the thread is seen to share its
-   * core); returns the value last read, so the caller knows whether to block.
+   * Polls ctl[i] while it holds `value`, for up to `ms` (only a few polls while the thread is seen to share
+   * its core); returns the value last read, so the caller knows whether to block.
    */
   poll(ctl: Int32Array, i: number, value: number, ms: number): number {
     let v = Atomics.load(ctl, i);
-    if (v !== value) return v;
     let now = performance.now();
-    const until = now + (now < this.contendedUntil ? SPIN_MS : ms);
+    const until = now < this.contendedUntil ? now : now + ms;
     while (v === value) {
       for (let p = 0; p < POLLS && v === value; p++) v = Atomics.load(ctl, i);
       const t = performance.now();
