@@ -20,14 +20,19 @@ export function emptyHistory(metrics: readonly MetricName[], validation: boolean
 
 /** Records each completed epoch in the history and, through `recordEpoch`, in the model's training record. */
 export class HistoryRecorder implements Callback {
-  constructor(private readonly history: History, private readonly recordEpoch: (logs: EpochLogs) => void) {}
+  /** The series this history keeps, found once rather than every epoch. */
+  private readonly series: (typeof SERIES)[number][];
+
+  constructor(private readonly history: History, private readonly recordEpoch: (logs: EpochLogs) => void) {
+    this.series = SERIES.filter((key) => history[key] !== undefined);
+  }
 
   onEpochEnd(_epoch: number, logs: EpochLogs): void {
     const h = this.history;
     h.epochs++;
-    for (const key of SERIES) {
+    for (const key of this.series) {
       const value = logs[key];
-      if (value !== undefined) h[key]?.push(value);
+      if (value !== undefined) h[key]!.push(value);
     }
     this.recordEpoch(logs);
   }

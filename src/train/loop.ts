@@ -46,8 +46,8 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
   const rate = new LearningRate(t, plan.schedule, Math.ceil(source.rows / plan.batchSize));
   const guard = new DivergenceGuard(ctx, rate, rows);
   const callbacks = new CallbackList([rate, guard, ...components(ctx)]);
-  const pace = pacer();
-  const epochs = new EpochRunner(ctx, callbacks, guard, pace);
+  // The pacer runs after every batch, which also bounds the time from one epoch's end to a pause.
+  const epochs = new EpochRunner(ctx, callbacks, guard, pacer());
   try {
     callbacks.onTrainBegin();
     for (let epoch = plan.initialEpoch; epoch < plan.epochs; epoch++) {
@@ -75,8 +75,6 @@ export async function train(t: Trainer, source: BatchSource, plan: FitPlan): Pro
         history.stopReason = "stopTraining";
         break;
       }
-      const paused = pace();
-      if (paused) await paused;
     }
     history.stopReason ??= "epochs";
     callbacks.onEpochsEnd();
