@@ -20,8 +20,8 @@ const MIN_ROWS = 16;
 const MIN_ELEMENTS = 1 << 15;
 /**
  * From this many elements of B (K·N), threads splitting a GEMM by rows pack B once, each a share of its
- * columns, rather than each all of it: one more call on the pool, and for 128×784×256 a tenth of each
- * thread's time saved.
+ * columns, rather than each all of it: one more call on the pool (a few µs while the workers poll), and
+ * for 128×784×256 about 4% of each thread's time saved (packing Bᵀ: 22 µs of a 570 µs half).
  */
 const SHARED_PACK_MIN = 1 << 16;
 
