@@ -330,7 +330,8 @@ describe("errors name the problem and change nothing", () => {
   it("a second fit while training is refused", async () => {
     const m = (await mlp([2, 8, 3], { seed: 1 })).compile();
     const d = spiral({ pointsPerClass: 20, seed: 1 });
-    const first = m.fit(d.x, d.labels!, { epochs: 3 });
+    // Epochs of resident data run without a pause; an epoch end that waits for a timer keeps this fit going meanwhile.
+    const first = m.fit(d.x, d.labels!, { epochs: 3, callbacks: { onEpochEnd: () => new Promise((r) => setTimeout(r, 1)) } });
     await expectReject(m.fit(d.x, d.labels!), StateError, /already training/);
     expectError(() => m.dispose(), StateError, /training/);
     await first;
