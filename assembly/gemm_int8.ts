@@ -12,7 +12,9 @@
 // non-VNNI lowering: 2·128·127 < 2¹⁵), so every engine computes the same exact
 // integers. The requantisation below clamps codes to [0, 127], so a layer's
 // output is a valid input of the next without further work. The plain SIMD build
-// widens both to i16 and uses i32x4.dot_i16x8_s: the same integers.
+// uses i32x4.dot_i16x8_s on weights widened to i16 as they load and codes kept as
+// i16 (two bytes each, so a pair of them loads straight onto every lane): the same
+// integers. int8_code_bytes gives a build's code size; strides are in bytes.
 //
 // Why the zero point sits on the activations: Σ(a − zp)·w = Σ a·w − zp·Σ w, and
 // Σ_k w[k][j] (colsum) is a property of the weights, computed once when packing.
@@ -27,6 +29,7 @@
 //   gemm_int8_f32                          the last layer: codes in, floats out
 //   int8_fused_dot_exact                   whether the engine may run the fused relaxed dot (once, at load)
 //   quantize_rows_u7                       floats into codes, for the first layer's input
+//   int8_code_bytes                        bytes per activation code: 1 (relaxed) or 2 (plain)
 
 import { activate_v128, ACT_LINEAR, ACT_RELU } from "./activation_math";
 import { scratch, span } from "./checks";
@@ -51,11 +54,17 @@ const MR_FUSED = 5;
  * holds 8·round_up(K, 4) weight bytes, so both builds pack to the same size.
  */
 const KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
+/** Bytes per activation code: i16 in the plain build, where dot_i16x8_s takes them as they load. */
+const CODE_BYTES: i32 = ASC_FEATURE_RELAXED_SIMD ? 1 : 2;
+/** log2(CODE_BYTES): output codes of column j lie j << CODE_SHIFT bytes into a row. */
+const CODE_SHIFT: usize = ASC_FEATURE_RELAXED_SIMD ? 0 : 1;
+/** Code bytes of one k group of a row: 4 in both builds, one i32 lane. */
+const GROUP_BYTES: usize = <usize>(KG * CODE_BYTES);
 /** Weight bytes the inner loop consumes per step (one k group of all 8 columns). */
 const STEP_BYTES: usize = <usize>(NR * KG);
 /** Panel header: colsum (8 × i32), then in_scale·w_scale (8 × f32), then bias (8 × f32). */
 const HEADER_BYTES = 3 * NR * 4;
-/** Row block: MC rows of activations (MC·K bytes, 50 KB at K = 784) stay in L2 while each panel in L1 passes over them. */
+/** Row block: MC rows of activations (MC·K codes, 50 or 100 KB at K = 784) stay in L2 while each panel in L1 passes over them. */
 const MC = 64;
 /** Largest K whose int32 sums cannot overflow, even with weights of −128: 2¹⁷ · 127 · 128 < 2³¹. */
 const K_MAX = 1 << 17;
@@ -116,11 +125,11 @@ export function pack_int8_weights(K: i32, N: i32, w: usize, ldw: i32, w_scale: u
 }
 
 /**
- * A hidden layer: codes c (M×N bytes, rows ldc apart) = clamp(nearest(y·out_inv_scale)
+ * A hidden layer: codes c (M×N codes of int8_code_bytes() each, rows ldc bytes apart) = clamp(nearest(y·out_inv_scale)
  * + out_zp, 0, 127), ties to even, with y the epilogue's float in the file header
  * (activation act: 0 linear, 1 ReLU, 2 Leaky ReLU with slope alpha, 3 sigmoid, 4 tanh).
- * a: M×K activation codes in [0, 127], rows lda ≥ K bytes apart, zero point a_zp;
- * each row is read to round_up(K, 4) bytes (those past K meet zero weights but must
+ * a: M×K activation codes in [0, 127], rows lda ≥ K·int8_code_bytes() bytes apart, zero point a_zp;
+ * each row is read to round_up(K, 4) codes (those past K meet zero weights but must
  * lie in memory). packed: from pack_int8_weights for this K and N. fused: 1 to run the
  * relaxed build's one-instruction dot, where int8_fused_dot_exact() returned 1; 0 otherwise
  * (the plain build ignores it). Allocates nothing; the same integers and bits in both
@@ -128,7 +137,7 @@ export function pack_int8_weights(K: i32, N: i32, w: usize, ldw: i32, w_scale: u
  */
 export function gemm_int8_requant(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed: usize,
   c: usize, ldc: i32, act: i32, alpha: f32, out_inv_scale: f32, out_zp: i32, fused: i32): void {
-  assert(ldc >= N && (M == 0 || span(c, <i64>(M - 1) * ldc + N, 1)), "gemm_int8_requant: c outside memory or ldc too small");
+  assert(ldc >= N * CODE_BYTES && (M == 0 || span(c, <i64>(M - 1) * ldc + N * CODE_BYTES, 1)), "gemm_int8_requant: c outside memory or ldc too small");
   if (!operands_fit(M, N, K, a, lda, packed)) return;
   gemm_int8(M, N, K, a, lda, a_zp, packed, c, ldc, act, alpha, true, out_inv_scale, out_zp, fused != 0);
 }
@@ -159,15 +168,20 @@ export function int8_fused_dot_exact(w: i32, x: i32, acc: i32): i32 {
   return i32x4.extract_lane(r, 0) == acc + 4 * <i32><i8>w * (x & 127) ? 1 : 0;
 }
 
+/** Bytes per activation code in this build: 1 (relaxed), 2 (plain, i16). Strides of codes are in bytes. */
+export function int8_code_bytes(): i32 {
+  return CODE_BYTES;
+}
+
 /**
- * Codes q (rows×cols bytes, rows ldq apart) = clamp(nearest(x·inv_scale) + zp, 0, 127),
+ * Codes q (rows×cols codes of int8_code_bytes() each, rows ldq bytes apart) = clamp(nearest(x·inv_scale) + zp, 0, 127),
  * ties to even, from x (rows×cols f32, rows ldx apart): the first layer's input, by
  * the same rounding as gemm_int8_requant's output.
  */
 export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_scale: f32, zp: i32, q: usize, ldq: i32): void {
   assert(rows >= 0 && cols >= 0, "quantize_rows_u7: a negative size");
   assert(rows == 0 || (ldx >= cols && span(x, <i64>(rows - 1) * ldx + cols, 4)), "quantize_rows_u7: x outside memory, misaligned or ldx too small");
-  assert(rows == 0 || (ldq >= cols && span(q, <i64>(rows - 1) * ldq + cols, 1)), "quantize_rows_u7: q outside memory or ldq too small");
+  assert(rows == 0 || (ldq >= cols * CODE_BYTES && span(q, <i64>(rows - 1) * ldq + cols * CODE_BYTES, 1)), "quantize_rows_u7: q outside memory or ldq too small");
   const inv = f32x4.splat(inv_scale);
   const offset = i32x4.splat(zp - MAGIC_BITS);
   for (let r = 0; r < rows; r++) {
@@ -178,13 +192,18 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
       const p = xr + (<usize>j << 2);
       const h0 = i16x8.narrow_i32x4_s(rounded(v128.load(p), inv, offset), rounded(v128.load(p, 16), inv, offset));
       const h1 = i16x8.narrow_i32x4_s(rounded(v128.load(p, 32), inv, offset), rounded(v128.load(p, 48), inv, offset));
-      v128.store(qr + <usize>j, code_bytes(h0, h1));
+      if (ASC_FEATURE_RELAXED_SIMD) v128.store(qr + <usize>j, code_bytes(h0, h1));
+      else {
+        v128.store(qr + (<usize>j << 1), code_i16(h0));
+        v128.store(qr + (<usize>j << 1), code_i16(h1), 16);
+      }
     }
     for (; j + 4 <= cols; j += 4) {
       const h = i16x8.narrow_i32x4_s(rounded(v128.load(xr + (<usize>j << 2)), inv, offset), i32x4.splat(0));
-      v128.store32_lane(qr + <usize>j, code_bytes(h, h), 0);
+      if (ASC_FEATURE_RELAXED_SIMD) v128.store32_lane(qr + <usize>j, code_bytes(h, h), 0);
+      else v128.store64_lane(qr + (<usize>j << 1), code_i16(h), 0);
     }
-    for (; j < cols; j++) store<u8>(qr + <usize>j, code_scalar(load<f32>(xr + (<usize>j << 2)), inv_scale, zp));
+    for (; j < cols; j++) store_code(qr, j, code_scalar(load<f32>(xr + (<usize>j << 2)), inv_scale, zp));
   }
 }
 
@@ -195,7 +214,7 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
 // @ts-ignore: decorator
 @inline function operands_fit(M: i32, N: i32, K: i32, a: usize, lda: i32, packed: usize): bool {
   assert(M >= 0 && N >= 0 && K >= 0 && K <= K_MAX, "gemm_int8: a negative size or K above 131072");
-  assert(M == 0 || (lda >= K && span(a, <i64>(M - 1) * lda + round_up4(K), 1)), "gemm_int8: a outside memory (rows are read to a multiple of 4 bytes) or lda too small");
+  assert(M == 0 || (lda >= K * CODE_BYTES && span(a, <i64>(M - 1) * lda + round_up4(K) * CODE_BYTES, 1)), "gemm_int8: a outside memory (rows are read to a multiple of 4 codes) or lda too small");
   assert(N == 0 || scratch(packed, int8_packed_bytes(K, N)), "gemm_int8: packed shorter than int8_packed_bytes or misaligned");
   return M > 0 && N > 0;
 }
@@ -210,9 +229,9 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
 function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed: usize,
   c: usize, ldc: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
   const pbytes = <usize>panel_bytes(K);
-  const shift: usize = requant ? 0 : 2;
+  const shift: usize = requant ? CODE_SHIFT : 2;
   const la = <usize>lda;
-  const lc = <usize>ldc << shift;
+  const lc: usize = requant ? <usize>ldc : <usize>ldc << 2;
   let j = 0;
   if (M == 1) {
     if (ASC_FEATURE_RELAXED_SIMD && fused) {
@@ -379,10 +398,10 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
       c41 = mac(fused, c41, w01, x);
     }
     w += STEP_BYTES;
-    x0 += KG; x1 += KG; x2 += KG; x3 += KG;
-    if (rows > 4) x4 += KG;
+    x0 += GROUP_BYTES; x1 += GROUP_BYTES; x2 += GROUP_BYTES; x3 += GROUP_BYTES;
+    if (rows > 4) x4 += GROUP_BYTES;
   }
-  const shift: usize = requant ? 0 : 2;
+  const shift: usize = requant ? CODE_SHIFT : 2;
   finish_row(c00, c01, pw, c, cols, act, alpha, requant, inv, ozp);
   if (panels > 1) finish_row(c02, c03, pw + pbytes, c + (<usize>NR << shift), cols - NR, act, alpha, requant, inv, ozp);
   if (panels > 2) finish_row(c04, c05, pw + 2 * pbytes, c + (<usize>(2 * NR) << shift), cols - 2 * NR, act, alpha, requant, inv, ozp);
@@ -408,10 +427,10 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
   return ASC_FEATURE_RELAXED_SIMD ? v128.load(p, 16) : i16x8.extend_high_i8x16_s(v);
 }
 
-/** The activation codes of one k group of a row on every lane: 4 bytes (relaxed), or 2 widened to i16 (plain). */
+/** The activation codes of one k group of a row on every lane: 4 bytes (relaxed), or 2 i16 (plain). */
 // @ts-ignore: decorator
 @inline function splat(p: usize): v128 {
-  return ASC_FEATURE_RELAXED_SIMD ? v128.load32_splat(p) : i16x8.extend_low_i8x16_u(v128.load16_splat(p));
+  return v128.load32_splat(p);
 }
 
 /**
@@ -469,10 +488,20 @@ function finish_codes(s0: v128, s1: v128, h: usize, c: usize, cols: i32, act: i3
   const invv = f32x4.splat(inv);
   const offset = i32x4.splat(ozp - MAGIC_BITS);
   const h16 = i16x8.narrow_i32x4_s(rounded(y0, invv, offset), rounded(y1, invv, offset));
-  const q = code_bytes(h16, h16);
-  if (cols >= NR) return v128.store64_lane(c, q, 0);
-  let bytes = i64x2.extract_lane(q, 0);
-  for (let j = 0; j < cols; j++, bytes >>= 8) store<u8>(c + <usize>j, <u8>bytes);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const q = code_bytes(h16, h16);
+    if (cols >= NR) return v128.store64_lane(c, q, 0);
+    let bytes = i64x2.extract_lane(q, 0);
+    for (let j = 0; j < cols; j++, bytes >>= 8) store<u8>(c + <usize>j, <u8>bytes);
+    return;
+  }
+  const q = code_i16(h16);
+  if (cols >= NR) return v128.store(c, q);
+  let codes = i64x2.extract_lane(q, 0);
+  for (let j = 0; j < cols; j++, codes >>= 16) {
+    if (j == 4) codes = i64x2.extract_lane(q, 1);
+    store<u16>(c + (<usize>j << 1), <u16>codes);
+  }
 }
 
 /** float(s)·scale + bias for four columns whose header entries start at h: a multiply then an add in both builds, so they agree bit for bit. */
@@ -506,6 +535,19 @@ function store_lanes(c: usize, y: v128, n: i32): void {
 // @ts-ignore: decorator
 @inline function code_bytes(h0: v128, h1: v128): v128 {
   return i8x16.min_u(i8x16.narrow_i16x8_u(h0, h1), i8x16.splat(127));
+}
+
+/** Eight rounded values (an i16x8 of rounded's results) clamped to codes in [0, 127], as i16. */
+// @ts-ignore: decorator
+@inline function code_i16(h: v128): v128 {
+  return i16x8.min_s(i16x8.max_s(h, i16x8.splat(0)), i16x8.splat(127));
+}
+
+/** Code j of a row at q, in this build's size. */
+// @ts-ignore: decorator
+@inline function store_code(q: usize, j: i32, code: u8): void {
+  if (ASC_FEATURE_RELAXED_SIMD) store<u8>(q + <usize>j, code);
+  else store<u16>(q + (<usize>j << 1), code);
 }
 
 /** Scalar twin of rounded and code_bytes for ragged row ends: the same rounding and clamps, so the same code. */

@@ -12,7 +12,7 @@ import { rng } from "./helpers.js";
 
 const ACTS = [0, 1, 2, 3, 4]; // linear, ReLU, Leaky ReLU, sigmoid, tanh
 const ALPHA = Math.fround(0.1);
-/** A byte no requantised code can be (codes are 0…127): marks memory the kernel must leave alone. */
+/** A byte no requantised code can be, nor either byte of an i16 one (codes are 0…127): marks memory the kernel must leave alone. */
 const SENTINEL_BYTE = 0xee;
 const SENTINEL_F32 = 777.25;
 /** Rows around the 5-row (fused dot) and 4-row tiles and the 64-row block; columns around the 8-column panel and the 32-, 24- and 16-column tiles of one and two rows. */
@@ -21,7 +21,7 @@ const COLS = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 24, 25, 31, 33, 40];
 /** Depths around the k groups of 4 (relaxed) and 2 (plain). */
 const DEPTHS = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 64, 100];
 
-/** One quantised layer: activation codes (rows lda bytes apart, the padding random bytes), int8 weights, scales, bias. */
+/** One quantised layer: activation codes (rows lda codes apart, the padding random), int8 weights, scales, bias. */
 interface Layer {
   M: number; N: number; K: number;
   a: Uint8Array; lda: number; aZp: number;
@@ -103,6 +103,16 @@ function referenceCode(y: number, inv: number, zp: number): number {
 
 interface Run { out: Uint8Array; outsideWrites: number }
 
+/** Codes as a core of `bytes` bytes a code stores them: as they are (1), or as little-endian i16 (2). */
+function stored(codes: ArrayLike<number>, bytes: number): Uint8Array {
+  return bytes === 1 ? Uint8Array.from(codes) : new Uint8Array(Uint16Array.from(codes).buffer);
+}
+
+/** The codes in `b`, stored `bytes` bytes each. */
+function codesOf(b: Uint8Array, bytes: number): Uint8Array | Uint16Array {
+  return bytes === 1 ? b : new Uint16Array(b.slice().buffer);
+}
+
 /**
  * Packs the layer on `core` and runs one GEMM into a block at row 1, column 2 of a
  * larger output, so that writes outside the block show; returns the block's raw bytes.
@@ -115,13 +125,14 @@ function runLayer({ core, fused }: { core: Core; fused: number }, l: Layer, act:
     core.u8(p, bytes.length).set(bytes);
     return p;
   };
-  const elem = requant ? 1 : 4;
+  const cb = k.int8_code_bytes();
+  const elem = requant ? cb : 4;
   const ldc = N + 5;
   const full = new Uint8Array((M + 2) * ldc * elem);
   if (requant) full.fill(SENTINEL_BYTE);
   else new Float32Array(full.buffer).fill(SENTINEL_F32);
   const sentinel = full.slice();
-  const ptrs = [put(l.a), put(new Uint8Array(l.w.buffer)), put(new Uint8Array(l.wScale.buffer)),
+  const ptrs = [put(stored(l.a, cb)), put(new Uint8Array(l.w.buffer)), put(new Uint8Array(l.wScale.buffer)),
     l.bias ? put(new Uint8Array(l.bias.buffer)) : 0, core.allocator.alloc(k.int8_packed_bytes(K, N)), put(full)];
   const [pa, pw, ps, pb, packed, pc] = ptrs;
   try {
@@ -131,8 +142,8 @@ function runLayer({ core, fused }: { core: Core; fused: number }, l: Layer, act:
     const parts = split > 0 ? [[0, split], [split, N]] : [[0, N]];
     for (const [n0, n1] of parts) {
       const p = packed + (n0 / 8) * k.int8_packed_bytes(K, 8);
-      if (requant) k.gemm_int8_requant(M, n1 - n0, K, pa, l.lda, l.aZp, p, block + n0, ldc, act, ALPHA, l.outInvScale, l.outZp, fused);
-      else k.gemm_int8_f32(M, n1 - n0, K, pa, l.lda, l.aZp, p, block + 4 * n0, ldc, act, ALPHA, fused);
+      if (requant) k.gemm_int8_requant(M, n1 - n0, K, pa, l.lda * cb, l.aZp, p, block + cb * n0, ldc * cb, act, ALPHA, l.outInvScale, l.outZp, fused);
+      else k.gemm_int8_f32(M, n1 - n0, K, pa, l.lda * cb, l.aZp, p, block + 4 * n0, ldc, act, ALPHA, fused);
     }
     const after = core.u8(pc, full.length).slice();
     const out = new Uint8Array(M * N * elem);
@@ -153,11 +164,11 @@ function runLayer({ core, fused }: { core: Core; fused: number }, l: Layer, act:
   }
 }
 
-/** The expected block bytes: float32 outputs, or codes. */
+/** The expected block bytes on `core`: float32 outputs, or codes. */
 function expected(core: Core, l: Layer, act: number, requant: boolean, linear: Float32Array): Uint8Array {
   const y = referenceActivated(core, linear, act);
   if (!requant) return new Uint8Array(y.slice().buffer);
-  return Uint8Array.from(y, (v) => referenceCode(v, l.outInvScale, l.outZp));
+  return stored(Array.from(y, (v) => referenceCode(v, l.outInvScale, l.outZp)), core.raw.int8_code_bytes());
 }
 
 /** The first differing output, described, or "" when the bytes agree. */
@@ -165,7 +176,7 @@ function firstDifference(got: Uint8Array, want: Uint8Array, elem: number): strin
   for (let i = 0; i < want.length; i++) {
     if (got[i] !== want[i]) {
       const at = Math.floor(i / elem);
-      const read = (b: Uint8Array) => (elem === 4 ? new Float32Array(b.buffer, b.byteOffset + at * 4, 1)[0] : b[at]);
+      const read = (b: Uint8Array) => (elem === 4 ? new Float32Array(b.buffer, b.byteOffset + at * 4, 1)[0] : codesOf(b, elem)[at]);
       return `output ${at}: ${read(got)} instead of ${read(want)}`;
     }
   }
@@ -190,10 +201,10 @@ afterAll(async () => {
 function checkLayer(l: Layer, act: number, failures: string[], split = 0): void {
   const linear = referenceLinear(l, referenceSums(l));
   for (const requant of [false, true]) {
-    const want = expected(cores[0].core, l, act, requant, linear);
     for (const c of cores) {
+      const want = expected(c.core, l, act, requant, linear);
       const { out, outsideWrites } = runLayer(c, l, act, requant, split);
-      const diff = firstDifference(out, want, requant ? 1 : 4);
+      const diff = firstDifference(out, want, requant ? c.core.raw.int8_code_bytes() : 4);
       if (diff || outsideWrites) {
         failures.push(`${c.name}${c.fused ? " (fused dot)" : ""} ${requant ? "codes" : "floats"} M=${l.M} N=${l.N} K=${l.K} act ${act}: ${diff || "ok"}, ${outsideWrites} bytes written outside the output`);
       }
@@ -271,16 +282,18 @@ describe("int8 builds", () => {
     if (relaxed) expect(relaxed.fused).toBe(faulty ? 0 : 1);
   });
 
-  it.runIf(relaxedSimdSupported())("plain and relaxed write the same bytes, with the fused dot and without", () => {
+  it.runIf(relaxedSimdSupported())("plain and relaxed write the same floats and codes (i16 and byte codes), with the fused dot and without", () => {
     const plain = cores.find((c) => c.name === "plain")!;
     const relaxed = cores.find((c) => c.name === "relaxed")!;
     expect(relaxed.core.raw.simd_build()).toBe(1);
+    expect([plain.core.raw.int8_code_bytes(), relaxed.core.raw.int8_code_bytes()]).toEqual([2, 1]);
     for (const [M, N, K, act] of [[1, 256, 784, 1], [130, 128, 256, 4], [7, 10, 128, 3]]) {
       const l = makeLayer(M, N, K, 77 + M);
       for (const requant of [false, true]) {
-        const a = Buffer.from(runLayer(plain, l, act, requant).out);
-        expect(a.equals(Buffer.from(runLayer(relaxed, l, act, requant).out))).toBe(true);
-        expect(a.equals(Buffer.from(runLayer({ ...relaxed, fused: 0 }, l, act, requant).out))).toBe(true);
+        const read = (c: typeof plain) => Array.from(requant ? codesOf(runLayer(c, l, act, requant).out, c.core.raw.int8_code_bytes()) : runLayer(c, l, act, requant).out);
+        const a = read(plain);
+        expect(read(relaxed)).toEqual(a);
+        expect(read({ ...relaxed, fused: 0 })).toEqual(a);
       }
     }
   });
@@ -311,18 +324,20 @@ describe("quantize_rows_u7", () => {
         const x = Float32Array.from({ length: rows * ldx }, (_, i) =>
           (cols % n === 0 ? special[(i % ldx + Math.floor(i / ldx)) % n] : r() * 300 - 150));
         const zp = 41;
+        const cb = core.raw.int8_code_bytes();
         const px = core.allocF32(x.length);
-        const pq = core.allocator.alloc(rows * ldq);
+        const pq = core.allocator.alloc(rows * ldq * cb);
         try {
           core.f32(px, x.length).set(x);
-          core.u8(pq, rows * ldq).fill(SENTINEL_BYTE);
-          core.raw.quantize_rows_u7(px, ldx, rows, cols, inv, zp, pq, ldq);
-          const q = core.u8(pq, rows * ldq).slice();
-          const want = Uint8Array.from({ length: rows * ldq }, (_, i) => {
+          core.u8(pq, rows * ldq * cb).fill(SENTINEL_BYTE);
+          core.raw.quantize_rows_u7(px, ldx, rows, cols, inv, zp, pq, ldq * cb);
+          const q = core.u8(pq, rows * ldq * cb).slice();
+          const sentinel = cb === 1 ? SENTINEL_BYTE : SENTINEL_BYTE * 0x101;
+          const want = stored(Array.from({ length: rows * ldq }, (_, i) => {
             const [row, col] = [Math.floor(i / ldq), i % ldq];
-            return col < cols ? referenceCode(x[row * ldx + col], inv, zp) : SENTINEL_BYTE;
-          });
-          expect([name, cols, firstDifference(q, want, 1)]).toEqual([name, cols, ""]);
+            return col < cols ? referenceCode(x[row * ldx + col], inv, zp) : sentinel;
+          }), cb);
+          expect([name, cols, firstDifference(q, want, cb)]).toEqual([name, cols, ""]);
         } finally {
           core.free(px);
           core.free(pq);
@@ -333,7 +348,8 @@ describe("quantize_rows_u7", () => {
 
   it("split by rows across two threads, as a batch's input is, gives the same codes", async () => {
     const core = await createCore({ threads: 2 });
-    const [rows, cols, ldq] = [300, 785, 800];
+    const cb = core.raw.int8_code_bytes();
+    const [rows, cols, ldq] = [300, 785, 800 * cb];
     const r = rng(3);
     const x = Float32Array.from({ length: rows * cols }, () => r() * 300 - 150);
     const px = core.allocF32(x.length);
@@ -344,8 +360,8 @@ describe("quantize_rows_u7", () => {
       const tasks = core.stats().poolTasks;
       core.kernels.quantize_rows_u7(px, cols, rows, cols, 0.75, 41, pq[1], ldq);
       if (core.shared) expect(core.stats().poolTasks).toBeGreaterThan(tasks);
-      const [one, two] = pq.map((p) => Uint8Array.from(core.u8(p, rows * ldq).subarray(0, rows * ldq).filter((_, i) => i % ldq < cols)));
-      expect(firstDifference(two, one, 1)).toBe("");
+      const [one, two] = pq.map((p) => codesOf(core.u8(p, rows * ldq).filter((_, i) => i % ldq < cols * cb), cb));
+      expect(Array.from(two)).toEqual(Array.from(one));
       expect(one[0]).toBe(referenceCode(x[0], 0.75, 41));
     } finally {
       core.free(px);

@@ -17,7 +17,7 @@ interface Stage {
   pieces: number;
   activation: ActivationName;
   alpha: number;
-  /** Bytes between rows of this layer's input codes (K rounded up: the kernels read rows to a multiple of 4). */
+  /** Bytes between rows of this layer's input codes (K codes rounded up: the kernels read rows to a multiple of 4 codes). */
   lda: number;
   packed: number;
   zp: number;
@@ -84,7 +84,7 @@ export class QuantizedNet {
     const core = this.core;
     this.input = core.allocF32(rows * this.inputs);
     for (const s of this.stages) {
-      // A spare 16 bytes: the last row is read to a multiple of 4 past K.
+      // A spare 16 bytes: the last row is read to a multiple of 4 codes past K.
       s.codes = core.allocator.alloc(rows * s.lda + 16);
       if (s.pieces > 1) {
         s.z = core.allocF32(rows * s.N);
@@ -167,7 +167,7 @@ export class QuantizedNet {
     }
     return {
       K, N, units: l.units, pieces: l.pieces, activation: l.activation, alpha: l.alpha, packed,
-      lda: Math.ceil(K / 16) * 16, zp: l.inputZeroPoint, inv: Math.fround(1 / l.inputScale),
+      lda: Math.ceil((K * core.raw.int8_code_bytes()) / 16) * 16, zp: l.inputZeroPoint, inv: Math.fround(1 / l.inputScale),
       codes: 0, z: 0, max: 0, argmax: 0,
     };
   }

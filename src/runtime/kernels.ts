@@ -45,7 +45,7 @@ export interface Kernels {
   /** Packs int8 weights (K×N, rows ldw bytes apart), per-column scales, the input's scale and bias (0: none); K ≤ 131072. */
   pack_int8_weights(K: number, N: number, w: number, ldw: number, wScale: number, inScale: number, bias: number, packed: number): void;
   /**
-   * Codes c (bytes, ldc) = clamp(nearest(y·outInvScale) + outZp, 0, 127); a's rows are read to round_up(K, 4) bytes;
+   * Codes c (ldc bytes apart) = clamp(nearest(y·outInvScale) + outZp, 0, 127); a's rows (lda bytes apart) are read to round_up(K, 4) codes;
    * fused: what int8_fused_dot_exact returned.
    */
   gemm_int8_requant(M: number, N: number, K: number, a: number, lda: number, aZp: number, packed: number,
@@ -55,8 +55,10 @@ export interface Kernels {
     c: number, ldc: number, act: number, alpha: number, fused: number): void;
   /** 1 when the engine runs the fused relaxed dot exactly in every tier; ask once per process, as (3, 5, 7), and keep the answer. */
   int8_fused_dot_exact(w: number, x: number, acc: number): number;
-  /** Codes q (bytes, ldq) = clamp(nearest(x·invScale) + zp, 0, 127) from f32 rows x (ldx). */
+  /** Codes q (ldq bytes apart) = clamp(nearest(x·invScale) + zp, 0, 127) from f32 rows x (ldx). */
   quantize_rows_u7(x: number, ldx: number, rows: number, cols: number, invScale: number, zp: number, q: number, ldq: number): void;
+  /** Bytes per activation code, the unit of the int8 kernels' code strides: 1 (relaxed build) or 2 (plain, i16). */
+  int8_code_bytes(): number;
 
   // activations.ts
   activation_forward(act: number, x: number, y: number, n: number, alpha: number): void;
