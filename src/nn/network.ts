@@ -40,6 +40,8 @@ export class Network {
   private readonly packedCopies: { value: number; packed: number; K: number; N: number }[] = [];
   /** Whether the packed copies lag behind the parameters. */
   private stale = true;
+  /** Counts weightsChanged() calls: a copy of the parameters taken at one count is still theirs while it holds. */
+  private writes = 0;
 
   constructor(readonly core: Core, readonly inputs: number, configs: LayerConfig[], seed: number) {
     this.rt = { core, rng: core.allocator.alloc(16), work: 0 };
@@ -137,6 +139,12 @@ export class Network {
    */
   weightsChanged(): void {
     this.stale = true;
+    this.writes++;
+  }
+
+  /** How many times the parameters have been written (weightsChanged() calls) since the network was built. */
+  get version(): number {
+    return this.writes;
   }
 
   /** Runs the stack on `rows` rows at `input` (default: the input buffer); returns the output address. */

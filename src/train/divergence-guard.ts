@@ -132,8 +132,7 @@ export class DivergenceGuard implements Callback {
   }
 
   private nonFinite(): number {
-    const { t } = this.ctx;
-    return t.core.kernels.count_nonfinite(t.net.params, t.net.size) + this.snapshot!.stateNonFinite();
+    return this.snapshot!.nonFinite();
   }
 
   private finalLoss(): number {

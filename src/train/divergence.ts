@@ -53,53 +53,88 @@ export function divergencePolicy(spec: unknown): DivergencePolicy {
   return { recover: action === "recover", factor, maxRecoveries: integerOption(o.maxRecoveries ?? 3, `${where}.maxRecoveries`, 0) };
 }
 
-/** A copy of a network's parameters and its optimizer's state and step count, in the core, to go back to. */
+/** Largest copy (bytes of parameters and optimizer state) for which a snapshot keeps a second one, checked at each epoch's end. */
+const SPARE_BYTES = 1 << 20;
+
+/**
+ * A copy of a network's parameters and its optimizer's state and step count, in the core, to go back to.
+ * A small network's copy is also the weights check: at an epoch's end the parameters and state are copied
+ * into a spare and counted there in one kernel call (rather than one per buffer, each as dear as a small
+ * step's kernels), and when the next epoch's first loss is finite that spare, still the live weights,
+ * becomes the copy to go back to without copying again. Larger networks count in place and copy at take().
+ */
 export class Snapshot {
-  private readonly ptr: number;
+  private ptr: number;
   private readonly buffers: number[];
   private steps = 0;
   private readonly memory: () => Uint8Array;
+  /** The spare copy (0: none is kept), the network version and step count it holds, or version −1 when it holds nothing usable. */
+  private spare = 0;
+  private spareVersion = -1;
+  private spareSteps = 0;
   /** The epoch whose starting weights the copy holds. */
   epoch = 0;
 
   constructor(private readonly core: Core, private readonly net: Network, private readonly optimizer: Optimizer) {
     this.buffers = [net.params, ...optimizer.state().map((s) => s.ptr)];
-    this.ptr = core.allocF32(this.buffers.length * net.size);
+    const bytes = this.buffers.length * net.size * 4;
+    this.ptr = core.allocator.alloc(bytes);
+    try {
+      if (bytes <= SPARE_BYTES) this.spare = core.allocator.alloc(bytes);
+    } catch (e) {
+      core.free(this.ptr);
+      throw e;
+    }
     this.memory = lastingView(() => new Uint8Array(core.memory.buffer));
   }
 
   /** Copies the current parameters and optimizer state, as those of the start of `epoch`. */
   take(epoch: number): void {
-    this.copy(true);
+    if (this.spareVersion === this.net.version && this.spareSteps === this.optimizer.steps) {
+      [this.ptr, this.spare] = [this.spare, this.ptr];
+      this.spareVersion = -1;
+    } else {
+      this.copy(this.ptr, true);
+    }
     this.steps = this.optimizer.steps;
     this.epoch = epoch;
   }
 
   /** Puts back what take() copied. */
   restore(): void {
-    this.copy(false);
+    this.copy(this.ptr, false);
     this.optimizer.steps = this.steps;
     this.net.weightsChanged();
   }
 
-  /** Number of NaN or infinite values among the optimizer's state buffers. */
-  stateNonFinite(): number {
+  /** Number of NaN or infinite values among the parameters and the optimizer's state buffers, as they are now. */
+  nonFinite(): number {
+    const { core, net } = this;
+    if (this.spare) {
+      this.copy(this.spare, true);
+      const bad = core.kernels.count_nonfinite(this.spare, this.buffers.length * net.size);
+      this.spareVersion = bad ? -1 : net.version;
+      this.spareSteps = this.optimizer.steps;
+      return bad;
+    }
     let bad = 0;
-    for (let i = 1; i < this.buffers.length; i++) bad += this.core.kernels.count_nonfinite(this.buffers[i], this.net.size);
+    for (const b of this.buffers) bad += core.kernels.count_nonfinite(b, net.size);
     return bad;
   }
 
-  /** Frees the copy. */
+  /** Frees the copies. */
   free(): void {
     this.core.free(this.ptr);
+    if (this.spare) this.core.free(this.spare);
   }
 
-  private copy(save: boolean): void {
+  /** Copies the parameters and state into the copy at `to` (`save`), or back from it. */
+  private copy(to: number, save: boolean): void {
     const bytes = this.net.size * 4;
     const memory = this.memory();
     for (let i = 0; i < this.buffers.length; i++) {
       const b = this.buffers[i];
-      const saved = this.ptr + i * bytes;
+      const saved = to + i * bytes;
       if (save) memory.copyWithin(saved, b, b + bytes);
       else memory.copyWithin(b, saved, saved + bytes);
     }
