@@ -10,7 +10,7 @@ import { parseCsv, type CsvDataset, type CsvOptions } from "../data/csv.js";
 import { fashionMnistFromIdx, type FashionMnistSplit } from "../data/fashion-mnist.js";
 import { imagesFromIdx, type ImageDataset } from "../data/images.js";
 import type { DecodeOptions, SaveOptions } from "../io/model-file.js";
-import { decodeQuantizedModel, encodeQuantized } from "../io/quantized-file.js";
+import { decodeQuantizedModel } from "../io/quantized-file.js";
 import type { QuantizedModel } from "../model/quantized-model.js";
 import { checkKeys } from "../util/options.js";
 import { checkLoadOptions, decodeAnyModel, sideFileReader, type LoadOptions, type SideFiles } from "../io/load.js";
@@ -63,7 +63,7 @@ export async function loadQuantizedModel(path: string, options: DecodeOptions = 
 
 /** Saves a quantised model as a wasmlp file (safetensors, format 1.1) at `path`, atomically. */
 export async function saveQuantizedModel(model: QuantizedModel, path: string): Promise<void> {
-  await saveFile(path, encodeQuantized(model.state()));
+  await saveFile(path, model.save());
 }
 
 /** Side files (ONNX external data, TensorFlow.js weight files) by their names relative to the model file at `path`, unless given. */
