@@ -228,23 +228,31 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
  */
 function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed: usize,
   c: usize, ldc: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) loop_nest(true, M, N, K, a, lda, a_zp, packed, c, ldc, act, alpha, requant, inv, ozp);
+  else loop_nest(false, M, N, K, a, lda, a_zp, packed, c, ldc, act, alpha, requant, inv, ozp);
+}
+
+/** The loops of gemm_int8 for one form of the dot (a constant: each form gets its own copy and tiles). */
+// @ts-ignore: decorator
+@inline function loop_nest(fused: bool, M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed: usize,
+  c: usize, ldc: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
   const pbytes = <usize>panel_bytes(K);
   const shift: usize = requant ? CODE_SHIFT : 2;
   const la = <usize>lda;
   const lc: usize = requant ? <usize>ldc : <usize>ldc << 2;
   let j = 0;
   if (M == 1) {
-    if (ASC_FEATURE_RELAXED_SIMD && fused) {
+    if (fused) {
       for (; j + 3 * NR < N; j += 4 * NR) {
-        tile_1x4(K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp);
+        run_tile(fused, 1, 4, K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp);
       }
     }
     for (; j + 2 * NR < N; j += 3 * NR) {
-      tile_1x3(K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp, fused);
+      run_tile(fused, 1, 3, K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp);
     }
   } else if (M == 2) {
     for (; j + NR < N; j += 2 * NR) {
-      tile_2x2(K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp, fused);
+      run_tile(fused, 2, 2, K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp);
     }
   }
   for (let ic = 0; ic < M; ic += MC) {
@@ -252,63 +260,104 @@ function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed
     for (let jr = j; jr < N; jr += NR) {
       const pw = packed + <usize>(jr / NR) * pbytes;
       let i = 0;
-      if (ASC_FEATURE_RELAXED_SIMD && fused) {
+      if (fused) {
         for (; i + MR_FUSED <= mc; i += MR_FUSED) {
-          tile_5x1(K, a + <usize>(ic + i) * la, la, pw, pbytes, c + <usize>(ic + i) * lc + (<usize>jr << shift), lc, N - jr, a_zp, act, alpha, requant, inv, ozp);
+          run_tile(fused, 5, 1, K, a + <usize>(ic + i) * la, la, pw, pbytes, c + <usize>(ic + i) * lc + (<usize>jr << shift), lc, N - jr, a_zp, act, alpha, requant, inv, ozp);
         }
       }
       for (; i + MR <= mc; i += MR) {
-        const ai = a + <usize>(ic + i) * la;
-        tile_4x1(K, ai, la, pw, pbytes, c + <usize>(ic + i) * lc + (<usize>jr << shift), lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
+        run_tile(fused, 4, 1, K, a + <usize>(ic + i) * la, la, pw, pbytes, c + <usize>(ic + i) * lc + (<usize>jr << shift), lc, N - jr, a_zp, act, alpha, requant, inv, ozp);
       }
       const rest = mc - i;
       const ai = a + <usize>(ic + i) * la;
       const ci = c + <usize>(ic + i) * lc + (<usize>jr << shift);
-      if (rest == 3) tile_3x1(K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
-      else if (rest == 2) tile_2x1(K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
-      else if (rest == 1) tile_1x1(K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp, fused);
+      if (rest == 3) run_tile(fused, 3, 1, K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp);
+      else if (rest == 2) run_tile(fused, 2, 1, K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp);
+      else if (rest == 1) run_tile(fused, 1, 1, K, ai, la, pw, pbytes, ci, lc, N - jr, a_zp, act, alpha, requant, inv, ozp);
     }
   }
 }
 
-// One function per tile shape, each with its accumulators in locals of its own, and a loop per form of the dot.
-function tile_5x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+/** The tile function of a shape (constant rows and panels) and dot form (constant fused). */
+// @ts-ignore: decorator
+@inline function run_tile(fused: bool, rows: i32, panels: i32, K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) {
+    if (panels == 4) tile_1x4_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (panels == 3) tile_1x3_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (panels == 2) tile_2x2_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (rows == 5) tile_5x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (rows == 4) tile_4x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (rows == 3) tile_3x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (rows == 2) tile_2x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else tile_1x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  } else {
+    if (panels == 3) tile_1x3(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (panels == 2) tile_2x2(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (rows == 4) tile_4x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (rows == 3) tile_3x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (rows == 2) tile_2x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else tile_1x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  }
+}
+
+// One function per tile shape and dot form, each with its accumulators in locals of its own: with both forms in one
+// function, the optimiser merged their loops into one that ran both dots on every step and kept one.
+function tile_5x1_fused(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
   a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
   tile(5, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
-function tile_4x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
-  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(4, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-  else tile(4, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+function tile_4x1_fused(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(4, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
-function tile_3x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
-  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(3, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-  else tile(3, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+function tile_3x1_fused(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(3, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
-function tile_2x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
-  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(2, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-  else tile(2, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+function tile_2x1_fused(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(2, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
-function tile_1x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
-  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(1, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-  else tile(1, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+function tile_1x1_fused(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(1, 1, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
-function tile_2x2(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
-  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(2, 2, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-  else tile(2, 2, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+function tile_2x2_fused(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(2, 2, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
-function tile_1x4(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+function tile_1x3_fused(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(1, 3, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_1x4_fused(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
   a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
   tile(1, 4, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
+function tile_4x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(4, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_3x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(3, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_2x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(2, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_1x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(1, 1, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_2x2(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(2, 2, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
 function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
-  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32, fused: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD && fused) tile(1, 3, true, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-  else tile(1, 3, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(1, 3, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
 
 /**
