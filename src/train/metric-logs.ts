@@ -40,6 +40,6 @@ export class MetricSums {
 
   /** Starts the sums again from zero, for the next epoch. */
   reset(): void {
-    this.sums.fill(0);
+    for (let i = 0; i < this.sums.length; i++) this.sums[i] = 0;
   }
 }
