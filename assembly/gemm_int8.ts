@@ -242,10 +242,8 @@ function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed
   const lc: usize = requant ? <usize>ldc : <usize>ldc << 2;
   let j = 0;
   if (M == 1) {
-    if (fused) {
-      for (; j + 3 * NR < N; j += 4 * NR) {
-        run_tile(fused, 1, 4, K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp);
-      }
+    for (; j + 3 * NR < N; j += 4 * NR) {
+      run_tile(fused, 1, 4, K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp);
     }
     for (; j + 2 * NR < N; j += 3 * NR) {
       run_tile(fused, 1, 3, K, a, la, packed + <usize>(j / NR) * pbytes, pbytes, c + (<usize>j << shift), lc, N - j, a_zp, act, alpha, requant, inv, ozp);
@@ -292,7 +290,8 @@ function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed
     else if (rows == 2) tile_2x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
     else tile_1x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
   } else {
-    if (panels == 3) tile_1x3(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    if (panels == 4) tile_1x4(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+    else if (panels == 3) tile_1x3(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
     else if (panels == 2) tile_2x2(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
     else if (rows == 4) tile_4x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
     else if (rows == 3) tile_3x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
@@ -354,6 +353,10 @@ function tile_1x1(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
 function tile_2x2(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
   a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
   tile(2, 2, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+}
+function tile_1x4(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
+  a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
+  tile(1, 4, false, K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
 function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
   a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
