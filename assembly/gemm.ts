@@ -14,7 +14,6 @@
 //   gemm_tn                  nn/layers/affine.ts backward: weight gradient Xᵀ·dZ
 //   gemm_nt                  nn/layers/affine.ts backward: input gradient dZ·Wᵀ
 //   packed_b_bytes, pack_b_nn  nn/network.ts: packed weight copies, repacked after each update
-//   pack_b_nt, gemm_packed_b   runtime/threads/parallel.ts: threads splitting A·Bᵀ, Aᵀ·B by rows pack B once, together
 //   gemm_nn, gemm_nn_bias_act  no caller in src/: the unpacked forms the tests and bench/gemm.js
 //                              hold the packed forward pass to (same bits once M > SMALL_M)
 
@@ -136,37 +135,6 @@ export function pack_b_nn(K: i32, N: i32, b: usize, ldb: i32, packed: usize): vo
   assert(K == 0 || N == 0 || scratch(packed, packed_b_bytes(K, N)), "pack_b_nn: packed shorter than packed_b_bytes or misaligned");
   if (K <= 0 || N <= 0) return;
   pack_b_n(K, N, b, ldb, packed);
-}
-
-/**
- * Packs B of an A·Bᵀ product (B stored N×K, ldb) into pack_b_nn's panels, so that
- * gemm_packed_b runs A·Bᵀ on it; the columns n0…n1 of a split at a multiple of 8
- * start at packed + 4·n0·K, as for pack_b_nn.
- */
-export function pack_b_nt(K: i32, N: i32, b: usize, ldb: i32, packed: usize): void {
-  assert(K >= 0 && N >= 0, "pack_b_nt: a negative size");
-  assert(matrix(b, N, K, ldb), "pack_b_nt: B outside memory, misaligned or ldb too small");
-  assert(K == 0 || N == 0 || scratch(packed, packed_b_bytes(K, N)), "pack_b_nt: packed shorter than packed_b_bytes or misaligned");
-  if (K <= 0 || N <= 0) return;
-  pack_b_t(K, N, b, ldb, packed);
-}
-
-/**
- * C (+)= op(A)·B with B in panels from pack_b_nn or pack_b_nt; op(A) is A (M×K) or,
- * when a_t is 1, Aᵀ (A stored K×M). The same bits as gemm_nn, gemm_nt and gemm_tn on
- * the packed path (M > SMALL_M), which it takes for any M: threads that share one
- * packing of B each run their rows of C through it.
- */
-export function gemm_packed_b(M: i32, N: i32, K: i32, a: usize, lda: i32, a_t: i32, packed: usize,
-  c: usize, ldc: i32, accumulate: i32, work: usize): void {
-  assert(M >= 0 && N >= 0 && K >= 0, "gemm_packed_b: a negative size");
-  assert(a_t != 0 ? matrix(a, K, M, lda) : matrix(a, M, K, lda), "gemm_packed_b: A outside memory, misaligned or lda too small");
-  assert(K == 0 || N == 0 || scratch(packed, packed_b_bytes(K, N)), "gemm_packed_b: packed B outside memory or misaligned");
-  assert(matrix(c, M, N, ldc), "gemm_packed_b: C outside memory, misaligned or ldc too small");
-  assert(scratch(work, gemm_work_bytes(M, N, K)), "gemm_packed_b: work shorter than gemm_work_bytes or misaligned");
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) return empty_product(M, N, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0);
-  gemm_packed(M, N, K, a, lda, a_t != 0, packed, 0, B_PACKED, c, ldc, accumulate != 0, 0, ACT_LINEAR, 0, work);
 }
 
 /**

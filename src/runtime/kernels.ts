@@ -26,14 +26,6 @@ export interface Kernels {
    * columns n0…n1 of a split at a multiple of 8 start at packed + 4·n0·K.
    */
   pack_b_nn(K: number, N: number, b: number, ldb: number, packed: number): void;
-  /** Packs B stored N×K (the B of A·Bᵀ) into pack_b_nn's panels. */
-  pack_b_nt(K: number, N: number, b: number, ldb: number, packed: number): void;
-  /**
-   * C (+)= op(A)·B with B from pack_b_nn or pack_b_nt; op(A) is A, or Aᵀ (A stored K×M) when aT is 1.
-   * The same bits as gemm_nn, gemm_nt and gemm_tn once M > 4.
-   */
-  gemm_packed_b(M: number, N: number, K: number, a: number, lda: number, aT: number, packed: number,
-    c: number, ldc: number, accumulate: number, work: number): void;
   /** gemm_nn_bias_act with B packed ahead by pack_b_nn (the same bits once M > 4). */
   gemm_nn_packed_bias_act(M: number, N: number, K: number, a: number, lda: number, packed: number,
     bias: number, c: number, ldc: number, act: number, alpha: number, work: number): void;

@@ -18,12 +18,6 @@ const SMALL_M = 4;
 const MIN_ROWS = 16;
 /** Below this many elements an elementwise pass runs on one thread. */
 const MIN_ELEMENTS = 1 << 15;
-/**
- * From this many elements of B (K·N), threads splitting a GEMM by rows pack B once, each a share of its
- * columns, rather than each all of it: one more call on the pool (a few µs while the workers poll), and
- * for 128×784×256 about 4% of each thread's time saved (packing Bᵀ: 22 µs of a 570 µs half).
- */
-const SHARED_PACK_MIN = 1 << 16;
 
 /**
  * Kernels the pool may run, by index in this list (workers receive the same list): the ones the
@@ -31,7 +25,7 @@ const SHARED_PACK_MIN = 1 << 16;
  */
 export const POOL_KERNELS = [
   "gemm_nt", "gemm_tn", "gemm_nn_packed_bias_act", "adam_update", "momentum_update", "rmsprop_update", "activation_backward",
-  "pack_b_nn", "gather_rows", "gather_rows_u8_scaled", "gemm_int8_requant", "gemm_int8_f32", "pack_b_nt", "gemm_packed_b",
+  "pack_b_nn", "gather_rows", "gather_rows_u8_scaled", "gemm_int8_requant", "gemm_int8_f32",
   "quantize_rows_u7",
 ] as const;
 
@@ -48,8 +42,7 @@ export function split(n: number, parts: number): [number, number][] {
 
 /**
  * Kernels with the same signatures as `raw`, running the heavy ones on the pool.
- * `workspace(t, bytes)` returns a scratch area of at least `bytes`, kept between calls: worker t's (0-based)
- * for t below the pool's size, and at t = the pool's size one for B packed once for every thread.
+ * `workspace(t, bytes)` returns a scratch area of at least `bytes` for worker t (0-based).
  * `raw` counts the calls it runs on this thread; `counters` gets the workers' shares.
  */
 export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
@@ -99,18 +92,10 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
   /**
    * One of the three plain forms, split by rows of C when it can be, else by columns. A share of rows
    * starts `aRow(lda)` elements further into A per row; a share of columns `bCol(ldb)` further into B.
-   * Split by rows with a large B, the threads first pack B together (`pack`), then share that one copy.
    */
-  const plainGemm = (name: "gemm_nt" | "gemm_tn", aRow: (lda: number) => number, bCol: (ldb: number) => number,
-    pack: "pack_b_nn" | "pack_b_nt", aT: number) =>
+  const plainGemm = (name: "gemm_nt" | "gemm_tn", aRow: (lda: number) => number, bCol: (ldb: number) => number) =>
     (M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, work: number): void => {
       const byRows = rowShares(M, N, K);
-      if (byRows && K * N >= SHARED_PACK_MIN) {
-        const packed = workspace(pool.size, raw.packed_b_bytes(K, N));
-        fan(pack, split(N, threads()), ([n0, n1]) => [K, n1 - n0, b + 4 * n0 * bCol(ldb), ldb, packed + 4 * n0 * K]);
-        return fan("gemm_packed_b", byRows, ([m0, m1], t) =>
-          [m1 - m0, N, K, a + 4 * m0 * aRow(lda), lda, aT, packed, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
-      }
       if (byRows) {
         return fan(name, byRows, ([m0, m1], t) =>
           [m1 - m0, N, K, a + 4 * m0 * aRow(lda), lda, b, ldb, c + 4 * m0 * ldc, ldc, acc, scratch(t, work, m1 - m0, N, K)]);
@@ -121,9 +106,9 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
         [M, n1 - n0, K, a, lda, b + 4 * n0 * bCol(ldb), ldb, c + 4 * n0, ldc, acc, scratch(t, work, M, n1 - n0, K)]);
     };
   // Aᵀ·B: A is stored K×M, so rows of C are columns of A.
-  k.gemm_tn = plainGemm("gemm_tn", () => 1, () => 1, "pack_b_nn", 1);
+  k.gemm_tn = plainGemm("gemm_tn", () => 1, () => 1);
   // A·Bᵀ: B is stored N×K, so columns of C are rows of B.
-  k.gemm_nt = plainGemm("gemm_nt", (lda) => lda, (ldb) => ldb, "pack_b_nt", 0);
+  k.gemm_nt = plainGemm("gemm_nt", (lda) => lda, (ldb) => ldb);
   k.gemm_nn_packed_bias_act = (M, N, K, a, lda, packed, bias, c, ldc, act, alpha, work) => {
     // A few rows (single-sample inference, ~15 µs for 784×256) stay on the calling thread: waking a
     // worker costs about as much when it is spinning, and hundreds of µs when the machine is busy.
