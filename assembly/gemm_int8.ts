@@ -64,8 +64,11 @@ const GROUP_BYTES: usize = <usize>(KG * CODE_BYTES);
 const STEP_BYTES: usize = <usize>(NR * KG);
 /** Panel header: colsum (8 × i32), then in_scale·w_scale (8 × f32), then bias (8 × f32). */
 const HEADER_BYTES = 3 * NR * 4;
-/** Row block: MC rows of activations (MC·K codes, 50 or 100 KB at K = 784) stay in L2 while each panel in L1 passes over them. */
-const MC = 64;
+/**
+ * Row block: MC rows of activations (MC·K codes, 47 or 94 KB at K = 784) stay in L2 while each panel in L1
+ * passes over them. A multiple of both tile heights, so only a batch's last block has a shorter tile.
+ */
+const MC = 60;
 /** Largest K whose int32 sums cannot overflow, even with weights of −128: 2¹⁷ · 127 · 128 < 2³¹. */
 const K_MAX = 1 << 17;
 /** Requantised values are clamped to this before rounding, so the rounding trick below holds and codes fit an i16. */

@@ -15,8 +15,8 @@ const ALPHA = Math.fround(0.1);
 /** A byte no requantised code can be, nor either byte of an i16 one (codes are 0…127): marks memory the kernel must leave alone. */
 const SENTINEL_BYTE = 0xee;
 const SENTINEL_F32 = 777.25;
-/** Rows around the 5-row (fused dot) and 4-row tiles and the 64-row block; columns around the 8-column panel and the 32-, 24- and 16-column tiles of one and two rows. */
-const ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 67];
+/** Rows around the 5-row (fused dot) and 4-row tiles and the 60-row block; columns around the 8-column panel and the 32-, 24- and 16-column tiles of one and two rows. */
+const ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 61, 67];
 const COLS = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 24, 25, 31, 33, 40];
 /** Depths around the k groups of 4 (relaxed) and 2 (plain). */
 const DEPTHS = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 64, 100];
@@ -220,7 +220,7 @@ describe("int8 GEMM against the integer reference", () => {
     expect(failures.slice(0, 10)).toEqual([]);
   });
 
-  it("the benchmark network's shapes and blocks past 64 rows, bit for bit", () => {
+  it("the benchmark network's shapes and blocks past 60 rows, bit for bit", () => {
     const failures: string[] = [];
     const shapes = [[130, 256, 784], [1, 256, 784], [2, 128, 256], [3, 10, 128], [4, 10, 128], [67, 130, 300], [200, 41, 33]];
     shapes.forEach(([M, N, K], i) => checkLayer(makeLayer(M, N, K, 9000 + i), ACTS[i % ACTS.length], failures));
