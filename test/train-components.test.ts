@@ -6,6 +6,9 @@ import { ConfigError, getCore, init } from "../src/index.js";
 import { CallbackList, type Callback } from "../src/train/callback.js";
 import { checkpointSettings, ModelCheckpoint } from "../src/train/checkpoint.js";
 import { DeviceData } from "../src/train/device-data.js";
+import { Snapshot } from "../src/train/divergence.js";
+import { Network } from "../src/nn/network.js";
+import { createOptimizer } from "../src/nn/optimizers.js";
 import { GrowingBuffer } from "../src/train/growing-buffer.js";
 import { EarlyStopping, earlyStoppingSettings, type EarlyStoppingTarget } from "../src/train/early-stopping.js";
 import { emptyHistory, HistoryRecorder } from "../src/train/history.js";
@@ -155,6 +158,55 @@ describe("MetricSums", () => {
     sums.reset();
     sums.add({ accuracy: 0.5, mae: 1 }, 2);
     expect(sums.means(2)).toEqual({ accuracy: 0.5, mae: 1 });
+  });
+});
+
+describe("divergence Snapshot", () => {
+  beforeAll(async () => { await init(); });
+
+  it("goes back to the weights and optimizer state of the latest take(), whether the checked spare or a fresh copy served it", () => {
+    const core = getCore();
+    const net = new Network(core, 2, [{ type: "dense", units: 3, activation: "tanh" }], 1);
+    const optimizer = createOptimizer(core, "adam", net.size);
+    const snapshot = new Snapshot(core, net, optimizer);
+    const params = () => Array.from(core.f32(net.params, net.size));
+    const state = () => optimizer.state().map((s) => Array.from(core.f32(s.ptr, net.size)));
+    const change = (value: number) => {
+      core.f32(net.params, net.size).fill(value);
+      for (const s of optimizer.state()) core.f32(s.ptr, net.size).fill(value / 2);
+      optimizer.steps++;
+      net.weightsChanged();
+    };
+    try {
+      snapshot.take(0);
+      change(1);
+      // Checked at an epoch's end and unchanged until the next take(): the spare becomes the copy.
+      expect(snapshot.nonFinite()).toBe(0);
+      snapshot.take(1);
+      const [atOne, stateAtOne, stepsAtOne] = [params(), state(), optimizer.steps];
+      change(2);
+      snapshot.restore();
+      expect([params(), state(), optimizer.steps, snapshot.epoch]).toEqual([atOne, stateAtOne, stepsAtOne, 1]);
+      // Checked, then changed before the next take(): that take() copies the weights as they are then.
+      change(3);
+      expect(snapshot.nonFinite()).toBe(0);
+      change(4);
+      snapshot.take(2);
+      const atTwo = params();
+      change(5);
+      snapshot.restore();
+      expect(params()).toEqual(atTwo);
+      // Non-finite values are counted across the parameters and every state buffer, and a failed check leaves the copy alone.
+      core.f32(net.params, net.size)[0] = NaN;
+      core.f32(optimizer.state()[1].ptr, net.size)[1] = Infinity;
+      expect(snapshot.nonFinite()).toBe(2);
+      snapshot.restore();
+      expect(params()).toEqual(atTwo);
+    } finally {
+      snapshot.free();
+      optimizer.dispose();
+      net.dispose();
+    }
   });
 });
 

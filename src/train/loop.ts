@@ -135,7 +135,7 @@ type Pulled = ReturnType<BatchSource["next"]>;
  * Passes over the training rows, one per run(); a pass ends early on a non-finite loss, an abort or a stop
  * request. A pass runs synchronously while pulls answer at once and the pacer has no pause to take; from
  * the first pull or pause that must wait, the rest of it is async. One runner serves a whole fit(), so
- * an epoch allocates nothing beyond its logs.
+ * an epoch allocates little beyond its logs.
  */
 class EpochRunner {
   private epoch = 0;
