@@ -3,7 +3,7 @@
 //   y[i][j] = act((Σ_k a[i][k]·w[k][j] − a_zp·colsum[j]) · in_scale·w_scale[j] + bias[j])
 // written as float, or requantised to the next layer's activation codes.
 //
-// Operands. Activations are 7-bit codes in [0, 127] (one byte each) with a zero
+// Operands. Activations are 7-bit codes in [0, 127] (see below for their size) with a zero
 // point per tensor: value = (code − zp)·scale. Weights are any int8, symmetric per
 // output column (quantisation gives [−127, 127]). The activations are the 7-bit
 // operand of i32x4.relaxed_dot_i8x16_i7x16_add_s: with its second operand in
