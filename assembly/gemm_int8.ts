@@ -283,24 +283,15 @@ function gemm_int8(M: i32, N: i32, K: i32, a: usize, lda: i32, a_zp: i32, packed
 // @ts-ignore: decorator
 @inline function run_tile(fused: bool, rows: i32, panels: i32, K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usize, lc: usize, cols: i32,
   a_zp: i32, act: i32, alpha: f32, requant: bool, inv: f32, ozp: i32): void {
-  if (ASC_FEATURE_RELAXED_SIMD && fused) {
-    if (panels == 4) tile_1x4_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (panels == 3) tile_1x3_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (panels == 2) tile_2x2_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (rows == 5) tile_5x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (rows == 4) tile_4x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (rows == 3) tile_3x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (rows == 2) tile_2x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else tile_1x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-  } else {
-    if (panels == 4) tile_1x4(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (panels == 3) tile_1x3(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (panels == 2) tile_2x2(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (rows == 4) tile_4x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (rows == 3) tile_3x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else if (rows == 2) tile_2x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-    else tile_1x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
-  }
+  const f = ASC_FEATURE_RELAXED_SIMD && fused;
+  if (panels == 4) f ? tile_1x4_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp) : tile_1x4(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else if (panels == 3) f ? tile_1x3_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp) : tile_1x3(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else if (panels == 2) f ? tile_2x2_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp) : tile_2x2(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else if (rows == 5) tile_5x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else if (rows == 4) f ? tile_4x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp) : tile_4x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else if (rows == 3) f ? tile_3x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp) : tile_3x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else if (rows == 2) f ? tile_2x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp) : tile_2x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
+  else f ? tile_1x1_fused(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp) : tile_1x1(K, a, la, pw, pbytes, c, lc, cols, a_zp, act, alpha, requant, inv, ozp);
 }
 
 // One function per tile shape and dot form, each with its accumulators in locals of its own: with both forms in one
