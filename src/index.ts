@@ -8,7 +8,7 @@ export {
 } from "./model/model.js";
 export { QuantizedModel } from "./model/quantized-model.js";
 export type { Predictor } from "./model/predictor.js";
-export type { QuantizeOptions } from "./model/quantize.js";
+export type { QuantizeMethod, QuantizeOptions } from "./model/quantize.js";
 export type { QuantizedModelState, QuantizedLayerState, CalibrationMethod } from "./model/quantized-state.js";
 export type { LabelOptions } from "./model/predict.js";
 export type { PredictSource, PredictStreamOptions, StreamBatch } from "./model/predict-stream.js";

@@ -79,10 +79,12 @@ describe("int8 models in predict, evaluate and info", () => {
     const text = await cli("info", "q.safetensors");
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^q\.safetensors: wasmlp int8 model, format version 1\.1, [\d,]+ bytes/);
-    expect(text.stdout).toMatch(/calibrated on 333 rows \(percentile 99\.99\)/);
     const json = JSON.parse((await cli("info", "q.safetensors", "--json")).stdout);
     const q = await loadQuantizedModel(scratch.at("q.safetensors"));
     const state = q.state();
+    // The default method ('auto') keeps either; the text names the one kept.
+    const kept = state.calibration.method === "minmax" ? "minmax" : "percentile 99\\.99";
+    expect(text.stdout).toMatch(new RegExp(`calibrated on 333 rows \\(${kept}\\)`));
     expect(json).toMatchObject({ formatVersion: "1.1", quantized: true, inputs: q.inputs, outputs: q.outputs, calibration: state.calibration });
     expect(json.layers.map((l: { inputScale: number; inputZeroPoint: number }) => [l.inputScale, l.inputZeroPoint]))
       .toEqual(state.layers.map((l) => [l.inputScale, l.inputZeroPoint]));
@@ -94,7 +96,7 @@ describe("wasmlp quantize", () => {
   it("writes the int8 file quantize() makes from the same rows, and prints accuracy before and after", async () => {
     const run = await cli("quantize", "m.safetensors", "--calibration", PENGUINS, "--test", PENGUINS, "--missing", "drop", "--rows", "100");
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^wrote .*m\.int8\.safetensors \(int8 model, [\d,]+ bytes\), calibrated on 100 rows of .*penguins\.csv.*\(percentile\)/);
+    expect(run.stdout).toMatch(/^wrote .*m\.int8\.safetensors \(int8 model, [\d,]+ bytes\), calibrated on 100 rows of .*penguins\.csv.*\(auto: (percentile 99\.99|minmax)\)/);
     expect(run.stdout).toMatch(/\n {2}float32 {2}loss \d\.\d+ {2}accuracy \d+\.\d\d%\n {2}int8 {5}loss \d\.\d+ {2}accuracy \d+\.\d\d%\n {2}accuracy change -?\d+\.\d\d points/);
     const written = new Uint8Array(await readFile(scratch.at("m.int8.safetensors")));
     const float = await loadModel(scratch.at("m.safetensors"));
@@ -127,7 +129,7 @@ describe("wasmlp quantize", () => {
     ["--percentile 50", ["m.safetensors", "--calibration", PENGUINS, "--percentile", "50"], 2, /--percentile must be above 50/],
     ["--percentile 101", ["m.safetensors", "--calibration", PENGUINS, "--percentile", "101"], 2, /--percentile must be a number ≥ 50 and ≤ 100/],
     ["--rows 0", ["m.safetensors", "--calibration", PENGUINS, "--rows", "0"], 2, /--rows must be an integer ≥ 1/],
-    ["--method unknown", ["m.safetensors", "--calibration", PENGUINS, "--method", "kl"], 2, /--method must be one of percentile, minmax/],
+    ["--method unknown", ["m.safetensors", "--calibration", PENGUINS, "--method", "kl"], 2, /--method must be one of auto, percentile, minmax/],
     ["--out the model", ["m.safetensors", "--calibration", PENGUINS, "--out", "m.safetensors"], 2, /--out m.safetensors is the model being quantised/],
     ["a missing model", ["none.safetensors", "--calibration", PENGUINS], 1, /none\.safetensors/],
     ["an int8 model", ["m.int8.safetensors", "--calibration", PENGUINS, "--out", "again.safetensors"], 1, /m\.int8\.safetensors is already an int8 model; quantise the float model it came from/],

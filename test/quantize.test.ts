@@ -107,7 +107,8 @@ describe("quantize() against the float model", () => {
     expect(s.layers[0].weights).toBeInstanceOf(Int8Array);
     expect(s.layers[0].weights.length).toBe(2 * 32);
     expect(Math.max(...s.layers.map((l) => Math.max(...Array.from(l.weights, Math.abs))))).toBe(127);
-    expect(s.calibration).toEqual({ method: "percentile", percentile: 99.99, rows: 300 });
+    // 'auto' (the default) keeps one of the two methods it tries, and says which.
+    expect([{ method: "percentile", percentile: 99.99, rows: 300 }, { method: "minmax", rows: 300 }]).toContainEqual(s.calibration);
     expect(s.evaluation).toEqual({ loss: "categoricalCrossentropy", metrics: ["accuracy"] });
     const again = new QuantizedModel(s);
     s.layers[0].weights.fill(0);
@@ -124,6 +125,21 @@ describe("quantize() against the float model", () => {
     for (const m of [mm, pc]) expect(agreement(model.predictClasses(data.x), m.predictClasses(data.x))).toBeGreaterThanOrEqual(0.97);
     mm.dispose();
     pc.dispose();
+  });
+
+  it("'auto' keeps whichever of percentile and min/max lies closer to the float outputs on the calibration rows", () => {
+    const rows = data.x.subarray(0, 300 * 2);
+    const want = model.predict(rows);
+    const squared = (m: QuantizedModel) => m.predict(rows).reduce((sum, v, i) => sum + (v - want[i]) ** 2, 0);
+    for (const percentile of [99.99, 90]) {
+      const pc = model.quantize({ calibration, method: "percentile", percentile });
+      const mm = model.quantize({ calibration, method: "minmax" });
+      const auto = model.quantize({ calibration, percentile });
+      const better = squared(mm) < squared(pc) ? mm : pc;
+      expect(auto.state().calibration).toEqual(better.state().calibration);
+      expect(auto.predict(data.x)).toEqual(better.predict(data.x));
+      for (const m of [pc, mm, auto]) m.dispose();
+    }
   });
 });
 
@@ -235,10 +251,10 @@ describe("errors", () => {
     ["no calibration rows", () => model.quantize({} as never), InputError, /calibration/],
     ["rows of the wrong width", () => model.quantize({ calibration: [[1, 2, 3]] }), InputError, /calibration/],
     ["a non-finite calibration value", () => model.quantize({ calibration: [[0, NaN]] }), InputError, /calibration/],
-    ["an unknown method", () => model.quantize({ calibration, method: "kl" as never }), ConfigError, /method must be one of 'minmax', 'percentile'/],
+    ["an unknown method", () => model.quantize({ calibration, method: "kl" as never }), ConfigError, /method must be one of 'auto', 'minmax', 'percentile'/],
     ["a percentile of 50", () => model.quantize({ calibration, percentile: 50 }), ConfigError, /above 50/],
     ["a percentile above 100", () => model.quantize({ calibration, percentile: 101 }), ConfigError, /percentile must be/],
-    ["a percentile with min/max", () => model.quantize({ calibration, method: "minmax", percentile: 99 }), ConfigError, /percentile applies to method 'percentile'/],
+    ["a percentile with min/max", () => model.quantize({ calibration, method: "minmax", percentile: 99 }), ConfigError, /percentile applies to methods 'percentile' and 'auto' only/],
   ])("%s is refused and changes nothing", (_, call, type, message) => {
     const before = model.getWeights();
     expect(call).toThrow(type);

@@ -29,8 +29,9 @@ Options:
   --test <data>             scored data: prints loss and accuracy of the float and int8 models
                             (an IDX folder gives its t10k files)
   --rows <n>                calibrate on the first n rows (default 2000)
-  --method <m>              percentile (default: rare outliers clipped) or minmax
-  --percentile <p>          for percentile, in (50, 100] (default 99.99)
+  --method <m>              auto (default: both below, keeping the one closer to the float model
+                            on the calibration rows), percentile (rare outliers clipped) or minmax
+  --percentile <p>          for percentile and auto, in (50, 100] (default 99.99)
   --delimiter, --decimal, --thousands, --day-first, --missing   how the CSV files are written
   --json                    the result as JSON`;
 
@@ -47,9 +48,9 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
   if (!modelPath || positionals.length > 1) throw new UsageError("expected one model file", "quantize");
   const calibrationPath = o.string("calibration");
   if (calibrationPath === undefined) throw new UsageError("--calibration is required: a CSV file or IDX images of typical inputs", "quantize");
-  const method = o.choice("method", ["percentile", "minmax"] as const, "percentile");
+  const method = o.choice("method", ["auto", "percentile", "minmax"] as const, "auto");
   const percentile = o.number("percentile", undefined, 50, 100);
-  if (percentile !== undefined && method !== "percentile") throw new UsageError("--percentile goes with --method percentile", "quantize");
+  if (percentile !== undefined && method === "minmax") throw new UsageError("--percentile goes with --method percentile or auto", "quantize");
   if (percentile === 50) throw new UsageError("--percentile must be above 50", "quantize");
   const rows = o.int("rows", 2000);
   const testPath = o.string("test");
@@ -71,11 +72,11 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
     const scores = test && { float: scoreFloat(model, test), int8: score(q, test) };
     const used = Math.min(rows, calibration.x.rows);
     if (io.json) {
-      io.result({ command: "quantize", model: modelPath, out, bytes: bytes.length, calibration: { data: calibration.description, rows: used, method, percentile: q.state().calibration.percentile },
+      io.result({ command: "quantize", model: modelPath, out, bytes: bytes.length, calibration: { data: calibration.description, rows: used, method: q.state().calibration.method, percentile: q.state().calibration.percentile },
         ...(scores && { test: test!.description, rows: test!.x.rows, ...scores }) });
       return 0;
     }
-    const lines = [`wrote ${out} (int8 model, ${formatCount(bytes.length)} bytes), calibrated on ${formatCount(used)} rows of ${calibration.description} (${method})`];
+    const lines = [`wrote ${out} (int8 model, ${formatCount(bytes.length)} bytes), calibrated on ${formatCount(used)} rows of ${calibration.description} (${methodText(method, q.state().calibration)})`];
     if (scores) {
       lines.push(`${test!.description}:`, `  float32  ${scoreText(scores.float)}`, `  int8     ${scoreText(scores.int8)}`);
       if (scores.float.accuracy !== undefined && scores.int8.accuracy !== undefined) {
@@ -108,4 +109,10 @@ function score(model: Sequential | QuantizedModel, test: Loaded): Evaluation {
 
 function scoreText(e: Evaluation): string {
   return `loss ${formatLoss(e.loss)}${e.accuracy === undefined ? "" : `  accuracy ${formatPercent(e.accuracy)}`}`;
+}
+
+/** The calibration used, in words: 'auto' says which method it kept. */
+function methodText(asked: string, used: { method: string; percentile?: number }): string {
+  const kept = used.percentile === undefined ? used.method : `${used.method} ${used.percentile}`;
+  return asked === "auto" ? `auto: ${kept}` : kept;
 }

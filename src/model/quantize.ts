@@ -10,6 +10,7 @@ import { DeviceData, type RowTransform } from "../train/device-data.js";
 import { checkKeys, choiceOption, numberOption } from "../util/options.js";
 import type { Compiled } from "./compile.js";
 import type { ModelOrigin } from "./origin.js";
+import { QuantizedNet } from "./quantized-net.js";
 import type { CalibrationMethod, QuantizedLayerState, QuantizedModelState } from "./quantized-state.js";
 import { CHUNK } from "./trainer.js";
 import { layerOf } from "./weights.js";
@@ -19,13 +20,17 @@ export interface QuantizeOptions {
   /** Rows whose activations set each layer's input range: a few hundred to a few thousand typical inputs (raw, as predict() takes them). */
   calibration: InputBatch;
   /**
-   * 'percentile' (default): each range spans the (100 − p)th to p-th percentile of its values, so a rare outlier
-   * does not waste codes; 'minmax': the smallest to the largest value seen.
+   * 'percentile': each range spans the (100 − p)th to p-th percentile of its values, so a rare outlier does not
+   * waste codes; 'minmax': the smallest to the largest value seen; 'auto' (default): both, keeping the int8
+   * network whose outputs on the calibration rows are closer to the float network's (least squared difference).
    */
-  method?: CalibrationMethod;
-  /** p for 'percentile', in (50, 100]; default 99.99. */
+  method?: QuantizeMethod;
+  /** p for 'percentile' (and the percentile 'auto' tries), in (50, 100]; default 99.99. */
   percentile?: number;
 }
+
+/** How quantize() finds the ranges: one calibration method, or 'auto' to measure both on the calibration rows. */
+export type QuantizeMethod = CalibrationMethod | "auto";
 
 /** The default percentile: measured on Fashion-MNIST to keep more accuracy than min/max (see docs/api.md, Int8 inference). */
 export const DEFAULT_PERCENTILE = 99.99;
@@ -45,12 +50,26 @@ export function quantizeState(source: QuantizeSource, options: QuantizeOptions):
   if (typeof options !== "object" || options === null) throw new ConfigError(`${where}: expected options {calibration, method, percentile}`);
   checkKeys(options, ["calibration", "method", "percentile"], where);
   const { net } = source;
-  const method = choiceOption(options.method ?? "percentile", `${where}: method`, ["minmax", "percentile"] as const);
-  if (method === "minmax" && options.percentile !== undefined) throw new ConfigError(`${where}: percentile applies to method 'percentile' only`);
+  const method = choiceOption(options.method ?? "auto", `${where}: method`, ["auto", "minmax", "percentile"] as const);
+  if (method === "minmax" && options.percentile !== undefined) throw new ConfigError(`${where}: percentile applies to methods 'percentile' and 'auto' only`);
   const percentile = numberOption(options.percentile ?? DEFAULT_PERCENTILE, `${where}: percentile`, 50, 100, true);
   if (percentile === 50) throw new ConfigError(`${where}: percentile must be above 50, got 50`);
   const m = toRows(options.calibration, net.inputs, `${where}: calibration`);
-  const ranges = calibrate(source, m, method === "minmax" ? 100 : percentile);
+  const data = DeviceData.upload(net.core, m, undefined, { classes: 0 }, "quantize: calibration", "y", source.transform);
+  try {
+    const run = calibrate(source.net, data, m.rows);
+    const candidates: CalibrationMethod[] = method === "auto" ? ["percentile", "minmax"] : [method];
+    const states = candidates.map((c) => stateFor(source, run.inputs.map((chunks) => range(chunks, c === "minmax" ? 100 : percentile)),
+      c === "minmax" ? { method: c, rows: m.rows } : { method: c, percentile, rows: m.rows }));
+    return states.length === 1 ? states[0] : closest(states, net, data, m.rows, run.outputs);
+  } finally {
+    data.free();
+  }
+}
+
+/** The quantised state of `source` with each affine layer's input range from `ranges`. */
+function stateFor(source: QuantizeSource, ranges: [number, number][], calibration: QuantizedModelState["calibration"]): QuantizedModelState {
+  const { net } = source;
   const affine = net.layers.map((l, i) => ({ layer: l, index: i })).filter(({ layer }) => layer.type !== "dropout");
   const layers = affine.map(({ layer, index }, i): QuantizedLayerState => {
     const config = layer.toConfig();
@@ -71,7 +90,7 @@ export function quantizeState(source: QuantizeSource, options: QuantizeOptions):
   return {
     inputs: net.inputs, outputs: net.outputs, layers,
     preprocessing: source.preprocessing && structuredClone(source.preprocessing),
-    calibration: method === "minmax" ? { method, rows: m.rows } : { method, percentile, rows: m.rows },
+    calibration,
     evaluation: c ? { loss: c.loss.name, metrics: c.metrics.map((x) => x.name) } : null,
     origin: source.origin && structuredClone(source.origin),
   };
@@ -100,32 +119,49 @@ export function codesFor([lo, hi]: [number, number]): { scale: number; zeroPoint
 }
 
 /**
- * [lo, hi] of each affine layer's input over the calibration rows: the preprocessed rows for the first, the
- * previous layer's outputs (after its activation or max) for the others; `p` the percentile (100: min and max).
+ * The float network run layer by layer on the calibration rows (preprocessed, in `data`): each affine layer's
+ * input values (the rows for the first, the previous layer's outputs after its activation or max for the
+ * others), and the network's outputs, a chunk at a time.
  */
-function calibrate(source: QuantizeSource, m: ReturnType<typeof toRows>, p: number): [number, number][] {
-  const { net } = source;
+function calibrate(net: Network, data: DeviceData, rows: number): { inputs: Float32Array[][]; outputs: Float32Array[] } {
   const core = net.core;
-  const affine = net.layers.filter((l) => l.type !== "dropout");
-  const values: Float32Array[][] = affine.map(() => []);
-  const data = DeviceData.upload(core, m, undefined, { classes: 0 }, "quantize: calibration", "y", source.transform);
-  try {
-    net.reserve(Math.min(m.rows, CHUNK));
-    for (let r = 0; r < m.rows; r += CHUNK) {
-      const rows = Math.min(CHUNK, m.rows - r);
-      let x = data.rowsX(r, rows, net.inputBuffer);
-      // One row through the whole network brings its packed weights up to date, as forward() does before any pass.
-      if (r === 0) net.forward(1, false, false, x);
-      let i = 0;
-      for (const layer of net.layers) {
-        if (layer.type !== "dropout") values[i++].push(core.f32(x, rows * layer.inputSize).slice());
-        x = layer.forward(x, rows, false, false);
-      }
+  const inputs: Float32Array[][] = net.layers.filter((l) => l.type !== "dropout").map(() => []);
+  const outputs: Float32Array[] = [];
+  net.reserve(Math.min(rows, CHUNK));
+  for (let r = 0; r < rows; r += CHUNK) {
+    const n = Math.min(CHUNK, rows - r);
+    let x = data.rowsX(r, n, net.inputBuffer);
+    // One row through the whole network brings its packed weights up to date, as forward() does before any pass.
+    if (r === 0) net.forward(1, false, false, x);
+    let i = 0;
+    for (const layer of net.layers) {
+      if (layer.type !== "dropout") inputs[i++].push(core.f32(x, n * layer.inputSize).slice());
+      x = layer.forward(x, n, false, false);
     }
-  } finally {
-    data.free();
+    outputs.push(core.f32(x, n * net.outputs).slice());
   }
-  return values.map((chunks) => range(chunks, p));
+  return { inputs, outputs };
+}
+
+/** Of `states`, the one whose int8 outputs on the calibration rows lie closest (least squares) to the float `outputs`; the first on a tie. */
+function closest(states: QuantizedModelState[], net: Network, data: DeviceData, rows: number, outputs: Float32Array[]): QuantizedModelState {
+  const errors = states.map((state) => {
+    const q = new QuantizedNet(net.core, state);
+    try {
+      q.reserve(Math.min(rows, CHUNK));
+      let sum = 0;
+      for (let r = 0, c = 0; r < rows; r += CHUNK, c++) {
+        const n = Math.min(CHUNK, rows - r);
+        const y = net.core.f32(q.forward(n, false, false, data.rowsX(r, n, q.inputBuffer)), n * net.outputs);
+        const want = outputs[c];
+        for (let i = 0; i < want.length; i++) sum += (y[i] - want[i]) ** 2;
+      }
+      return sum;
+    } finally {
+      q.dispose();
+    }
+  });
+  return states[errors.indexOf(Math.min(...errors))];
 }
 
 /** The (100 − p)th and p-th percentiles of all values in `chunks` (p = 100: min and max). */

@@ -1,7 +1,7 @@
 // Compiled by test/types.test.ts: the public types accept what the library accepts and catch the usual mistakes.
 // Each @ts-expect-error line must be an error, or tsc reports the directive as unused.
 import {
-  mlp, sine, spiral, xor, type ByteMatrix, type Matrix, type Predictor, type QuantizedModel, type Sequential, type ToyDataset,
+  mlp, sine, spiral, xor, type ByteMatrix, type Matrix, type Predictor, type QuantizeMethod, type QuantizedModel, type Sequential, type ToyDataset,
 } from "../../src/index.js";
 import type { WorkerModel } from "../../src/worker/client.js";
 
@@ -36,6 +36,10 @@ export async function tour(model: Sequential, batch: Float32Array | number[][], 
 
   // The int8 model predicts with the same forms, and either model is a Predictor.
   const int8: QuantizedModel = model.quantize({ calibration: batch });
+  const methods: QuantizeMethod[] = ["auto", "percentile", "minmax"];
+  model.quantize({ calibration: batch, method: methods[0], percentile: 99.9 }).dispose();
+  // @ts-expect-error: no such calibration method
+  model.quantize({ calibration: batch, method: "kl" });
   const int8Flat: Float32Array = int8.predict(new Float32Array(4));
   const int8One: number[] = int8.predict([0, 1]);
   // @ts-expect-error: a Float32Array in is a Float32Array out, not rows
