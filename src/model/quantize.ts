@@ -59,38 +59,48 @@ export function quantizeState(source: QuantizeSource, options: QuantizeOptions):
   try {
     const run = calibrate(source.net, data, m.rows);
     const candidates: CalibrationMethod[] = method === "auto" ? ["percentile", "minmax"] : [method];
-    const states = candidates.map((c) => stateFor(source, run.inputs.map((chunks) => range(chunks, c === "minmax" ? 100 : percentile)),
-      c === "minmax" ? { method: c, rows: m.rows } : { method: c, percentile, rows: m.rows }));
+    // The weights do not depend on the ranges: quantised once, shared by every candidate.
+    const base = quantizedWeights(source);
+    const states = candidates.map((c): QuantizedModelState => {
+      const ranges = run.inputs.map((chunks) => range(chunks, c === "minmax" ? 100 : percentile));
+      return {
+        ...base,
+        layers: base.layers.map((l, i) => {
+          const { scale, zeroPoint } = codesFor(ranges[i]);
+          return { ...l, inputScale: scale, inputZeroPoint: zeroPoint };
+        }),
+        calibration: c === "minmax" ? { method: c, rows: m.rows } : { method: c, percentile, rows: m.rows },
+      };
+    });
     return states.length === 1 ? states[0] : closest(states, net, data, m.rows, run.outputs);
   } finally {
     data.free();
   }
 }
 
-/** The quantised state of `source` with each affine layer's input range from `ranges`. */
-function stateFor(source: QuantizeSource, ranges: [number, number][], calibration: QuantizedModelState["calibration"]): QuantizedModelState {
+/** The quantised state of `source` but for what calibration decides: each layer's input scale and zero point, and the method. */
+function quantizedWeights(source: QuantizeSource): Omit<QuantizedModelState, "layers" | "calibration"> & {
+  layers: Omit<QuantizedLayerState, "inputScale" | "inputZeroPoint">[];
+} {
   const { net } = source;
   const affine = net.layers.map((l, i) => ({ layer: l, index: i })).filter(({ layer }) => layer.type !== "dropout");
-  const layers = affine.map(({ layer, index }, i): QuantizedLayerState => {
+  const layers = affine.map(({ layer, index }) => {
     const config = layer.toConfig();
     const pieces = layer.type === "maxout" ? config.pieces as number : 1;
     const { weight, bias } = layerOf(net, index);
     const N = layer.outputSize * pieces;
     const { weights, weightScales } = quantizeColumns(weight!.data, layer.inputSize, N);
-    const { scale, zeroPoint } = codesFor(ranges[i]);
     return {
       type: layer.type as "dense" | "maxout", inputs: layer.inputSize, units: layer.outputSize, pieces,
       activation: layer.type === "maxout" ? "linear" : config.activation as QuantizedLayerState["activation"],
       alpha: (config.alpha as number | undefined) ?? 0.01,
       weights, weightScales, bias: bias ? bias.data : new Float32Array(N),
-      inputScale: scale, inputZeroPoint: zeroPoint,
     };
   });
   const c = source.compiled;
   return {
     inputs: net.inputs, outputs: net.outputs, layers,
     preprocessing: source.preprocessing && structuredClone(source.preprocessing),
-    calibration,
     evaluation: c ? { loss: c.loss.name, metrics: c.metrics.map((x) => x.name) } : null,
     origin: source.origin && structuredClone(source.origin),
   };
