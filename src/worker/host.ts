@@ -4,7 +4,8 @@
 import { getCore, init } from "../runtime/core.js";
 import * as errors from "../errors.js";
 import { loadInference } from "../io/load.js";
-import { encodeQuantized, quantizedConfig } from "../io/quantized-file.js";
+// Imported for quantizedConfig, and so that QuantizedModel.save() finds the int8 file encoder it registers.
+import { quantizedConfig } from "../io/quantized-file.js";
 import { Sequential } from "../model/model.js";
 import { QuantizedModel } from "../model/quantized-model.js";
 import type { InputBatch, TargetBatch } from "../nn/input.js";
@@ -78,7 +79,7 @@ async function handle(request: Exclude<Request, { op: "cancel" }>): Promise<unkn
     case "save": {
       // An int8 model saves as the int8 file it was loaded from (save()'s optimizer option has nothing to add).
       const m = current();
-      return m instanceof QuantizedModel ? encodeQuantized(m.state()) : m.save(request.options);
+      return m instanceof QuantizedModel ? m.save() : m.save(request.options);
     }
     case "getWeights":
       return float("getWeights").getWeights();
