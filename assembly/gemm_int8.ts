@@ -28,7 +28,7 @@
 //   gemm_int8_requant                      a hidden layer: codes in, codes out
 //   gemm_int8_f32                          the last layer: codes in, floats out
 //   int8_fused_dot_exact                   whether the engine may run the fused relaxed dot (once, at load)
-//   quantize_rows_u7                       floats into codes, for the first layer's input
+//   quantize_rows_u7                       floats into codes, for the first layer's input, noting non-finite ones
 //   int8_code_bytes                        bytes per activation code: 1 (relaxed) or 2 (plain)
 
 import { activate_v128, ACT_LINEAR, ACT_RELU } from "./activation_math";
@@ -179,22 +179,31 @@ export function int8_code_bytes(): i32 {
 /**
  * Codes q (rows×cols codes of int8_code_bytes() each, rows ldq bytes apart) = clamp(nearest(x·inv_scale) + zp, 0, 127),
  * ties to even, from x (rows×cols f32, rows ldx apart): the first layer's input, by
- * the same rounding as gemm_int8_requant's output.
+ * the same rounding as gemm_int8_requant's output. Where some x·inv_scale is not finite (x infinite or NaN, or
+ * so large the product overflows), 1 is stored at nonfinite (an i32) unless it is 0; otherwise that word is left
+ * as it is. The check rides on the pass that reads x anyway, so inference needs no separate pass over its input.
  */
-export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_scale: f32, zp: i32, q: usize, ldq: i32): void {
+export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_scale: f32, zp: i32, q: usize, ldq: i32,
+  nonfinite: usize): void {
   assert(rows >= 0 && cols >= 0, "quantize_rows_u7: a negative size");
   assert(rows == 0 || (ldx >= cols && span(x, <i64>(rows - 1) * ldx + cols, 4)), "quantize_rows_u7: x outside memory, misaligned or ldx too small");
   assert(rows == 0 || (ldq >= cols * CODE_BYTES && span(q, <i64>(rows - 1) * ldq + cols * CODE_BYTES, 1)), "quantize_rows_u7: q outside memory or ldq too small");
   const inv = f32x4.splat(inv_scale);
   const offset = i32x4.splat(zp - MAGIC_BITS);
+  // p − p is +0 for every finite product and NaN otherwise: OR-ing those bits leaves a nonzero lane only after a non-finite one.
+  let seen = i32x4.splat(0);
+  let seen_scalar = false;
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>r * <usize>ldx << 2);
     const qr = q + <usize>r * <usize>ldq;
     let j = 0;
     for (; j + 16 <= cols; j += 16) {
       const p = xr + (<usize>j << 2);
-      const h0 = i16x8.narrow_i32x4_s(rounded(v128.load(p), inv, offset), rounded(v128.load(p, 16), inv, offset));
-      const h1 = i16x8.narrow_i32x4_s(rounded(v128.load(p, 32), inv, offset), rounded(v128.load(p, 48), inv, offset));
+      const y0 = f32x4.mul(v128.load(p), inv), y1 = f32x4.mul(v128.load(p, 16), inv);
+      const y2 = f32x4.mul(v128.load(p, 32), inv), y3 = f32x4.mul(v128.load(p, 48), inv);
+      seen = v128.or(seen, v128.or(v128.or(f32x4.sub(y0, y0), f32x4.sub(y1, y1)), v128.or(f32x4.sub(y2, y2), f32x4.sub(y3, y3))));
+      const h0 = i16x8.narrow_i32x4_s(rounded_product(y0, offset), rounded_product(y1, offset));
+      const h1 = i16x8.narrow_i32x4_s(rounded_product(y2, offset), rounded_product(y3, offset));
       if (ASC_FEATURE_RELAXED_SIMD) v128.store(qr + <usize>j, code_bytes(h0, h1));
       else {
         v128.store(qr + (<usize>j << 1), code_i16(h0));
@@ -202,12 +211,19 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
       }
     }
     for (; j + 4 <= cols; j += 4) {
-      const h = i16x8.narrow_i32x4_s(rounded(v128.load(xr + (<usize>j << 2)), inv, offset), i32x4.splat(0));
+      const y = f32x4.mul(v128.load(xr + (<usize>j << 2)), inv);
+      seen = v128.or(seen, f32x4.sub(y, y));
+      const h = i16x8.narrow_i32x4_s(rounded_product(y, offset), i32x4.splat(0));
       if (ASC_FEATURE_RELAXED_SIMD) v128.store32_lane(qr + <usize>j, code_bytes(h, h), 0);
       else v128.store64_lane(qr + (<usize>j << 1), code_i16(h), 0);
     }
-    for (; j < cols; j++) store_code(qr, j, code_scalar(load<f32>(xr + (<usize>j << 2)), inv_scale, zp));
+    for (; j < cols; j++) {
+      const y = load<f32>(xr + (<usize>j << 2));
+      if (!isFinite(y * inv_scale)) seen_scalar = true;
+      store_code(qr, j, code_scalar(y, inv_scale, zp));
+    }
   }
+  if (nonfinite != 0 && (seen_scalar || v128.any_true(seen))) store<i32>(nonfinite, 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -571,8 +587,13 @@ function store_lanes(c: usize, y: v128, n: i32): void {
  */
 // @ts-ignore: decorator
 @inline function rounded(y: v128, inv: v128, offset: v128): v128 {
-  let x = f32x4.mul(y, inv);
-  x = v128.and(x, f32x4.eq(x, x));
+  return rounded_product(f32x4.mul(y, inv), offset);
+}
+
+/** rounded() of a product y·inv already taken. */
+// @ts-ignore: decorator
+@inline function rounded_product(product: v128, offset: v128): v128 {
+  let x = v128.and(product, f32x4.eq(product, product));
   x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-CODE_LIMIT)), f32x4.splat(CODE_LIMIT));
   return i32x4.add(f32x4.add(x, f32x4.splat(MAGIC)), offset);
 }

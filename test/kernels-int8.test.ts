@@ -327,11 +327,15 @@ describe("quantize_rows_u7", () => {
         const cb = core.raw.int8_code_bytes();
         const px = core.allocF32(x.length);
         const pq = core.allocator.alloc(rows * ldq * cb);
+        const flag = core.allocator.alloc(4);
         try {
           core.f32(px, x.length).set(x);
           core.u8(pq, rows * ldq * cb).fill(SENTINEL_BYTE);
-          core.raw.quantize_rows_u7(px, ldx, rows, cols, inv, zp, pq, ldq * cb);
+          core.i32(flag, 1)[0] = 0;
+          core.raw.quantize_rows_u7(px, ldx, rows, cols, inv, zp, pq, ldq * cb, flag);
           const q = core.u8(pq, rows * ldq * cb).slice();
+          const read = Array.from({ length: rows * cols }, (_, i) => x[Math.floor(i / cols) * ldx + i % cols]);
+          expect([name, cols, core.i32(flag, 1)[0]]).toEqual([name, cols, read.every(Number.isFinite) ? 0 : 1]);
           const sentinel = cb === 1 ? SENTINEL_BYTE : SENTINEL_BYTE * 0x101;
           const want = stored(Array.from({ length: rows * ldq }, (_, i) => {
             const [row, col] = [Math.floor(i / ldq), i % ldq];
@@ -341,7 +345,38 @@ describe("quantize_rows_u7", () => {
         } finally {
           core.free(px);
           core.free(pq);
+          core.free(flag);
         }
+      }
+    }
+  });
+
+  it("notes one non-finite value, or one product that overflows, wherever it lies, and otherwise leaves the word as it was", () => {
+    for (const { name, core } of cores) {
+      const [rows, cols] = [3, 37];
+      const px = core.allocF32(rows * cols);
+      const pq = core.allocator.alloc(rows * cols * 2);
+      const flag = core.allocator.alloc(4);
+      try {
+        const r = rng(5);
+        const x = Float32Array.from({ length: rows * cols }, () => r() * 300 - 150);
+        const noted = (inv: number, at: number, value: number, before = 0) => {
+          const y = x.slice();
+          if (at >= 0) y[at] = value;
+          core.f32(px, y.length).set(y);
+          core.i32(flag, 1)[0] = before;
+          core.raw.quantize_rows_u7(px, cols, rows, cols, inv, 41, pq, cols * 2, flag);
+          return core.i32(flag, 1)[0];
+        };
+        expect([name, noted(0.75, -1, 0)]).toEqual([name, 0]);
+        expect([name, noted(0.75, -1, 0, 7)]).toEqual([name, 7]);
+        // Columns 0–31 go by the 16-wide step, 32–35 by the 4-wide one, 36 by the scalar tail; every row.
+        for (const at of [0, 17, 31, 33, 36, cols + 5, 2 * cols + 36]) {
+          for (const value of [NaN, Infinity, -Infinity]) expect([name, at, value, noted(0.75, at, value)]).toEqual([name, at, value, 1]);
+          expect([name, at, "overflow", noted(4, at, 3e38)]).toEqual([name, at, "overflow", 1]);
+        }
+      } finally {
+        for (const p of [px, pq, flag]) core.free(p);
       }
     }
   });
@@ -354,18 +389,24 @@ describe("quantize_rows_u7", () => {
     const x = Float32Array.from({ length: rows * cols }, () => r() * 300 - 150);
     const px = core.allocF32(x.length);
     const pq = [core.allocator.alloc(rows * ldq), core.allocator.alloc(rows * ldq)];
+    const flag = core.allocator.alloc(4);
     try {
       core.f32(px, x.length).set(x);
-      core.raw.quantize_rows_u7(px, cols, rows, cols, 0.75, 41, pq[0], ldq);
+      core.raw.quantize_rows_u7(px, cols, rows, cols, 0.75, 41, pq[0], ldq, 0);
       const tasks = core.stats().poolTasks;
-      core.kernels.quantize_rows_u7(px, cols, rows, cols, 0.75, 41, pq[1], ldq);
+      core.kernels.quantize_rows_u7(px, cols, rows, cols, 0.75, 41, pq[1], ldq, 0);
       if (core.shared) expect(core.stats().poolTasks).toBeGreaterThan(tasks);
       const [one, two] = pq.map((p) => codesOf(core.u8(p, rows * ldq).filter((_, i) => i % ldq < cols * cb), cb));
       expect(Array.from(two)).toEqual(Array.from(one));
       expect(one[0]).toBe(referenceCode(x[0], 0.75, 41));
+      // A NaN in the last row, the second thread's share, reaches the caller's word.
+      core.f32(px + 4 * (rows * cols - 1), 1)[0] = NaN;
+      core.i32(flag, 1)[0] = 0;
+      core.kernels.quantize_rows_u7(px, cols, rows, cols, 0.75, 41, pq[1], ldq, flag);
+      expect(core.i32(flag, 1)[0]).toBe(1);
     } finally {
       core.free(px);
-      for (const p of pq) core.free(p);
+      for (const p of [...pq, flag]) core.free(p);
       await core.stopPool();
     }
   });

@@ -274,6 +274,35 @@ describe("errors", () => {
     expect(() => q.state()).toThrow(StateError);
   });
 
+  it("a non-finite input is named by row and column, in any chunk and by every kind of prediction", () => {
+    const q = model.quantize({ calibration });
+    try {
+      // Row 1030 lies in the second chunk of 1,024 rows.
+      for (const [row, col, value] of [[0, 0, NaN], [1030, 1, Infinity], [1299, 0, -Infinity]] as const) {
+        const x = new Float32Array(1300 * 2).fill(0.5);
+        x[row * 2 + col] = value;
+        const message = new RegExp(`^x contains ${value} at row ${row}, column ${col}: inputs and targets must be finite`);
+        expect(() => q.predict(x)).toThrow(InputError);
+        expect(() => q.predict(x)).toThrow(message);
+        expect(() => q.predictClasses(x)).toThrow(message);
+      }
+    } finally {
+      q.dispose();
+    }
+  });
+
+  it("a finite input too large for the input scale reads as the largest code, not as an error", () => {
+    const q = model.quantize({ calibration });
+    try {
+      // 3e38 times any input scale above 1.2 overflows to Infinity inside the kernel; 1e30 stays finite. Both clamp.
+      const huge = Array.from(q.predict([3e38, 0.5]));
+      expect(huge.every(Number.isFinite)).toBe(true);
+      expect(huge).toEqual(Array.from(q.predict([1e30, 0.5])));
+    } finally {
+      q.dispose();
+    }
+  });
+
   it("a disposed float model cannot be quantised", async () => {
     const m = await trained([dense(4, "relu")], 1);
     m.dispose();

@@ -4,11 +4,15 @@ import { toRows, type ByteMatrix, type InputBatch, type Matrix } from "../nn/inp
 import type { Network } from "../nn/network.js";
 import { outputThreshold, type OutputReading } from "../nn/output-kind.js";
 import { checkKeys, describe } from "../util/options.js";
-import { checkFinite, DeviceData, type RowTransform } from "../train/device-data.js";
+import { checkFinite, checkFiniteValues, DeviceData, type RowTransform } from "../train/device-data.js";
 import { CHUNK } from "./trainer.js";
 
-/** What inference needs of a network: a float one, or a quantised one (quantized-net.ts). */
-export type Forward = Pick<Network, "core" | "inputs" | "outputs" | "inputBuffer" | "reserve" | "forward">;
+/**
+ * What inference needs of a network: a float one, or a quantised one (quantized-net.ts). A network with
+ * `sawNonfinite` notes non-finite inputs while its forward() reads the input buffer anyway, and says whether the
+ * last forward() saw one, so inference skips its own pass over the input.
+ */
+export type Forward = Pick<Network, "core" | "inputs" | "outputs" | "inputBuffer" | "reserve" | "forward"> & { sawNonfinite?(): boolean };
 
 /** predict(): Float32Array in → Float32Array out (row-major), rows in → rows out, one row (number[]) → one row. */
 export function predictRows(net: Forward, x: InputBatch | number[], transform: RowTransform | undefined): Float32Array & Matrix & number[][] & number[] {
@@ -53,17 +57,22 @@ function runChunks(net: Forward, m: Matrix | ByteMatrix, transform: RowTransform
     }
     return;
   }
+  const checksItself = net.sawNonfinite !== undefined;
   for (let r = 0; r < m.rows; r += CHUNK) {
     const rows = Math.min(CHUNK, m.rows - r);
-    const n = rows * m.cols;
-    core.f32(net.inputBuffer, n).set(m.data.subarray(r * m.cols, r * m.cols + n));
+    const chunk = m.data.subarray(r * m.cols, (r + rows) * m.cols);
+    core.f32(net.inputBuffer, chunk.length).set(chunk);
+    let y: number;
     try {
-      checkFinite(core, net.inputBuffer, n, m.cols, "x");
+      if (!checksItself) checkFinite(core, net.inputBuffer, chunk.length, m.cols, "x");
+      if (transform) core.kernels.scale_shift_columns(net.inputBuffer, rows, m.cols, transform.columns.scale, transform.columns.offset);
+      y = net.forward(rows, false, false);
+      // The network also notes finite values that its scaling overflows: only a non-finite value given is an error.
+      if (net.sawNonfinite?.()) checkFiniteValues(chunk, m.cols, "x");
     } catch (e) {
       throw offsetRow(e, r);
     }
-    if (transform) core.kernels.scale_shift_columns(net.inputBuffer, rows, m.cols, transform.columns.scale, transform.columns.offset);
-    onChunk(net.forward(rows, false, false), rows, r);
+    onChunk(y, rows, r);
   }
 }
 

@@ -53,6 +53,8 @@ export class QuantizedNet {
   private capacity = 0;
   private input = 0;
   private output = 0;
+  /** An i32 the input quantisation sets to 1 when it meets a non-finite value. */
+  private nonfinite = 0;
 
   constructor(readonly core: Core, state: QuantizedModelState) {
     this.inputs = state.inputs;
@@ -93,6 +95,7 @@ export class QuantizedNet {
       }
     }
     this.output = core.allocF32(rows * this.outputs);
+    this.nonfinite = core.allocator.alloc(4);
     this.capacity = rows;
     return rows;
   }
@@ -105,7 +108,8 @@ export class QuantizedNet {
     const k = this.core.kernels;
     const stages = this.stages;
     const first = stages[0];
-    k.quantize_rows_u7(input, this.inputs, rows, this.inputs, first.inv, first.zp, first.codes, first.lda);
+    this.core.i32(this.nonfinite, 1)[0] = 0;
+    k.quantize_rows_u7(input, this.inputs, rows, this.inputs, first.inv, first.zp, first.codes, first.lda, this.nonfinite);
     const last = stages.length - 1;
     for (let i = 0; i <= last; i++) {
       const s = stages[i];
@@ -113,7 +117,7 @@ export class QuantizedNet {
       if (s.pieces > 1) {
         k.gemm_int8_f32(rows, s.N, s.K, s.codes, s.lda, s.zp, s.packed, s.z, s.N, 0, 0, this.fused);
         k.maxout_forward(s.z, i === last ? this.output : s.max, s.argmax, rows, s.units, s.pieces);
-        if (next) k.quantize_rows_u7(s.max, s.units, rows, s.units, next.inv, next.zp, next.codes, next.lda);
+        if (next) k.quantize_rows_u7(s.max, s.units, rows, s.units, next.inv, next.zp, next.codes, next.lda, 0);
       } else if (next) {
         k.gemm_int8_requant(rows, s.N, s.K, s.codes, s.lda, s.zp, s.packed, next.codes, next.lda,
           activationCode(s.activation), s.alpha, next.inv, next.zp, this.fused);
@@ -126,6 +130,11 @@ export class QuantizedNet {
       }
     }
     return this.output;
+  }
+
+  /** Whether the last forward() met a non-finite input value (or one its input scale overflows); the first layer's quantisation looks. */
+  sawNonfinite(): boolean {
+    return this.nonfinite !== 0 && this.core.i32(this.nonfinite, 1)[0] !== 0;
   }
 
   /** Frees the packed weights and batch buffers. */
@@ -141,8 +150,8 @@ export class QuantizedNet {
       for (const p of [s.codes, s.z, s.max, s.argmax]) if (p) core.free(p);
       s.codes = s.z = s.max = s.argmax = 0;
     }
-    for (const p of [this.input, this.output]) if (p) core.free(p);
-    this.input = this.output = this.capacity = 0;
+    for (const p of [this.input, this.output, this.nonfinite]) if (p) core.free(p);
+    this.input = this.output = this.nonfinite = this.capacity = 0;
   }
 
   /** Packs one layer's weights, scales and bias with its input scale, through temporary copies in the core. */

@@ -47,8 +47,8 @@ export interface Kernels {
     c: number, ldc: number, act: number, alpha: number, fused: number): void;
   /** 1 when the engine runs the fused relaxed dot exactly in every tier; ask once per process, as (3, 5, 7), and keep the answer. */
   int8_fused_dot_exact(w: number, x: number, acc: number): number;
-  /** Codes q (ldq bytes apart) = clamp(nearest(x·invScale) + zp, 0, 127) from f32 rows x (ldx). */
-  quantize_rows_u7(x: number, ldx: number, rows: number, cols: number, invScale: number, zp: number, q: number, ldq: number): void;
+  /** Codes q (ldq bytes apart) = clamp(nearest(x·invScale) + zp, 0, 127) from f32 rows x (ldx); stores 1 at nonfinite (an i32, unless 0) if some x·invScale is not finite. */
+  quantize_rows_u7(x: number, ldx: number, rows: number, cols: number, invScale: number, zp: number, q: number, ldq: number, nonfinite: number): void;
   /** Bytes per activation code, the unit of the int8 kernels' code strides: 1 (relaxed build) or 2 (plain, i16). */
   int8_code_bytes(): number;
 

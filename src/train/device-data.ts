@@ -131,11 +131,15 @@ export class DeviceData {
 
 /** Throws an InputError naming the first non-finite value, found by the core. */
 export function checkFinite(core: Core, ptr: number, n: number, cols: number, name: string): void {
-  if (core.kernels.count_nonfinite(ptr, n) === 0) return;
-  const view = core.f32(ptr, n);
-  const i = view.findIndex((v) => !Number.isFinite(v));
+  if (core.kernels.count_nonfinite(ptr, n) !== 0) checkFiniteValues(core.f32(ptr, n), cols, name);
+}
+
+/** Throws an InputError naming the first non-finite value of `values` (rows of `cols`), if there is one: for a check that found one in the core. */
+export function checkFiniteValues(values: Float32Array, cols: number, name: string): void {
+  const i = values.findIndex((v) => !Number.isFinite(v));
+  if (i < 0) return;
   const [r, c] = [Math.floor(i / cols), i % cols];
-  throw new InputError(`${name} contains ${view[i]} at row ${r}, column ${c}: inputs and targets must be finite numbers`);
+  throw new InputError(`${name} contains ${values[i]} at row ${r}, column ${c}: inputs and targets must be finite numbers`);
 }
 
 /** Throws an InputError naming the first value outside `range` (finite values only: checkFinite runs first), found by the core. */

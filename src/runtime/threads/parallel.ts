@@ -181,10 +181,11 @@ export function parallelKernels(raw: Kernels, pool: Pool, threads: () => number,
     fan("gemm_int8_f32", ranges, ([m0, m1]) => [m1 - m0, N, K, a + m0 * lda, lda, aZp, packed, c + 4 * m0 * ldc, ldc, act, alpha, fused]);
   };
   // The int8 input's codes by rows (each code depends on its own float only): on one thread, a serial part of every batch.
-  k.quantize_rows_u7 = (x, ldx, rows, cols, inv, zp, q, ldq) => {
+  // Every part may store 1 at `nonfinite`, the same word: the caller reads it after the join.
+  k.quantize_rows_u7 = (x, ldx, rows, cols, inv, zp, q, ldq, nonfinite) => {
     const ranges = elements(rows * cols) ? rowRanges(rows, threads()) : null;
-    if (!ranges) return raw.quantize_rows_u7(x, ldx, rows, cols, inv, zp, q, ldq);
-    fan("quantize_rows_u7", ranges, ([r0, r1]) => [x + 4 * r0 * ldx, ldx, r1 - r0, cols, inv, zp, q + r0 * ldq, ldq]);
+    if (!ranges) return raw.quantize_rows_u7(x, ldx, rows, cols, inv, zp, q, ldq, nonfinite);
+    fan("quantize_rows_u7", ranges, ([r0, r1]) => [x + 4 * r0 * ldx, ldx, r1 - r0, cols, inv, zp, q + r0 * ldq, ldq, nonfinite]);
   };
   return k;
 }
