@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Writes the performance figures of the docs from one benchmark run, so that no
+// Writes the performance figures of the docs from benchmark runs, so that no
 // figure is copied by hand: `npm run bench -- --json --out docs/bench/latest.jsonl`,
 // then `node scripts/perf-table.mjs docs/bench/latest.jsonl`. Rewrites what lies
-// between <!-- perf:NAME:start --> and <!-- perf:NAME:end --> in docs/performance.md
-// (NAME = table) and README.md (NAME = summary); test/docs-perf.test.ts checks that
-// the committed docs are what this script makes of the committed run.
+// between <!-- perf:NAME:start --> and <!-- perf:NAME:end --> in docs/performance.md,
+// README.md and docs/import.md (TARGETS); the int8 table reads its own committed runs
+// on two engines (INT8_RUNS). test/docs-perf.test.ts checks that the committed docs
+// are what this script makes of the committed runs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -158,6 +159,43 @@ export function renderStream({ meta, rows }) {
   ].join("\n");
 }
 
+/**
+ * The int8 runs the int8 table reads, a column each: `npm run bench -- --node 20 --only peak,int8,onnx --json --out FILE`,
+ * and the same with --node 24 (docs/performance.md).
+ */
+export const INT8_RUNS = ["docs/bench/int8-node20.jsonl", "docs/bench/int8-node24.jsonl"];
+
+/** The int8 inference table (Markdown) of parsed runs, a column each: int8 against float32 and the ceiling of the same run. */
+export function renderInt8(...runs) {
+  const ort = "onnxruntime-web";
+  const times = (x) => (Number.isFinite(x) ? `${figure(x)}×` : "—");
+  const metrics = [
+    ["ceiling: peak multiply-adds of the int8 relaxed dot / int16 dot over f32 fused multiply-add",
+      (v) => `${times(v("int8_peak_ratio_relaxed"))} / ${times(v("int8_peak_ratio_plain"))}`],
+    ["float32, batch 10,000, 1 thread, relaxed build (samples/s)", (v) => figure(v("int8_infer_samples_per_s_1t") / v("int8_speedup_relaxed_1t"))],
+    ["int8, the same (samples/s)", (v) => figure(v("int8_infer_samples_per_s_1t"))],
+    ["int8 over float32, relaxed build / plain build", (v) => `${times(v("int8_speedup_relaxed_1t"))} / ${times(v("int8_speedup_plain_1t"))}`],
+    ["the relaxed build's speedup as a share of its ceiling (%)", (v) => figure(100 * v("int8_speedup_relaxed_1t") / v("int8_peak_ratio_relaxed"))],
+    ["int8, 2 threads (samples/s)", (v) => `${figure(v("int8_infer_samples_per_s_2t"))} (${times(v("int8_infer_samples_per_s_2t") / v("int8_infer_samples_per_s_1t"))} one thread)`],
+    [`${ort}, the network's float32 ONNX file, batch 10,000, 1 thread (samples/s)`, (_, peer) => figure(peer("onnx_infer_samples_per_s_1t")?.value)],
+    ["one sample through `predict`, int8 (µs)", (v) => figure(v("int8_predict_one_us"))],
+    [`${ort}, one sample of the float32 ONNX file (µs)`, (_, peer) => figure(peer("onnx_predict_one_us")?.value)],
+    ["test accuracy lost to int8 (points)", (v) => figure(v("int8_fashion_accuracy_drop_points"))],
+  ];
+  const engine = ({ meta }) => `Node ${meta.node.replace(/^v/, "")} (V8 ${meta.v8.split(".").slice(0, 2).join(".")})`;
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [
+    runs.map(({ meta }) => `${engine({ meta })}: run of ${meta.date.slice(0, 10)} (commit \`${meta.commit?.slice(0, 7) ?? "unknown"}\`` +
+      `${meta.uncommitted?.length ? " with uncommitted changes" : ""}), ${meta.cpu}, ${meta.cores} vCPU, ${meta.mode} mode; load average ` +
+      `${meta.loadAverage?.[0] ?? "unknown"} at the end.`).join("\n"),
+    "",
+    line(["metric", ...runs.map(engine)]),
+    line(["---", ...runs.map(() => "---")]),
+    ...metrics.map(([label, cell]) => line([label, ...runs.map(({ rows }) =>
+      cell((name) => rows.get(name)?.value, (name) => rows.get(name)?.peers[ort]))])),
+  ].join("\n");
+}
+
 /** `text` with the part between the NAME markers replaced by `body`. */
 export function replaceBetween(text, name, body) {
   const start = `<!-- perf:${name}:start -->`;
@@ -168,10 +206,14 @@ export function replaceBetween(text, name, body) {
   return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
 }
 
-/** The documents this script writes, with the renderer of each marked part. */
+/**
+ * The documents this script writes, with the renderer of each marked part; `runs`: the committed runs that part
+ * reads instead of the run named on the command line.
+ */
 export const TARGETS = [
   { file: "docs/performance.md", name: "table", render: renderTable },
   { file: "docs/performance.md", name: "stream", render: renderStream },
+  { file: "docs/performance.md", name: "int8", render: renderInt8, runs: INT8_RUNS },
   { file: "README.md", name: "summary", render: renderSummary },
   { file: "docs/import.md", name: "onnx", render: renderOnnx },
 ];
@@ -183,9 +225,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const run = parseRun(readFileSync(source, "utf8"));
-  for (const { file, name, render } of TARGETS) {
+  const committed = (file) => parseRun(readFileSync(fileURLToPath(new URL(`../${file}`, import.meta.url)), "utf8"));
+  for (const { file, name, render, runs } of TARGETS) {
     const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
-    writeFileSync(path, replaceBetween(readFileSync(path, "utf8"), name, render(run)));
-    console.log(`wrote ${file} (${name}) from ${source}`);
+    writeFileSync(path, replaceBetween(readFileSync(path, "utf8"), name, runs ? render(...runs.map(committed)) : render(run)));
+    console.log(`wrote ${file} (${name}) from ${runs?.join(", ") ?? source}`);
   }
 }

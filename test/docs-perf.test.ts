@@ -4,7 +4,7 @@
 // and that run must carry the metadata the table reports.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { figure, parseRun, replaceBetween, TARGETS } from "../scripts/perf-table.mjs";
+import { figure, INT8_RUNS, parseRun, replaceBetween, TARGETS } from "../scripts/perf-table.mjs";
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
 const run = parseRun(read("docs/bench/latest.jsonl"));
@@ -15,13 +15,30 @@ function runWith(extra: object[], names = new Set(extra.map((r) => (r as { name:
   return parseRun([...kept, ...extra.map((r) => JSON.stringify(r))].join("\n"));
 }
 
+/** A target's part as the script renders it: from its own committed runs, or from the committed full run. */
+function rendered(target: (typeof TARGETS)[number]): string {
+  const render = target.render as (...runs: ReturnType<typeof parseRun>[]) => string;
+  return "runs" in target && target.runs ? render(...target.runs.map((f: string) => parseRun(read(f)))) : render(run);
+}
+
 describe("generated performance figures", () => {
-  for (const { file, name, render } of TARGETS) {
-    it(`${file} (${name}) is what scripts/perf-table.mjs makes of docs/bench/latest.jsonl`, () => {
+  for (const target of TARGETS) {
+    const { file, name } = target;
+    it(`${file} (${name}) is what scripts/perf-table.mjs makes of ${"runs" in target && target.runs ? target.runs.join(" and ") : "docs/bench/latest.jsonl"}`, () => {
       const text = read(file);
-      expect(replaceBetween(text, name, render(run))).toBe(text);
+      expect(replaceBetween(text, name, rendered(target))).toBe(text);
     });
   }
+
+  it("the int8 table's runs are of Node 20 and Node 24, and every cell of theirs reads a row they have: none prints as a dash", () => {
+    const runs = INT8_RUNS.map((f: string) => parseRun(read(f)));
+    expect(runs.map((r: ReturnType<typeof parseRun>) => r.meta.node.split(".")[0])).toEqual(["v20", "v24"]);
+    for (const r of runs) for (const section of ["peak", "int8", "onnx"]) expect(r.meta.sections).toContain(section);
+    const table = rendered(TARGETS.find((t) => t.name === "int8")!);
+    const rows = table.split("\n").filter((l) => l.startsWith("| ")).slice(2);
+    expect(rows.length).toBe(10);
+    for (const row of rows) expect(row, row).not.toMatch(/—|NaN/);
+  });
 
   it("the committed run says when, where and on what it ran", () => {
     const { meta } = run;
