@@ -117,6 +117,41 @@ describe("quantize() against the float model", () => {
     again.dispose();
   });
 
+  it("layers, preprocessing and summary() describe it as the float model's do, its weights int8 and not trainable", () => {
+    expect(q.layers).toEqual(model.layers);
+    expect(Object.isFrozen(q.layers) && Object.isFrozen(q.layers[0])).toBe(true);
+    expect(q.preprocessing).toBeNull();
+    const lines: string[] = [];
+    const text = q.summary({ printFn: (l) => lines.push(l) });
+    expect(text).toBe(lines.join("\n"));
+    const float = model.summary({ printFn: () => {} }).split("\n");
+    const total = model.layers.reduce((a, l) => a + l.parameterCount, 0).toLocaleString("en-US");
+    // The same layer rows as the float model's table; the totals say the weights no longer train.
+    expect(lines.slice(0, 7)).toEqual(float.slice(0, 7));
+    expect(lines).toContain(`Total params: ${total}`);
+    expect(lines).toContain("Trainable params: 0");
+    expect(lines).toContain(`Non-trainable params: ${total}`);
+    expect(text).toMatch(new RegExp(`Weights: int8, ${q.weightBytes.toLocaleString("en-US")} bytes packed \\(calibrated by (percentile|minmax) on 300 rows\\)`));
+    expect(() => q.summary({ printFn: 3 } as never)).toThrow(ConfigError);
+  });
+
+  it("keeps the float model's preprocessing, as a copy", async () => {
+    const m = await trained([dense(8, "relu")], 1);
+    m.setPreprocessing({ method: "standardize", scale: [0.5, 0.25], offset: [0.1, -0.2] });
+    const withPrep = m.quantize({ calibration });
+    try {
+      expect(withPrep.preprocessing).toEqual(m.preprocessing);
+      (withPrep.preprocessing!.scale as number[])[0] = 9;
+      expect(withPrep.preprocessing).toEqual(m.preprocessing);
+    } finally {
+      withPrep.dispose();
+      m.dispose();
+    }
+    expect(() => withPrep.preprocessing).toThrow(StateError);
+    expect(() => withPrep.layers).toThrow(StateError);
+    expect(() => withPrep.summary()).toThrow(StateError);
+  });
+
   it("min/max and percentile calibration both keep the classes; the percentile narrows the ranges", () => {
     const mm = model.quantize({ calibration, method: "minmax" });
     const pc = model.quantize({ calibration, method: "percentile", percentile: 99 });

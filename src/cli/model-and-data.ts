@@ -4,9 +4,8 @@ import type { CsvOptions } from "../data/csv.js";
 import { ModelFileError } from "../errors.js";
 import { decodeInferenceModel } from "../io/load.js";
 import type { Sequential } from "../model/model.js";
-import { QuantizedModel } from "../model/quantized-model.js";
+import type { QuantizedModel } from "../model/quantized-model.js";
 import type { ActivationName } from "../nn/activations.js";
-import type { Preprocessing } from "../nn/preprocessing.js";
 import { init } from "../runtime/core.js";
 import { filesBeside, readFileBytes } from "../node/files.js";
 import { Options, parse, UsageError, type OptionSpec } from "./args.js";
@@ -65,7 +64,7 @@ export async function openModelAndData(args: ModelAndDataArgs, scoring: boolean)
 /** Reads `paths` with the model's columns (with their targets when `scoring`), checked against its inputs. */
 export async function dataFor(model: InferenceModel, where: { o: Options; command: string; paths: string[]; split: "train" | "test" }, scoring: boolean): Promise<Loaded> {
   const { o, command, paths, split } = where;
-  const options = csvOptions(o, preprocessingOf(model), scoring);
+  const options = csvOptions(o, model.preprocessing, scoring);
   const allInputs = !scoring && mayTakeAllColumns(model, options);
   let data = await loadData(paths, split, allInputs ? { ...options, label: null } : options, command);
   if (allInputs && data.csv && data.x.cols !== model.inputs) data = await loadData(paths, split, options, command);
@@ -95,35 +94,16 @@ export async function openModel({ command, modelPath, dataPaths }: ModelAndDataA
  * file of that many columns is all inputs; otherwise its last column (or --label) is the target. Whether to try that first.
  */
 export function mayTakeAllColumns(model: InferenceModel, options: Omit<CsvOptions, "source">): boolean {
-  return !preprocessingOf(model)?.columns && options.label === undefined;
+  return !model.preprocessing?.columns && options.label === undefined;
 }
 
 /** Class names for reports: --class-names, the model's, Fashion-MNIST's for such a folder, or the indices. */
 export function reportClassNames({ o, dataPaths }: ModelAndDataArgs, model: InferenceModel): string[] {
-  return classNames(o.list("class-names"), model.outputs, dataPaths[0], preprocessingOf(model)?.target?.classes);
+  return classNames(o.list("class-names"), model.outputs, dataPaths[0], model.preprocessing?.target?.classes);
 }
 
-/** What the commands read of an int8 model's state, read once (state() copies the weights). */
-const quantizedFacts = new WeakMap<QuantizedModel, { preprocessing: Preprocessing | null; activation: ActivationName }>();
-
-function factsOf(model: QuantizedModel): { preprocessing: Preprocessing | null; activation: ActivationName } {
-  let facts = quantizedFacts.get(model);
-  if (!facts) {
-    const { preprocessing, layers } = model.state();
-    facts = { preprocessing, activation: layers.at(-1)!.activation };
-    quantizedFacts.set(model, facts);
-  }
-  return facts;
-}
-
-/** The model's input preprocessing and column schema, of either kind. */
-export function preprocessingOf(model: InferenceModel): Preprocessing | null {
-  return model instanceof QuantizedModel ? factsOf(model).preprocessing : model.preprocessing;
-}
-
-/** The activation of the model's last layer ('maxout' for a float maxout layer), of either kind. */
+/** The activation of the model's last layer ('maxout' for a maxout layer), of either kind. */
 export function outputActivation(model: InferenceModel): ActivationName | "maxout" {
-  if (model instanceof QuantizedModel) return factsOf(model).activation;
-  const last = model.toConfig().layers.at(-1)!;
-  return last.type === "maxout" ? "maxout" : (last.activation as ActivationName);
+  const last = model.layers.at(-1)!;
+  return last.kind === "maxout" ? "maxout" : (last.activation as ActivationName);
 }

@@ -7,7 +7,7 @@ import { formatCount } from "../util/format.js";
 import { UsageError } from "./args.js";
 import { isIdx } from "./data.js";
 import { csvOptions, type Io } from "./io.js";
-import { openModel, openModelAndData, parseModelAndData, preprocessingOf, reportClassNames } from "./model-and-data.js";
+import { openModel, openModelAndData, parseModelAndData, reportClassNames } from "./model-and-data.js";
 import { streamPredict, writeOutput } from "./predict-stream.js";
 import { PredictionCsv, predictionLayout, predictionRecords } from "./prediction-csv.js";
 
@@ -57,7 +57,7 @@ export async function predictCommand(argv: string[], io: Io): Promise<number> {
     const model = await openModel(args);
     try {
       const layout = () => predictionLayout(model, () => reportClassNames(args, model));
-      return await streamPredict({ model, modelPath, input: dataPaths[0], out, csv: csvOptions(o, preprocessingOf(model)), layout }, io);
+      return await streamPredict({ model, modelPath, input: dataPaths[0], out, csv: csvOptions(o, model.preprocessing), layout }, io);
     } finally {
       model.dispose();
     }

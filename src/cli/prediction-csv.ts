@@ -2,7 +2,7 @@
 // (log-probabilities for a logSoftmax output), or the predicted values, after the row's file line (or
 // its index). Rows go straight into a reused byte buffer, numbers included, so that writing millions
 // of them costs no string per number; JSON records spell the same numbers.
-import { outputActivation, preprocessingOf, type InferenceModel } from "./model-and-data.js";
+import { outputActivation, type InferenceModel } from "./model-and-data.js";
 import { MAX_SIGNIFICANT6_BYTES, writeInteger, writeSignificant6 } from "../util/number-bytes.js";
 
 /** Which columns a model's predictions have. */
@@ -27,7 +27,7 @@ export function predictionLayout(model: InferenceModel, classNames: () => string
     return { kind: "classes", header: ["class", ...names.map((n) => (logProbabilities ? `log p(${n})` : `p(${n})`))], names, outputs: k };
   }
   if (classifier) return { kind: "binary", header: ["class", "p(1)"], names: [], outputs: k };
-  const target = preprocessingOf(model)?.target?.name ?? "value";
+  const target = model.preprocessing?.target?.name ?? "value";
   return { kind: "values", header: k === 1 ? [target] : Array.from({ length: k }, (_, j) => `${target}${j}`), names: [], outputs: k };
 }
 

@@ -6,8 +6,10 @@
 // it was quantised.
 import { getCore, type Core } from "../runtime/core.js";
 import { ConfigError, StateError } from "../errors.js";
+import { formatCount } from "../util/format.js";
 import { describe } from "../util/options.js";
 import type { InputBatch, TargetBatch } from "../nn/input.js";
+import type { Preprocessing } from "../nn/preprocessing.js";
 import { createLoss, defaultLoss } from "../nn/losses.js";
 import { createMetrics, type MetricName } from "../nn/metrics.js";
 import { readingOf } from "../nn/output-kind.js";
@@ -16,10 +18,12 @@ import type { RowTransform } from "../train/device-data.js";
 import type { Evaluation } from "../train/trainer.js";
 import { freeing, hostPair, upload } from "./data.js";
 import { encoderFor, refusePath } from "./encoders.js";
+import type { LayerInfo } from "./layers-info.js";
 import type { StreamModel } from "./predict-stream.js";
 import { Predictor } from "./predictor.js";
 import { QuantizedNet } from "./quantized-net.js";
 import { checkQuantizedState, type QuantizedModelState } from "./quantized-state.js";
+import { summarize, type SummaryOptions } from "./summary.js";
 import { CHUNK } from "./trainer.js";
 import { freeTransform, makeTransform } from "./transform.js";
 
@@ -79,6 +83,15 @@ export class QuantizedModel extends Predictor {
   get disposed(): boolean { return this.owned.net === undefined; }
   /** Bytes of the packed int8 weights in the core (column sums, scales and bias included): about a quarter of the float weights. */
   get weightBytes(): number { return this.network.packedBytes; }
+  /** The float model's input preprocessing, applied to every row before its codes are taken, or null; a copy. */
+  get preprocessing(): Preprocessing | null { return structuredClone(this.live.preprocessing); }
+  /** The layers, first to last, as a float model's `layers` describes them: parameterCount counts int8 weights and float biases. */
+  get layers(): readonly LayerInfo[] {
+    return Object.freeze(this.live.layers.map((l, i) => Object.freeze({
+      name: `layers.${i}`, kind: l.type, units: l.units, activation: l.type === "maxout" ? null : l.activation,
+      parameterCount: (l.inputs + 1) * l.units * l.pieces, ...(l.type === "maxout" && { pieces: l.pieces }),
+    })));
+  }
 
   /**
    * Mean loss and metrics over (x, y): the float model's compile() loss and metrics, carried in the state; for a model
@@ -109,24 +122,29 @@ export class QuantizedModel extends Predictor {
 
   /** Everything that rebuilds this model (see QuantizedModelState), as copies. */
   state(): QuantizedModelState {
-    this.network;
-    return structuredClone(this.spec);
+    return structuredClone(this.live);
   }
 
   /** The model as wasmlp file bytes (format 1.1, read back by loadQuantized()); in Node, saveQuantizedModel(model, path) writes a file. */
   save(): Uint8Array {
-    this.network;
+    const spec = this.live;
     // From JavaScript, what a float model's save() takes may come: a path (saveQuantizedModel writes files) or options.
     const given: unknown = arguments[0];
     refusePath(given, "saveQuantizedModel");
     if (given !== undefined) throw new ConfigError(`save: an int8 model's save() takes no options (it has no optimizer state), got ${describe(given)}`);
-    return encoderFor("wasmlp-int8", "save")(this.spec);
+    return encoderFor("wasmlp-int8", "save")(spec);
   }
 
   /** The model as ONNX bytes in the QDQ form (int8 weights, per-layer input codes), computing predict() within a code's rounding. */
   toONNX(): Uint8Array {
-    this.network;
-    return encoderFor("onnx-int8", "toONNX")(this.spec);
+    return encoderFor("onnx-int8", "toONNX")(this.live);
+  }
+
+  /** Prints (through printFn, default console.log) and returns a float model's summary() table, with the int8 weights' size below it. */
+  summary(options?: SummaryOptions): string {
+    const { method, rows } = this.live.calibration;
+    return summarize(this.inputs, this.layers, options, { trainable: false,
+      notes: [`Weights: int8, ${formatCount(this.weightBytes)} bytes packed (calibrated by ${method} on ${formatCount(rows)} rows)`] });
   }
 
   /** Refused: a quantised model only runs inference (train the float model and quantise it again). */
@@ -148,6 +166,12 @@ export class QuantizedModel extends Predictor {
   private get network(): QuantizedNet {
     if (!this.owned.net) throw new StateError("this quantised model has been disposed; quantise or load it again");
     return this.owned.net;
+  }
+
+  /** The state, once the model is known not to be disposed. */
+  private get live(): QuantizedModelState {
+    this.network;
+    return this.spec;
   }
 
   private lastActivation(): ReturnType<typeof readingOf>["activation"] {
