@@ -463,6 +463,25 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
     x0 += GROUP_BYTES; x1 += GROUP_BYTES; x2 += GROUP_BYTES; x3 += GROUP_BYTES;
     if (rows > 4) x4 += GROUP_BYTES;
   }
+  if (panels == 1 && requant && (act == ACT_RELU || act == ACT_LINEAR)) {
+    // The usual hidden layer, inline. Through finish_row (a call per row, which spills and reloads the sums and
+    // rebuilds the header and constants each time) the epilogue took about a sixth of the tile's time at K = 256;
+    // here they load once per tile. V8 rebuilds a constant vector at every use (three instructions); one made with
+    // a runtime lane (inv) stays put, and each of its lanes spreads with one shuffle.
+    const relu = act == ACT_RELU;
+    const sc0 = v128.load(pw, NR * 4), sc1 = v128.load(pw, NR * 4 + 16);
+    const b0 = v128.load(pw, 2 * NR * 4), b1 = v128.load(pw, 2 * NR * 4 + 16);
+    const k = f32x4.replace_lane(f32x4(-CODE_LIMIT, CODE_LIMIT, MAGIC, 0), 3, inv);
+    const lo = v128.shuffle<i32>(k, k, 0, 0, 0, 0), hi = v128.shuffle<i32>(k, k, 1, 1, 1, 1);
+    const mg = v128.shuffle<i32>(k, k, 2, 2, 2, 2), invv = v128.shuffle<i32>(k, k, 3, 3, 3, 3);
+    const offset = i32x4.splat(ozp - MAGIC_BITS);
+    store_codes(row_codes(c00, c01, sc0, sc1, b0, b1, relu, invv, offset, lo, hi, mg), c, cols);
+    if (rows > 1) store_codes(row_codes(c10, c11, sc0, sc1, b0, b1, relu, invv, offset, lo, hi, mg), c + lc, cols);
+    if (rows > 2) store_codes(row_codes(c20, c21, sc0, sc1, b0, b1, relu, invv, offset, lo, hi, mg), c + 2 * lc, cols);
+    if (rows > 3) store_codes(row_codes(c30, c31, sc0, sc1, b0, b1, relu, invv, offset, lo, hi, mg), c + 3 * lc, cols);
+    if (rows > 4) store_codes(row_codes(c40, c41, sc0, sc1, b0, b1, relu, invv, offset, lo, hi, mg), c + 4 * lc, cols);
+    return;
+  }
   const shift: usize = requant ? CODE_SHIFT : 2;
   finish_row(c00, c01, pw, c, cols, act, alpha, requant, inv, ozp);
   if (panels > 1) finish_row(c02, c03, pw + pbytes, c + (<usize>NR << shift), cols - NR, act, alpha, requant, inv, ozp);
@@ -510,7 +529,10 @@ function tile_1x3(K: i32, a: usize, la: usize, pw: usize, pbytes: usize, c: usiz
 // ---------------------------------------------------------------------------
 // Epilogue
 
-/** One row of a panel (exact sums of columns 0–3 and 4–7) as codes or floats; a separate function per form keeps each small. */
+/**
+ * One row of a panel (exact sums of columns 0–3 and 4–7) as codes or floats; a separate function per form keeps each
+ * small. Tiles of one panel requantising under ReLU or no activation inline theirs instead (see tile).
+ */
 // @ts-ignore: decorator
 @inline function finish_row(s0: v128, s1: v128, panel: usize, c: usize, cols: i32, act: i32, alpha: f32,
   requant: bool, inv: f32, ozp: i32): void {
@@ -534,31 +556,60 @@ function finish_floats(s0: v128, s1: v128, h: usize, c: usize, cols: i32, act: i
   if (cols > 4) store_lanes(c + 16, y1, cols - 4);
 }
 
-/**
- * The first min(cols, 8) codes of a row: the floats of finish_floats requantised. ReLU is a pseudo-max
- * here (one instruction): it differs from f32x4.max only on NaN and −0, which both become the zero point.
- */
+/** The first min(cols, 8) codes of a row: the floats of finish_floats requantised (for ReLU and no activation, as row_codes). */
 function finish_codes(s0: v128, s1: v128, h: usize, c: usize, cols: i32, act: i32, alpha: f32, inv: f32, ozp: i32): void {
   let y0 = scaled(s0, h), y1 = scaled(s1, h + 16);
   if (act == ACT_RELU) {
-    y0 = f32x4.pmax(y0, f32x4.splat(0));
-    y1 = f32x4.pmax(y1, f32x4.splat(0));
+    y0 = pseudo_relu(y0);
+    y1 = pseudo_relu(y1);
   } else if (act != ACT_LINEAR) {
     y0 = activate_v128(y0, act, alpha);
     y1 = activate_v128(y1, act, alpha);
   }
   const invv = f32x4.splat(inv);
   const offset = i32x4.splat(ozp - MAGIC_BITS);
-  const h16 = i16x8.narrow_i32x4_s(rounded(y0, invv, offset), rounded(y1, invv, offset));
+  store_codes(i16x8.narrow_i32x4_s(rounded(y0, invv, offset), rounded(y1, invv, offset)), c, cols);
+}
+
+/**
+ * The eight rounded values (i16, for store_codes) of a row of one panel under ReLU (relu) or no activation, from its
+ * exact sums s0, s1 and its header's scales sc0, sc1 and biases b0, b1: the operations of finish_codes, so the same codes.
+ */
+// @ts-ignore: decorator
+@inline function row_codes(s0: v128, s1: v128, sc0: v128, sc1: v128, b0: v128, b1: v128, relu: bool, invv: v128, offset: v128, lo: v128, hi: v128, mg: v128): v128 {
+  let y0 = scaled_by(s0, sc0, b0), y1 = scaled_by(s1, sc1, b1);
+  if (relu) {
+    y0 = pseudo_relu(y0);
+    y1 = pseudo_relu(y1);
+  }
+  return i16x8.narrow_i32x4_s(rounded_by(f32x4.mul(y0, invv), offset, lo, hi, mg), rounded_by(f32x4.mul(y1, invv), offset, lo, hi, mg));
+}
+
+/**
+ * ReLU as a pseudo-max (one instruction): it differs from f32x4.max only on NaN and −0, which requantising makes
+ * the zero point either way.
+ */
+// @ts-ignore: decorator
+@inline function pseudo_relu(y: v128): v128 {
+  return f32x4.pmax(y, f32x4.splat(0));
+}
+
+/** The codes of eight rounded values h16 (i16), clamped to [0, 127], as the first min(cols, 8) codes of a row at c. */
+// @ts-ignore: decorator
+@inline function store_codes(h16: v128, c: usize, cols: i32): void {
+  const q = ASC_FEATURE_RELAXED_SIMD ? code_bytes(h16, h16) : code_i16(h16);
+  if (cols < NR) store_some_codes(q, c, cols);
+  else if (ASC_FEATURE_RELAXED_SIMD) v128.store64_lane(c, q, 0);
+  else v128.store(c, q);
+}
+
+/** The first cols (1–7) codes of q at c: a row's ragged end. */
+function store_some_codes(q: v128, c: usize, cols: i32): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    const q = code_bytes(h16, h16);
-    if (cols >= NR) return v128.store64_lane(c, q, 0);
     let bytes = i64x2.extract_lane(q, 0);
     for (let j = 0; j < cols; j++, bytes >>= 8) store<u8>(c + <usize>j, <u8>bytes);
     return;
   }
-  const q = code_i16(h16);
-  if (cols >= NR) return v128.store(c, q);
   let codes = i64x2.extract_lane(q, 0);
   for (let j = 0; j < cols; j++, codes >>= 16) {
     if (j == 4) codes = i64x2.extract_lane(q, 1);
@@ -569,7 +620,13 @@ function finish_codes(s0: v128, s1: v128, h: usize, c: usize, cols: i32, act: i3
 /** float(s)·scale + bias for four columns whose header entries start at h: a multiply then an add in both builds, so they agree bit for bit. */
 // @ts-ignore: decorator
 @inline function scaled(s: v128, h: usize): v128 {
-  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(s), v128.load(h, NR * 4)), v128.load(h, 2 * NR * 4));
+  return scaled_by(s, v128.load(h, NR * 4), v128.load(h, 2 * NR * 4));
+}
+
+/** float(s)·scale + bias, from a header's entries already loaded. */
+// @ts-ignore: decorator
+@inline function scaled_by(s: v128, scale: v128, bias: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(s), scale), bias);
 }
 
 /** The first n (1–3) lanes of y at c. */
@@ -587,15 +644,21 @@ function store_lanes(c: usize, y: v128, n: i32): void {
  */
 // @ts-ignore: decorator
 @inline function rounded(y: v128, inv: v128, offset: v128): v128 {
-  return rounded_product(f32x4.mul(y, inv), offset);
+  return rounded_by(f32x4.mul(y, inv), offset, f32x4.splat(-CODE_LIMIT), f32x4.splat(CODE_LIMIT), f32x4.splat(MAGIC));
 }
 
 /** rounded() of a product y·inv already taken. */
 // @ts-ignore: decorator
 @inline function rounded_product(product: v128, offset: v128): v128 {
+  return rounded_by(product, offset, f32x4.splat(-CODE_LIMIT), f32x4.splat(CODE_LIMIT), f32x4.splat(MAGIC));
+}
+
+/** rounded_product with its constants given: lo = −CODE_LIMIT, hi = CODE_LIMIT and mg = MAGIC on every lane. */
+// @ts-ignore: decorator
+@inline function rounded_by(product: v128, offset: v128, lo: v128, hi: v128, mg: v128): v128 {
   let x = v128.and(product, f32x4.eq(product, product));
-  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-CODE_LIMIT)), f32x4.splat(CODE_LIMIT));
-  return i32x4.add(f32x4.add(x, f32x4.splat(MAGIC)), offset);
+  x = f32x4.pmin(f32x4.pmax(x, lo), hi);
+  return i32x4.add(f32x4.add(x, mg), offset);
 }
 
 /** Sixteen rounded values (as two i16x8 of rounded's results) clamped to codes in [0, 127], one byte each. */

@@ -256,6 +256,20 @@ describe("int8 GEMM against the integer reference", () => {
     expect(failures).toEqual([]);
   });
 
+  it("requantising with no activation or ReLU clamps far-out values and makes NaN the zero point, in every tile height", () => {
+    const failures: string[] = [];
+    let n = 0;
+    // An infinite output scale makes every y·inv ±∞, or NaN where ReLU gives 0; 1e30 makes it far past the rounding's limits.
+    for (const outInvScale of [Infinity, 1e30]) {
+      for (const M of [1, 2, 3, 4, 5, 6, 7]) {
+        for (const [N, K] of [[8, 16], [13, 3], [5, 9]]) {
+          for (const act of [0, 1]) checkLayer({ ...makeLayer(M, N, K, 3000 + ++n), outInvScale }, act, failures);
+        }
+      }
+    }
+    expect(failures.slice(0, 10)).toEqual([]);
+  });
+
   it("M = 0 or N = 0 writes nothing", () => {
     for (const c of cores) {
       expect(runLayer(c, makeLayer(0, 5, 7, 6), 0, false).outsideWrites).toBe(0);
