@@ -179,7 +179,8 @@ export function int8_code_bytes(): i32 {
 /**
  * Codes q (rows×cols codes of int8_code_bytes() each, rows ldq bytes apart) = clamp(nearest(x·inv_scale) + zp, 0, 127),
  * ties to even, from x (rows×cols f32, rows ldx apart): the first layer's input, by
- * the same rounding as gemm_int8_requant's output. Where some x·inv_scale is not finite (x infinite or NaN, or
+ * the same rounding as gemm_int8_requant's output, except that a NaN gives code 0 where the requantisation gives the zero
+ * point: the clamp then needs no NaN mask (two instructions a vector), and predict() refuses a NaN input anyway. Where some x·inv_scale is not finite (x infinite or NaN, or
  * so large the product overflows), 1 is stored at nonfinite (an i32) unless it is 0; otherwise that word is left
  * as it is. The check rides on the pass that reads x anyway, so inference needs no separate pass over its input.
  */
@@ -188,7 +189,12 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
   assert(rows >= 0 && cols >= 0, "quantize_rows_u7: a negative size");
   assert(rows == 0 || (ldx >= cols && span(x, <i64>(rows - 1) * ldx + cols, 4)), "quantize_rows_u7: x outside memory, misaligned or ldx too small");
   assert(rows == 0 || (ldq >= cols * CODE_BYTES && span(q, <i64>(rows - 1) * ldq + cols * CODE_BYTES, 1)), "quantize_rows_u7: q outside memory or ldq too small");
-  const inv = f32x4.splat(inv_scale);
+  // Constants as the tile epilogue makes them (see there): V8 rebuilds a constant vector at every use, but keeps
+  // vectors made from runtime values in registers. zp | 127 is 127 for every zero point in [0, 127].
+  const k = f32x4.replace_lane(f32x4(-CODE_LIMIT, CODE_LIMIT, MAGIC, 0), 3, inv_scale);
+  const lo = v128.shuffle<i32>(k, k, 0, 0, 0, 0), hi = v128.shuffle<i32>(k, k, 1, 1, 1, 1);
+  const mg = v128.shuffle<i32>(k, k, 2, 2, 2, 2), inv = v128.shuffle<i32>(k, k, 3, 3, 3, 3);
+  const top = ASC_FEATURE_RELAXED_SIMD ? i8x16.splat(<i8>(zp | 127)) : i16x8.splat(<i16>(zp | 127));
   const offset = i32x4.splat(zp - MAGIC_BITS);
   // p − p is +0 for every finite product and NaN otherwise: OR-ing those bits leaves a nonzero lane only after a non-finite one.
   let seen = i32x4.splat(0);
@@ -202,20 +208,20 @@ export function quantize_rows_u7(x: usize, ldx: i32, rows: i32, cols: i32, inv_s
       const y0 = f32x4.mul(v128.load(p), inv), y1 = f32x4.mul(v128.load(p, 16), inv);
       const y2 = f32x4.mul(v128.load(p, 32), inv), y3 = f32x4.mul(v128.load(p, 48), inv);
       seen = v128.or(seen, v128.or(v128.or(f32x4.sub(y0, y0), f32x4.sub(y1, y1)), v128.or(f32x4.sub(y2, y2), f32x4.sub(y3, y3))));
-      const h0 = i16x8.narrow_i32x4_s(rounded_product(y0, offset), rounded_product(y1, offset));
-      const h1 = i16x8.narrow_i32x4_s(rounded_product(y2, offset), rounded_product(y3, offset));
-      if (ASC_FEATURE_RELAXED_SIMD) v128.store(qr + <usize>j, code_bytes(h0, h1));
+      const h0 = i16x8.narrow_i32x4_s(rounded_low_nan(y0, offset, lo, hi, mg), rounded_low_nan(y1, offset, lo, hi, mg));
+      const h1 = i16x8.narrow_i32x4_s(rounded_low_nan(y2, offset, lo, hi, mg), rounded_low_nan(y3, offset, lo, hi, mg));
+      if (ASC_FEATURE_RELAXED_SIMD) v128.store(qr + <usize>j, code_bytes_below(h0, h1, top));
       else {
-        v128.store(qr + (<usize>j << 1), code_i16(h0));
-        v128.store(qr + (<usize>j << 1), code_i16(h1), 16);
+        v128.store(qr + (<usize>j << 1), code_i16_below(h0, top));
+        v128.store(qr + (<usize>j << 1), code_i16_below(h1, top), 16);
       }
     }
     for (; j + 4 <= cols; j += 4) {
       const y = f32x4.mul(v128.load(xr + (<usize>j << 2)), inv);
       seen = v128.or(seen, f32x4.sub(y, y));
-      const h = i16x8.narrow_i32x4_s(rounded_product(y, offset), i32x4.splat(0));
-      if (ASC_FEATURE_RELAXED_SIMD) v128.store32_lane(qr + <usize>j, code_bytes(h, h), 0);
-      else v128.store64_lane(qr + (<usize>j << 1), code_i16(h), 0);
+      const h = i16x8.narrow_i32x4_s(rounded_low_nan(y, offset, lo, hi, mg), i32x4.splat(0));
+      if (ASC_FEATURE_RELAXED_SIMD) v128.store32_lane(qr + <usize>j, code_bytes_below(h, h, top), 0);
+      else v128.store64_lane(qr + (<usize>j << 1), code_i16_below(h, top), 0);
     }
     for (; j < cols; j++) {
       const y = load<f32>(xr + (<usize>j << 2));
@@ -647,13 +653,7 @@ function store_lanes(c: usize, y: v128, n: i32): void {
   return rounded_by(f32x4.mul(y, inv), offset, f32x4.splat(-CODE_LIMIT), f32x4.splat(CODE_LIMIT), f32x4.splat(MAGIC));
 }
 
-/** rounded() of a product y·inv already taken. */
-// @ts-ignore: decorator
-@inline function rounded_product(product: v128, offset: v128): v128 {
-  return rounded_by(product, offset, f32x4.splat(-CODE_LIMIT), f32x4.splat(CODE_LIMIT), f32x4.splat(MAGIC));
-}
-
-/** rounded_product with its constants given: lo = −CODE_LIMIT, hi = CODE_LIMIT and mg = MAGIC on every lane. */
+/** rounded() of a product y·inv already taken, with its constants given: lo = −CODE_LIMIT, hi = CODE_LIMIT and mg = MAGIC on every lane. */
 // @ts-ignore: decorator
 @inline function rounded_by(product: v128, offset: v128, lo: v128, hi: v128, mg: v128): v128 {
   let x = v128.and(product, f32x4.eq(product, product));
@@ -661,16 +661,38 @@ function store_lanes(c: usize, y: v128, n: i32): void {
   return i32x4.add(f32x4.add(x, mg), offset);
 }
 
+/**
+ * rounded_by for input codes, but a NaN product clamps to −CODE_LIMIT (code 0) instead of becoming 0 (the zero point):
+ * with lo as pmax's first operand a NaN compares false and lo comes out, so no mask is needed.
+ */
+// @ts-ignore: decorator
+@inline function rounded_low_nan(product: v128, offset: v128, lo: v128, hi: v128, mg: v128): v128 {
+  const x = f32x4.pmin(hi, f32x4.pmax(lo, product));
+  return i32x4.add(f32x4.add(x, mg), offset);
+}
+
 /** Sixteen rounded values (as two i16x8 of rounded's results) clamped to codes in [0, 127], one byte each. */
 // @ts-ignore: decorator
 @inline function code_bytes(h0: v128, h1: v128): v128 {
-  return i8x16.min_u(i8x16.narrow_i16x8_u(h0, h1), i8x16.splat(127));
+  return code_bytes_below(h0, h1, i8x16.splat(127));
+}
+
+/** code_bytes with its upper bound given: 127 on every byte. */
+// @ts-ignore: decorator
+@inline function code_bytes_below(h0: v128, h1: v128, top: v128): v128 {
+  return i8x16.min_u(i8x16.narrow_i16x8_u(h0, h1), top);
 }
 
 /** Eight rounded values (an i16x8 of rounded's results) clamped to codes in [0, 127], as i16. */
 // @ts-ignore: decorator
 @inline function code_i16(h: v128): v128 {
-  return i16x8.min_s(i16x8.max_s(h, i16x8.splat(0)), i16x8.splat(127));
+  return code_i16_below(h, i16x8.splat(127));
+}
+
+/** code_i16 with its upper bound given: 127 on every lane. */
+// @ts-ignore: decorator
+@inline function code_i16_below(h: v128, top: v128): v128 {
+  return i16x8.min_s(i16x8.max_s(h, i16x8.splat(0)), top);
 }
 
 /** Code j of a row at q, in this build's size. */
@@ -680,13 +702,13 @@ function store_lanes(c: usize, y: v128, n: i32): void {
   else store<u16>(q + (<usize>j << 1), code);
 }
 
-/** Scalar twin of rounded and code_bytes for ragged row ends: the same rounding and clamps, so the same code. */
+/** Scalar twin of rounded_low_nan and code_bytes for ragged row ends: the same rounding and clamps, so the same code. */
 // @ts-ignore: decorator
 @inline function code_scalar(y: f32, inv: f32, zp: i32): u8 {
-  const r = min(max(nearest(y * inv), -CODE_LIMIT), CODE_LIMIT);
-  // NaN becomes 0, as i32x4.trunc_sat_f32x4_s makes it.
-  const t = r == r ? <i32>r : 0;
-  return <u8>min(max(t + zp, 0), 127);
+  const p = y * inv;
+  if (p != p) return 0;
+  const r = <i32>min(max(nearest(p), -CODE_LIMIT), CODE_LIMIT);
+  return <u8>min(max(r + zp, 0), 127);
 }
 
 // ---------------------------------------------------------------------------
