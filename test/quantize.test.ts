@@ -143,6 +143,8 @@ describe("quantize() against the float model", () => {
       expect(withPrep.preprocessing).toEqual(m.preprocessing);
       (withPrep.preprocessing!.scale as number[])[0] = 9;
       expect(withPrep.preprocessing).toEqual(m.preprocessing);
+      // Scaled first, then quantised: a NaN given is still named as given.
+      expect(() => withPrep.predict([[0.5, 0.5], [0.5, NaN]])).toThrow(/^x contains NaN at row 1, column 1/);
     } finally {
       withPrep.dispose();
       m.dispose();
