@@ -44,6 +44,33 @@ export const ACT_TANH: i32 = 4;
   return v;
 }
 
+/** Softmax's exp: the argument below which e^x is taken as 0, above where 2^k would leave the normal floats. */
+const EXP_LOW: f32 = -86.6;
+
+/**
+ * e^x on four lanes for x ≤ 0 (softmax's x − max): x = k·ln 2 + r with k = nearest(x·log₂e), ln 2 in two parts so
+ * that k·ln 2 is exact, a polynomial for e^r on |r| ≤ ln 2/2 (Cephes' expf), and k added to the exponent bits. Within
+ * 2 ulp, and the same bits on every engine: plain multiplies and adds, nothing fused or relaxed. Below EXP_LOW the
+ * result is 0; NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline export function exp_nonpositive_v128(x: v128): v128 {
+  const xc = f32x4.pmax(x, f32x4.splat(EXP_LOW));
+  // 1.5·2²³ rounds k to the nearest integer, ties to even, and leaves it in the low mantissa bits.
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504)), f32x4.splat(12582912));
+  const k = f32x4.sub(t, f32x4.splat(12582912));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(k, f32x4.splat(0.693359375))), f32x4.mul(k, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(1.9875691500e-4), r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const er = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const scaled = i32x4.add(er, i32x4.shl(i32x4.sub(t, i32x4.splat(0x4b400000)), 23));
+  // Lanes below EXP_LOW to 0; NaN lanes (whose k bits are meaningless) to all ones, a NaN.
+  return v128.or(v128.andnot(scaled, f32x4.lt(x, f32x4.splat(EXP_LOW))), f32x4.ne(x, x));
+}
+
 /** Scalar twin of activate_v128 for ragged tails. */
 // @ts-ignore: decorator
 @inline export function activate_scalar(x: f32, act: i32, alpha: f32): f32 {

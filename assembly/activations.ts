@@ -4,7 +4,7 @@
 
 import { span } from "./checks";
 import {
-  activate_scalar, activate_v128, derivative_scalar, derivative_v128,
+  activate_scalar, activate_v128, derivative_scalar, derivative_v128, exp_nonpositive_v128,
 } from "./activation_math";
 
 /** y = act(x) elementwise over n floats; y may equal x. */
@@ -50,14 +50,29 @@ export function softmax_forward(x: usize, y: usize, rows: i32, cols: i32): void 
     const yr = y + (<usize>r * <usize>cols << 2);
     let m = load<f32>(xr);
     for (let j = 1; j < cols; j++) m = Mathf.max(m, load<f32>(xr + (<usize>j << 2)));
-    let s: f32 = 0;
-    for (let j = 0; j < cols; j++) {
-      const e = Mathf.exp(load<f32>(xr + (<usize>j << 2)) - m);
-      store<f32>(yr + (<usize>j << 2), e);
-      s += e;
+    // Every exp by the same vector function, a ragged end's too (its 1–3 values in the low lanes), so a value
+    // does not depend on its column.
+    const vm = f32x4.splat(m);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(yr + o, exp_nonpositive_v128(f32x4.sub(v128.load(xr + o), vm)));
     }
+    const rest = cols - j;
+    if (rest > 0) {
+      const o = <usize>j << 2;
+      let d = f32x4.splat(load<f32>(xr + o) - m);
+      if (rest > 1) d = f32x4.replace_lane(d, 1, load<f32>(xr + o, 4) - m);
+      if (rest > 2) d = f32x4.replace_lane(d, 2, load<f32>(xr + o, 8) - m);
+      const e = exp_nonpositive_v128(d);
+      store<f32>(yr + o, f32x4.extract_lane(e, 0));
+      if (rest > 1) store<f32>(yr + o, f32x4.extract_lane(e, 1), 4);
+      if (rest > 2) store<f32>(yr + o, f32x4.extract_lane(e, 2), 8);
+    }
+    let s: f32 = 0;
+    for (j = 0; j < cols; j++) s += load<f32>(yr + (<usize>j << 2));
     const inv: f32 = 1.0 / s;
-    for (let j = 0; j < cols; j++) store<f32>(yr + (<usize>j << 2), load<f32>(yr + (<usize>j << 2)) * inv);
+    for (j = 0; j < cols; j++) store<f32>(yr + (<usize>j << 2), load<f32>(yr + (<usize>j << 2)) * inv);
   }
 }
 

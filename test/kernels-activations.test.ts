@@ -110,6 +110,31 @@ describe("softmax_forward / softmax_backward", () => {
     }
   });
 
+  it("forward keeps every probability down to 1e-37 within a few ulp of float64, in every column, and takes a NaN row to NaN", () => {
+    // Differences from the row's max spread over [−86, 0] (e^x from 1 down to 4e-38), then past the cut-off at −86.6.
+    const cols = 23;
+    const rows = 64;
+    const r = randomF32(rows * cols, 11, -86, 0);
+    const x = Float32Array.from(r, (v, i) => (i % cols === 0 ? 0 : v));
+    const px = put(x), py = put(new Float32Array(rows * cols));
+    core.kernels.softmax_forward(px, py, rows, cols);
+    const y = getF32(core, py, rows * cols);
+    const want = softmaxRef(x, rows, cols);
+    let worst = 0;
+    for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(y[i] - want[i]) / want[i]);
+    expect(worst).toBeLessThan(8 * 2 ** -24);
+    const edge = put([0, -86.5, -86.7, -200, -Infinity]);
+    const py2 = put(new Float32Array(5));
+    core.kernels.softmax_forward(edge, py2, 1, 5);
+    const e = getF32(core, py2, 5);
+    expect(e[1] / Math.exp(-86.5)).toBeCloseTo(1, 5);
+    expect(Array.from(e.slice(2))).toEqual([0, 0, 0]);
+    const nan = put([1, NaN, 2, 3, 4, 5]);
+    const py3 = put(new Float32Array(6));
+    core.kernels.softmax_forward(nan, py3, 1, 6);
+    expect(getF32(core, py3, 6).every(Number.isNaN)).toBe(true);
+  });
+
   it("forward is finite and exact for logits ±1e4 and all-equal rows", () => {
     const cols = 5;
     const x = [
