@@ -56,13 +56,16 @@ export function quantizeState(source: QuantizeSource, options: QuantizeOptions):
   if (percentile === 50) throw new ConfigError(`${where}: percentile must be above 50, got 50`);
   const m = toRows(options.calibration, net.inputs, `${where}: calibration`);
   const data = DeviceData.upload(net.core, m, undefined, { classes: 0 }, "quantize: calibration", "y", source.transform);
+  const candidates: CalibrationMethod[] = method === "auto" ? ["percentile", "minmax"] : [method];
+  // The float outputs the candidates are judged against, kept in the core for the kernel that compares them.
+  let reference = 0;
   try {
-    const run = calibrate(source.net, data, m.rows);
-    const candidates: CalibrationMethod[] = method === "auto" ? ["percentile", "minmax"] : [method];
+    if (candidates.length > 1) reference = net.core.allocF32(m.rows * net.outputs);
+    const inputs = calibrate(net, data, m.rows, reference);
     // The weights do not depend on the ranges: quantised once, shared by every candidate.
     const base = quantizedWeights(source);
     const states = candidates.map((c): QuantizedModelState => {
-      const ranges = run.inputs.map((chunks) => range(chunks, c === "minmax" ? 100 : percentile));
+      const ranges = inputs.map((values) => range(values, c === "minmax" ? 100 : percentile));
       return {
         ...base,
         layers: base.layers.map((l, i) => {
@@ -72,9 +75,10 @@ export function quantizeState(source: QuantizeSource, options: QuantizeOptions):
         calibration: c === "minmax" ? { method: c, rows: m.rows } : { method: c, percentile, rows: m.rows },
       };
     });
-    return states.length === 1 ? states[0] : closest(states, net, data, m.rows, run.outputs);
+    return states.length === 1 ? states[0] : closest(states, net, data, m.rows, reference);
   } finally {
     data.free();
+    if (reference) net.core.free(reference);
   }
 }
 
@@ -129,14 +133,14 @@ export function codesFor([lo, hi]: [number, number]): { scale: number; zeroPoint
 }
 
 /**
- * The float network run layer by layer on the calibration rows (preprocessed, in `data`): each affine layer's
- * input values (the rows for the first, the previous layer's outputs after its activation or max for the
- * others), and the network's outputs, a chunk at a time.
+ * The float network run layer by layer on the calibration rows (preprocessed, in `data`), a chunk at a time:
+ * each affine layer's input values over all rows (the rows for the first, the previous layer's outputs after its
+ * activation or max for the others); the network's outputs go to `outputs` in the core (rows × outputs), unless 0.
  */
-function calibrate(net: Network, data: DeviceData, rows: number): { inputs: Float32Array[][]; outputs: Float32Array[] } {
+function calibrate(net: Network, data: DeviceData, rows: number, outputs: number): Float32Array[] {
   const core = net.core;
-  const inputs: Float32Array[][] = net.layers.filter((l) => l.type !== "dropout").map(() => []);
-  const outputs: Float32Array[] = [];
+  const affine = net.layers.filter((l) => l.type !== "dropout");
+  const inputs = affine.map((l) => new Float32Array(rows * l.inputSize));
   net.reserve(Math.min(rows, CHUNK));
   for (let r = 0; r < rows; r += CHUNK) {
     const n = Math.min(CHUNK, rows - r);
@@ -145,26 +149,25 @@ function calibrate(net: Network, data: DeviceData, rows: number): { inputs: Floa
     if (r === 0) net.forward(1, false, false, x);
     let i = 0;
     for (const layer of net.layers) {
-      if (layer.type !== "dropout") inputs[i++].push(core.f32(x, n * layer.inputSize).slice());
+      if (layer.type !== "dropout") inputs[i++].set(core.f32(x, n * layer.inputSize), r * layer.inputSize);
       x = layer.forward(x, n, false, false);
     }
-    outputs.push(core.f32(x, n * net.outputs).slice());
+    if (outputs) core.f32(outputs + 4 * r * net.outputs, n * net.outputs).set(core.f32(x, n * net.outputs));
   }
-  return { inputs, outputs };
+  return inputs;
 }
 
-/** Of `states`, the one whose int8 outputs on the calibration rows lie closest (least squares) to the float `outputs`; the first on a tie. */
-function closest(states: QuantizedModelState[], net: Network, data: DeviceData, rows: number, outputs: Float32Array[]): QuantizedModelState {
+/** Of `states`, the one whose int8 outputs on the calibration rows lie closest (least squares) to the float `outputs` (in the core); the first on a tie. */
+function closest(states: QuantizedModelState[], net: Network, data: DeviceData, rows: number, outputs: number): QuantizedModelState {
   const errors = states.map((state) => {
     const q = new QuantizedNet(net.core, state);
     try {
       q.reserve(Math.min(rows, CHUNK));
       let sum = 0;
-      for (let r = 0, c = 0; r < rows; r += CHUNK, c++) {
+      for (let r = 0; r < rows; r += CHUNK) {
         const n = Math.min(CHUNK, rows - r);
-        const y = net.core.f32(q.forward(n, false, false, data.rowsX(r, n, q.inputBuffer)), n * net.outputs);
-        const want = outputs[c];
-        for (let i = 0; i < want.length; i++) sum += (y[i] - want[i]) ** 2;
+        const y = q.forward(n, false, false, data.rowsX(r, n, q.inputBuffer));
+        sum += net.core.kernels.sum_squared_diff(y, outputs + 4 * r * net.outputs, n, net.outputs, 0);
       }
       return sum;
     } finally {
@@ -174,24 +177,18 @@ function closest(states: QuantizedModelState[], net: Network, data: DeviceData, 
   return states[errors.indexOf(Math.min(...errors))];
 }
 
-/** The (100 − p)th and p-th percentiles of all values in `chunks` (p = 100: min and max). */
-function range(chunks: Float32Array[], p: number): [number, number] {
-  const all = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
+/** The (100 − p)th and p-th percentiles of `values` (p = 100: min and max); a percentile sorts `values` in place. */
+function range(values: Float32Array, p: number): [number, number] {
   if (p === 100) {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of all) {
+    for (const v of values) {
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
     }
     return [lo, hi];
   }
-  all.sort();
-  const top = all.length - 1;
-  return [all[Math.floor(top * (1 - p / 100))], all[Math.ceil(top * p / 100)]];
+  values.sort();
+  const top = values.length - 1;
+  return [values[Math.floor(top * (1 - p / 100))], values[Math.ceil(top * p / 100)]];
 }
