@@ -2,7 +2,8 @@
 // calibrated on rows of the model's own data, with accuracy before and after
 // on test data when given.
 import { ModelFileError } from "../errors.js";
-import { encodeQuantized } from "../io/quantized-file.js";
+// Registers the int8 file encoder that q.save() uses.
+import "../io/quantized-file.js";
 import type { Sequential } from "../model/model.js";
 import { QuantizedModel } from "../model/quantized-model.js";
 import type { ByteMatrix, Matrix } from "../nn/input.js";
@@ -67,16 +68,17 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
     const calibration = await dataFor(model, { o, command: "quantize", paths: paths(calibrationPath), split: "train" }, false);
     const test = testPath === undefined ? undefined : await dataFor(model, { o, command: "quantize", paths: paths(testPath), split: "test" }, true);
     q = model.quantize({ calibration: firstRows(calibration.x, rows), method, ...(percentile === undefined ? {} : { percentile }) });
-    const bytes = encodeQuantized(q.state());
+    const bytes = q.save();
     await saveFile(out, bytes);
     const scores = test && { float: scoreFloat(model, test), int8: score(q, test) };
     const used = Math.min(rows, calibration.x.rows);
+    const kept = q.state().calibration;
     if (io.json) {
-      io.result({ command: "quantize", model: modelPath, out, bytes: bytes.length, calibration: { data: calibration.description, rows: used, method: q.state().calibration.method, percentile: q.state().calibration.percentile },
+      io.result({ command: "quantize", model: modelPath, out, bytes: bytes.length, calibration: { data: calibration.description, rows: used, method: kept.method, percentile: kept.percentile },
         ...(scores && { test: test!.description, rows: test!.x.rows, ...scores }) });
       return 0;
     }
-    const lines = [`wrote ${out} (int8 model, ${formatCount(bytes.length)} bytes), calibrated on ${formatCount(used)} rows of ${calibration.description} (${methodText(method, q.state().calibration)})`];
+    const lines = [`wrote ${out} (int8 model, ${formatCount(bytes.length)} bytes), calibrated on ${formatCount(used)} rows of ${calibration.description} (${methodText(method, kept)})`];
     if (scores) {
       lines.push(`${test!.description}:`, `  float32  ${scoreText(scores.float)}`, `  int8     ${scoreText(scores.int8)}`);
       if (scores.float.accuracy !== undefined && scores.int8.accuracy !== undefined) {
