@@ -572,9 +572,8 @@ function finish_codes(s0: v128, s1: v128, h: usize, c: usize, cols: i32, act: i3
     y0 = activate_v128(y0, act, alpha);
     y1 = activate_v128(y1, act, alpha);
   }
-  const invv = f32x4.splat(inv);
-  const offset = i32x4.splat(ozp - MAGIC_BITS);
-  store_codes(i16x8.narrow_i32x4_s(rounded(y0, invv, offset), rounded(y1, invv, offset)), c, cols);
+  store_codes(codes_of(y0, y1, f32x4.splat(inv), i32x4.splat(ozp - MAGIC_BITS),
+    f32x4.splat(-CODE_LIMIT), f32x4.splat(CODE_LIMIT), f32x4.splat(MAGIC)), c, cols);
 }
 
 /**
@@ -588,6 +587,12 @@ function finish_codes(s0: v128, s1: v128, h: usize, c: usize, cols: i32, act: i3
     y0 = pseudo_relu(y0);
     y1 = pseudo_relu(y1);
   }
+  return codes_of(y0, y1, invv, offset, lo, hi, mg);
+}
+
+/** Eight floats y0, y1 (after the activation) to rounded values (i16, for store_codes), constants as rounded_by takes them. */
+// @ts-ignore: decorator
+@inline function codes_of(y0: v128, y1: v128, invv: v128, offset: v128, lo: v128, hi: v128, mg: v128): v128 {
   return i16x8.narrow_i32x4_s(rounded_by(f32x4.mul(y0, invv), offset, lo, hi, mg), rounded_by(f32x4.mul(y1, invv), offset, lo, hi, mg));
 }
 
@@ -644,16 +649,10 @@ function store_lanes(c: usize, y: v128, n: i32): void {
 }
 
 /**
- * Four floats y to nearest(y·inv) + zp as i32, ties to even, with offset = zp − MAGIC_BITS: y·inv clamped
- * to ±CODE_LIMIT (NaN to 0, as trunc_sat makes it), rounded by MAGIC. Clamping before rounding equals
- * clamping after, as the limits are integers.
+ * A product y·inv to nearest(y·inv) + zp as i32, ties to even, with offset = zp − MAGIC_BITS: clamped to ±CODE_LIMIT
+ * (NaN to 0, as trunc_sat makes it), rounded by MAGIC; lo = −CODE_LIMIT, hi = CODE_LIMIT and mg = MAGIC on every
+ * lane. Clamping before rounding equals clamping after, as the limits are integers.
  */
-// @ts-ignore: decorator
-@inline function rounded(y: v128, inv: v128, offset: v128): v128 {
-  return rounded_by(f32x4.mul(y, inv), offset, f32x4.splat(-CODE_LIMIT), f32x4.splat(CODE_LIMIT), f32x4.splat(MAGIC));
-}
-
-/** rounded() of a product y·inv already taken, with its constants given: lo = −CODE_LIMIT, hi = CODE_LIMIT and mg = MAGIC on every lane. */
 // @ts-ignore: decorator
 @inline function rounded_by(product: v128, offset: v128, lo: v128, hi: v128, mg: v128): v128 {
   let x = v128.and(product, f32x4.eq(product, product));
@@ -671,7 +670,7 @@ function store_lanes(c: usize, y: v128, n: i32): void {
   return i32x4.add(f32x4.add(x, mg), offset);
 }
 
-/** Sixteen rounded values (as two i16x8 of rounded's results) clamped to codes in [0, 127], one byte each. */
+/** Sixteen rounded values (as two i16x8 of rounded_by's results) clamped to codes in [0, 127], one byte each. */
 // @ts-ignore: decorator
 @inline function code_bytes(h0: v128, h1: v128): v128 {
   return code_bytes_below(h0, h1, i8x16.splat(127));
@@ -683,7 +682,7 @@ function store_lanes(c: usize, y: v128, n: i32): void {
   return i8x16.min_u(i8x16.narrow_i16x8_u(h0, h1), top);
 }
 
-/** Eight rounded values (an i16x8 of rounded's results) clamped to codes in [0, 127], as i16. */
+/** Eight rounded values (an i16x8 of rounded_by's results) clamped to codes in [0, 127], as i16. */
 // @ts-ignore: decorator
 @inline function code_i16(h: v128): v128 {
   return code_i16_below(h, i16x8.splat(127));
